@@ -1,0 +1,10 @@
+# The core: everything but main() lives in a convenience library so that the
+# test suites link the very code the daemon runs.
+noinst_LTLIBRARIES += core/libphcore.la
+core_libphcore_la_SOURCES = \
+	core/version.c core/version.h
+core_libphcore_la_LIBADD = $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS)
+
+bin_PROGRAMS += printhook
+printhook_SOURCES = core/main.c
+printhook_LDADD = core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS)

@@ -1,0 +1,8 @@
+#include "config.h"
+#include "version.h"
+
+const char *
+ph_version (void)
+{
+  return PACKAGE_VERSION;
+}

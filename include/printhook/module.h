@@ -1,0 +1,247 @@
+/* printhook module ABI: the only header a printhook module needs.
+ *
+ * A module is a shared object that exports exactly one symbol,
+ * printhook_module_get_desc(), made by PRINTHOOK_MODULE_DEFINE().  The host
+ * loads it with G_MODULE_BIND_LOCAL, checks the ABI it was built against
+ * (major equal to the host's, minor not newer), checks the mandatory slots,
+ * then hands it the printhook_host table of services through ops->init.
+ *
+ * Life cycle:
+ *   init(host)             once, when the module is first needed;
+ *   instance_new(config)   once per hook whose chain names the module, with
+ *                          that hook's validated configuration ("printhook
+ *                          check" calls it too, so it must not do I/O);
+ *   run(instance, d)       once per delivery attempt (one event x one hook);
+ *   instance_free(inst)    when the hook goes away (config reload, exit);
+ *   shutdown()             before exit.
+ * Everything runs on the host's main loop thread.
+ *
+ * Stages: a hook's chain runs its modules in stage order, prepare < encode <
+ * send.  The host renders the hook's templates (url, headers, data) after the
+ * prepare stage, so prepare modules add parameters (an OAuth token) and
+ * attachments (a snapshot), encode modules turn the rendered data into body
+ * bytes, and the send module delivers the request.  When no encode module set
+ * a body, the host encodes the data as JSON.
+ *
+ * Ownership is written at every function: "transfer none" means the callee
+ * neither keeps nor frees what it is given (and a returned pointer stays owned
+ * by the giver, valid as documented); "transfer full" means ownership moves.
+ *
+ * ABI rules: new slots are only appended (into the reserved padding) and bump
+ * PRINTHOOK_ABI_MINOR; anything else bumps PRINTHOOK_ABI_MAJOR.
+ */
+#ifndef PRINTHOOK_MODULE_H
+#define PRINTHOOK_MODULE_H
+
+#include <glib.h>
+#include <gmodule.h>
+#include <json-c/json.h>
+
+G_BEGIN_DECLS
+
+#define PRINTHOOK_ABI_MAJOR 1
+#define PRINTHOOK_ABI_MINOR 0
+
+/* The symbol every module exports. */
+#define PRINTHOOK_MODULE_SYMBOL "printhook_module_get_desc"
+
+/* Errors a module reports through GError. */
+/* Inline so that modules, which link nothing of the host, can use it. */
+#define PRINTHOOK_ERROR (printhook_error_quark ())
+static inline GQuark
+printhook_error_quark (void)
+{
+  return g_quark_from_static_string ("printhook-error-quark");
+}
+
+typedef enum {
+  PRINTHOOK_ERROR_CONFIG,      /* a configuration value is wrong */
+  PRINTHOOK_ERROR_TRANSIENT,   /* worth retrying: network, timeout, 5xx */
+  PRINTHOOK_ERROR_PERMANENT,   /* retrying will not help: 4xx, bad data */
+  PRINTHOOK_ERROR_MODULE       /* a module file cannot be used */
+} printhook_error_code;
+
+typedef enum {
+  PRINTHOOK_STAGE_PREPARE = 1,
+  PRINTHOOK_STAGE_ENCODE = 2,
+  PRINTHOOK_STAGE_SEND = 3
+} printhook_stage;
+
+/* What one run of a stage came to. */
+typedef enum {
+  PRINTHOOK_RESULT_DONE = 0,   /* go on with the next module */
+  PRINTHOOK_RESULT_PENDING,    /* the module calls host->resume() later */
+  PRINTHOOK_RESULT_RETRY,      /* transient failure: try the delivery again later */
+  PRINTHOOK_RESULT_FAIL        /* permanent failure: give the delivery up */
+} printhook_result;
+
+typedef enum {
+  PRINTHOOK_KEY_STRING = 1,
+  PRINTHOOK_KEY_INT,           /* 64-bit integer, within [min, max] */
+  PRINTHOOK_KEY_DOUBLE,        /* within [min, max] */
+  PRINTHOOK_KEY_BOOL,          /* true/false, yes/no, on/off, 1/0 */
+  PRINTHOOK_KEY_JSON,          /* a JSON object, read raw from the INI */
+  PRINTHOOK_KEY_LIST,          /* words separated by commas or semicolons */
+  PRINTHOOK_KEY_PATH           /* a file name, relative to the file naming it */
+} printhook_key_type;
+
+/* One configuration key a module accepts.  In the INI file the key is
+ * written with the module's name as prefix ("snapshot.quality"); modules
+ * read it back with that full name.  Arrays end with an entry whose name is
+ * NULL. */
+typedef struct {
+  const char *name;            /* without the module prefix: "quality" */
+  printhook_key_type type;
+  const char *default_value;   /* as it would be written in the INI; NULL: none */
+  gboolean required;
+  gboolean secret;             /* never logged or printed */
+  double min, max;             /* INT and DOUBLE only; min == max: unbounded */
+  const char *summary;         /* one line for "printhook modules" and the man page */
+} printhook_config_key;
+
+/* Opaque handles owned by the host. */
+typedef struct _printhook_config printhook_config;       /* one hook's settings */
+typedef struct _printhook_delivery printhook_delivery;   /* one event x one hook */
+typedef struct printhook_host printhook_host;
+
+typedef gboolean (*printhook_header_func) (const char *name, const char *value,
+                                           gpointer user_data);
+
+/* Services the host gives a module.  The table is owned by the host and
+ * valid until shutdown() returns. */
+struct printhook_host {
+  guint16 abi_major;
+  guint16 abi_minor;
+
+  /* Logs one message.  The host adds the module's name and, when d is not
+   * NULL, the hook and delivery id.  Never put secrets in fmt's arguments. */
+  void (*log) (printhook_delivery *d, GLogLevelFlags level, const char *fmt, ...)
+      G_GNUC_PRINTF (3, 4);
+
+  /* Typed configuration of one hook; key is the full name ("url",
+   * "snapshot.quality").  A key the hook did not set reads as its declared
+   * default; an undeclared key reads as NULL / 0 / FALSE.
+   * get_string, get_json: transfer none, valid as long as config.
+   * get_list: transfer none, NULL-terminated. */
+  const char *(*config_get_string) (const printhook_config *config, const char *key);
+  gint64 (*config_get_int) (const printhook_config *config, const char *key);
+  double (*config_get_double) (const printhook_config *config, const char *key);
+  gboolean (*config_get_bool) (const printhook_config *config, const char *key);
+  json_object *(*config_get_json) (const printhook_config *config, const char *key);
+  const char *const *(*config_get_list) (const printhook_config *config, const char *key);
+  gboolean (*config_is_set) (const printhook_config *config, const char *key);
+  const char *(*config_hook_name) (const printhook_config *config);
+
+  /* Template parameters of the delivery.  name is a dotted path
+   * ("job.file.name").  param_get: transfer none, NULL when missing, valid
+   * until the parameter is set again.  param_set: value transfer full; only
+   * top-level names; set before the templates are rendered (prepare stage)
+   * for them to see it. */
+  json_object *(*param_get) (printhook_delivery *d, const char *name);
+  void (*param_set) (printhook_delivery *d, const char *name, json_object *value);
+
+  /* The request being built.  Strings returned are transfer none, valid
+   * until changed.  Header names compare case-insensitively; set_header
+   * replaces every header of that name (value NULL removes them). */
+  const char *(*request_get_method) (printhook_delivery *d);
+  const char *(*request_get_url) (printhook_delivery *d);
+  void (*request_set_url) (printhook_delivery *d, const char *url);
+  const char *(*request_get_header) (printhook_delivery *d, const char *name);
+  void (*request_set_header) (printhook_delivery *d, const char *name, const char *value);
+  /* Calls func for each header in order until it returns FALSE. */
+  void (*request_foreach_header) (printhook_delivery *d, printhook_header_func func,
+                                  gpointer user_data);
+  /* The rendered data: transfer none, NULL before rendering. */
+  json_object *(*request_get_data) (printhook_delivery *d);
+  /* The encoded body: transfer none, NULL while no body was set. */
+  GBytes *(*request_get_body) (printhook_delivery *d);
+  /* body: transfer none (the host takes its own reference).  content_type
+   * replaces every Content-Type header; NULL leaves them alone. */
+  void (*request_set_body) (printhook_delivery *d, GBytes *body, const char *content_type);
+
+  /* Files sent with the request (the snapshot).  Kept with the delivery,
+   * so a retry sends the same bytes.  All arguments transfer none. */
+  void (*request_add_attachment) (printhook_delivery *d, const char *field,
+                                  const char *filename, const char *content_type,
+                                  GBytes *bytes);
+  guint (*request_get_n_attachments) (printhook_delivery *d);
+  /* Out-pointers receive transfer-none values valid as long as d. */
+  gboolean (*request_get_attachment) (printhook_delivery *d, guint index,
+                                      const char **field, const char **filename,
+                                      const char **content_type, GBytes **bytes);
+
+  /* JSON text as printhook writes it everywhere: UTF-8, no "\/" escaping,
+   * doubles in shortest round-trip form.  pretty: two-space indentation.
+   * Returns transfer full (g_free). */
+  char *(*json_to_text) (json_object *value, gboolean pretty);
+
+  /* Finishes a stage that returned PRINTHOOK_RESULT_PENDING.  error:
+   * transfer full, NULL for DONE.  Call it exactly once, from the main loop,
+   * never from inside run(). */
+  void (*resume) (printhook_delivery *d, printhook_result result, GError *error);
+
+  /* Values shared by every delivery of the same event (so that one webcam
+   * snapshot serves all hooks).  shared_get: transfer none.  shared_set:
+   * value transfer full, freed with destroy when the event is done. */
+  gpointer (*shared_get) (printhook_delivery *d, const char *key);
+  void (*shared_set) (printhook_delivery *d, const char *key, gpointer value,
+                      GDestroyNotify destroy);
+
+  gpointer reserved[16];
+};
+
+/* The module's side of the contract. */
+typedef struct {
+  /* Mandatory.  host: transfer none, valid until shutdown returns. */
+  gboolean (*init) (const printhook_host *host, GError **error);
+  /* Optional.  Validates one hook's settings (cross-field rules; types and
+   * ranges are already checked) and returns the module's state for it,
+   * transfer full, or NULL with error set.  config: transfer none, valid
+   * until instance_free.  Without it the instance is NULL. */
+  gpointer (*instance_new) (const printhook_config *config, GError **error);
+  /* Mandatory.  Runs the stage for one delivery attempt.  On RETRY or FAIL,
+   * error says why (the host reports it with the delivery). */
+  printhook_result (*run) (gpointer instance, printhook_delivery *d, GError **error);
+  /* Mandatory when instance_new is given.  instance: transfer full. */
+  void (*instance_free) (gpointer instance);
+  /* Optional. */
+  void (*shutdown) (void);
+  gpointer reserved[8];
+} printhook_module_ops;
+
+typedef struct {
+  guint16 abi_major;           /* PRINTHOOK_ABI_MAJOR when built */
+  guint16 abi_minor;           /* PRINTHOOK_ABI_MINOR when built */
+  const char *name;            /* [a-z0-9-]+, equal to the file's name without ".so" */
+  const char *version;
+  const char *summary;
+  const char *license;
+  printhook_stage stage;
+  const printhook_config_key *keys;   /* NULL-name terminated; NULL: no keys */
+  const printhook_module_ops *ops;
+  gpointer reserved[8];
+} printhook_module_desc;
+
+typedef const printhook_module_desc *(*printhook_module_get_desc_func) (void);
+
+/* Defines the module's one exported symbol.  Use once per module:
+ *
+ *   static const printhook_config_key keys[] = { { "greeting", ... }, { NULL } };
+ *   static const printhook_module_ops ops = { .init = hello_init, .run = hello_run };
+ *   PRINTHOOK_MODULE_DEFINE ("hello", "1.0", "Adds a greeting", "MIT",
+ *                            PRINTHOOK_STAGE_PREPARE, keys, &ops)
+ */
+#define PRINTHOOK_MODULE_DEFINE(name_, version_, summary_, license_, stage_, keys_, ops_) \
+  G_MODULE_EXPORT const printhook_module_desc *printhook_module_get_desc (void);         \
+  G_MODULE_EXPORT const printhook_module_desc *printhook_module_get_desc (void)          \
+  {                                                                                      \
+    static const printhook_module_desc desc = {                                          \
+      PRINTHOOK_ABI_MAJOR, PRINTHOOK_ABI_MINOR, name_, version_, summary_, license_,     \
+      stage_, keys_, ops_, { NULL }                                                      \
+    };                                                                                   \
+    return &desc;                                                                        \
+  }
+
+G_END_DECLS
+
+#endif /* PRINTHOOK_MODULE_H */

@@ -1,0 +1,45 @@
+/* Shared by every Check suite: fatal GLib warnings, running a suite, and
+ * running the real printhook binary. */
+#ifndef PH_TEST_HARNESS_H
+#define PH_TEST_HARNESS_H
+
+#include <check.h>
+#include <glib.h>
+
+/* Makes g_warning and g_critical abort the test, as GStreamer's check
+ * library does: an unexpected warning is a failure. */
+void ph_test_init (void);
+
+/* Runs the suite (transfer full) and returns the process exit status. */
+int ph_test_run (Suite *suite);
+
+/* Directory of the source tree, the build tree, and the built binary, from
+ * the environment the Makefile sets (transfer none). */
+const char *ph_test_srcdir (void);
+const char *ph_test_builddir (void);
+const char *ph_test_binary (void);
+
+/* Result of running the printhook binary. */
+typedef struct {
+  int exit_status;   /* the exit code, or 128 + signal */
+  char *out;         /* everything written to stdout */
+  char *err;         /* everything written to stderr */
+} ph_run_result;
+
+/* Runs printhook with argv (NULL-terminated, without the program name) and
+ * extra environment entries ("NAME=value", NULL-terminated, may be NULL),
+ * waits at most timeout_s seconds.  Returns transfer full; free with
+ * ph_run_result_free. */
+ph_run_result *ph_run_printhook (const char *const *argv, const char *const *env,
+                                 guint timeout_s);
+void ph_run_result_free (ph_run_result *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_run_result, ph_run_result_free)
+
+/* Writes text to a new file in a fresh temporary directory and returns its
+ * path (transfer full); the directory is removed at exit. */
+char *ph_test_write_file (const char *name, const char *text);
+
+/* A fresh temporary directory removed at exit (transfer full). */
+char *ph_test_tmpdir (void);
+
+#endif
