@@ -3,8 +3,8 @@
 noinst_LTLIBRARIES += core/libphcore.la
 core_libphcore_la_SOURCES = \
 	core/version.c core/version.h
-core_libphcore_la_LIBADD = $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS)
+core_libphcore_la_LIBADD = $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS)
 
 bin_PROGRAMS += printhook
 printhook_SOURCES = core/main.c
-printhook_LDADD = core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS)
+printhook_LDADD = core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS)

@@ -9,7 +9,7 @@ tests_libphtest_la_LIBADD = $(GLIB_LIBS) $(CHECK_LIBS)
 
 # What every suite links and how every suite is run.
 test_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests
-test_ldadd = tests/libphtest.la core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(CHECK_LIBS)
+test_ldadd = tests/libphtest.la core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS) $(CHECK_LIBS)
 AM_TESTS_ENVIRONMENT = \
 	PH_TEST_SRCDIR='$(abs_top_srcdir)' PH_TEST_BUILDDIR='$(abs_top_builddir)' \
 	PH_TEST_BINARY='$(abs_top_builddir)/printhook' \

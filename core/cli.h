@@ -1,0 +1,14 @@
+/* The subcommands of the printhook binary.  Each takes the arguments after
+ * the subcommand's name (argv[0] is the subcommand) and returns the process
+ * exit status. */
+#ifndef PH_CLI_H
+#define PH_CLI_H
+
+/* Exit statuses shared by every subcommand. */
+enum {
+  PH_EXIT_OK = 0,
+  PH_EXIT_FAILURE = 1,     /* the job was done and found a problem (invalid config, failed delivery) */
+  PH_EXIT_USAGE = 2        /* the command line itself was wrong */
+};
+
+#endif
