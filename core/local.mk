@@ -3,6 +3,8 @@
 noinst_LTLIBRARIES += core/libphcore.la
 core_libphcore_la_SOURCES = \
 	core/version.c core/version.h
+core_libphcore_la_SOURCES += core/json_text.c core/json_text.h
+core_libphcore_la_SOURCES += core/template.c core/template.h
 core_libphcore_la_LIBADD = $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS)
 
 bin_PROGRAMS += printhook

@@ -16,3 +16,15 @@ AM_TESTS_ENVIRONMENT = \
 	PRINTHOOK_MODULE_PATH='$(abs_top_builddir)/modules/.libs' \
 	G_DEBUG=fatal-criticals ; export PH_TEST_SRCDIR PH_TEST_BUILDDIR PH_TEST_BINARY \
 	PRINTHOOK_MODULE_PATH G_DEBUG ;
+
+check_PROGRAMS += tests/test-json-text
+TESTS += tests/test-json-text
+tests_test_json_text_SOURCES = tests/test_json_text.c
+tests_test_json_text_CFLAGS = $(test_cflags)
+tests_test_json_text_LDADD = $(test_ldadd)
+
+check_PROGRAMS += tests/test-template
+TESTS += tests/test-template
+tests_test_template_SOURCES = tests/test_template.c
+tests_test_template_CFLAGS = $(test_cflags)
+tests_test_template_LDADD = $(test_ldadd)
