@@ -11,4 +11,9 @@ enum {
   PH_EXIT_USAGE = 2        /* the command line itself was wrong */
 };
 
+int ph_cmd_check (int argc, char **argv);
+int ph_cmd_modules (int argc, char **argv);
+int ph_cmd_render (int argc, char **argv);
+int ph_cmd_listen (int argc, char **argv);
+
 #endif

@@ -1,5 +1,5 @@
 /* printhook: dispatches to the subcommands of core/cli_*.c. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <glib.h>
 #include <locale.h>
@@ -17,6 +17,10 @@ typedef struct {
 } subcommand;
 
 static const subcommand subcommands[] = {
+  { "check", ph_cmd_check, "validate the configuration without sending anything" },
+  { "modules", ph_cmd_modules, "list the modules that can be loaded and their keys" },
+  { "render", ph_cmd_render, "show what a hook would send for an event, without sending it" },
+  { "listen", ph_cmd_listen, "run a local receiver that prints every request it gets" },
   { NULL, NULL, NULL }
 };
 

@@ -1,0 +1,106 @@
+#include "autoconfig.h"
+#include "config_keys.h"
+
+#include <string.h>
+
+#define DEFAULT_EVENTS "PrintStarted, PrintDone, PrintFailed, PrintPaused, UserActionNeeded, Error"
+
+/* name, type, default, required, secret, min, max, summary */
+static const printhook_config_key hook_keys[] = {
+  { "enabled", PRINTHOOK_KEY_BOOL, "true", FALSE, FALSE, 0, 0,
+    "false skips the hook" },
+  { "url", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
+    "where the request goes (http or https; @param allowed, values percent-encoded)" },
+  { "events", PRINTHOOK_KEY_LIST, DEFAULT_EVENTS, FALSE, FALSE, 0, 0,
+    "events to send, comma-separated, or * for all" },
+  { "method", PRINTHOOK_KEY_STRING, "POST", FALSE, FALSE, 0, 0,
+    "POST, PUT, PATCH, DELETE or GET (GET puts the data in the query string)" },
+  { "content_type", PRINTHOOK_KEY_STRING, "json", FALSE, FALSE, 0, 0,
+    "json, form or multipart" },
+  { "headers", PRINTHOOK_KEY_JSON, NULL, FALSE, FALSE, 0, 0,
+    "JSON object of request headers (@param allowed in values)" },
+  { "data", PRINTHOOK_KEY_JSON, NULL, FALSE, FALSE, 0, 0,
+    "JSON object template of the body (@param allowed in values)" },
+  { "data_file", PRINTHOOK_KEY_PATH, NULL, FALSE, FALSE, 0, 0,
+    "file holding the data template, instead of data" },
+  { "api_secret", PRINTHOOK_KEY_STRING, "", FALSE, TRUE, 0, 0,
+    "value of @apiSecret" },
+  { "device_identifier", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
+    "value of @deviceIdentifier (default: the source's name)" },
+  { "progress_step", PRINTHOOK_KEY_INT, "10", FALSE, FALSE, 1, 99,
+    "PrintProgress fires at every multiple of this many percent" },
+  { "cooldown", PRINTHOOK_KEY_DOUBLE, "0", FALSE, FALSE, 0, 31536000,
+    "seconds during which a repeat of the same event is not sent" },
+  { "timeout", PRINTHOOK_KEY_DOUBLE, "15", FALSE, FALSE, 0.1, 3600,
+    "seconds one attempt may take in all" },
+  { "connect_timeout", PRINTHOOK_KEY_DOUBLE, "5", FALSE, FALSE, 0.1, 3600,
+    "seconds connecting may take" },
+  { "tls_verify", PRINTHOOK_KEY_BOOL, "true", FALSE, FALSE, 0, 0,
+    "false accepts any TLS certificate (logged as a warning)" },
+  { "tls_ca_file", PRINTHOOK_KEY_PATH, NULL, FALSE, FALSE, 0, 0,
+    "PEM file of the CA to trust for this hook" },
+  { "follow_redirects", PRINTHOOK_KEY_BOOL, "false", FALSE, FALSE, 0, 0,
+    "true follows 3xx redirects (http and https only)" },
+  { "signing_secret", PRINTHOOK_KEY_STRING, NULL, FALSE, TRUE, 0, 0,
+    "signs each request (whsec_... for Standard Webhooks)" },
+  { "signature", PRINTHOOK_KEY_STRING, "standard", FALSE, FALSE, 0, 0,
+    "standard (Standard Webhooks headers) or github (X-Hub-Signature-256)" },
+  { "modules", PRINTHOOK_KEY_LIST, NULL, FALSE, FALSE, 0, 0,
+    "the hook's chain of modules (derived when absent)" },
+  { "retry.schedule", PRINTHOOK_KEY_LIST, "5, 30, 120, 600, 1800, 3600", FALSE, FALSE, 0, 0,
+    "seconds between attempts; the last step repeats" },
+  { "retry.max_age", PRINTHOOK_KEY_DOUBLE, "86400", FALSE, FALSE, 0, 31536000,
+    "seconds after which an undelivered webhook becomes a dead letter" },
+  { "retry.max_attempts", PRINTHOOK_KEY_INT, "0", FALSE, FALSE, 0, 1000000,
+    "attempts before giving up (0: no limit but retry.max_age)" },
+  { NULL, 0, NULL, FALSE, FALSE, 0, 0, NULL }
+};
+
+static const printhook_config_key daemon_keys[] = {
+  { "module_dir", PRINTHOOK_KEY_PATH, NULL, FALSE, FALSE, 0, 0,
+    "extra directory searched for modules" },
+  { "spool", PRINTHOOK_KEY_PATH, "/var/lib/printhook/spool.db", FALSE, FALSE, 0, 0,
+    "the delivery spool (SQLite)" },
+  { "control_socket", PRINTHOOK_KEY_PATH, "/run/printhook/control.sock", FALSE, FALSE, 0, 0,
+    "UNIX socket for printhook emit" },
+  { NULL, 0, NULL, FALSE, FALSE, 0, 0, NULL }
+};
+
+static const printhook_config_key message_key = {
+  "message", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
+  "message.EVENT: the @message template of one event"
+};
+
+const printhook_config_key *
+ph_hook_keys (void)
+{
+  return hook_keys;
+}
+
+const printhook_config_key *
+ph_daemon_keys (void)
+{
+  return daemon_keys;
+}
+
+const printhook_config_key *
+ph_message_key (void)
+{
+  return &message_key;
+}
+
+const printhook_config_key *
+ph_find_key (const printhook_config_key *table, const char *name)
+{
+  for (const printhook_config_key *k = table; k != NULL && k->name != NULL; k++)
+    if (strcmp (k->name, name) == 0)
+      return k;
+  return NULL;
+}
+
+gboolean
+ph_hook_key_is_per_hook_only (const char *name)
+{
+  /* A default URL or on/off switch for every hook would only hide mistakes. */
+  return strcmp (name, "url") == 0 || strcmp (name, "enabled") == 0;
+}

@@ -1,0 +1,23 @@
+/* The keys the core itself understands in printhook.conf (DESIGN.md §4). */
+#ifndef PH_CONFIG_KEYS_H
+#define PH_CONFIG_KEYS_H
+
+#include "printhook/module.h"
+
+/* Keys of a [hook NAME] group that are not module keys, NULL-name
+ * terminated.  "message.EVENT" keys are not listed: any event name goes. */
+const printhook_config_key *ph_hook_keys (void);
+
+/* Keys only [printhook] has (the daemon's own settings). */
+const printhook_config_key *ph_daemon_keys (void);
+
+/* Looks a key up in a NULL-name terminated table; NULL when absent. */
+const printhook_config_key *ph_find_key (const printhook_config_key *table, const char *name);
+
+/* The spec message.EVENT keys share. */
+const printhook_config_key *ph_message_key (void);
+
+/* Hook keys that [printhook] may not set as a default for every hook. */
+gboolean ph_hook_key_is_per_hook_only (const char *name);
+
+#endif

@@ -1,0 +1,250 @@
+#include "autoconfig.h"
+#include "delivery.h"
+
+#include <curl/curl.h>
+#include <string.h>
+
+#include "json_text.h"
+#include "params.h"
+#include "template.h"
+
+static void
+header_free (gpointer data)
+{
+  ph_header *h = data;
+
+  g_free (h->name);
+  g_free (h->value);
+  g_free (h);
+}
+
+static void
+attachment_free (gpointer data)
+{
+  ph_attachment *a = data;
+
+  g_free (a->field);
+  g_free (a->filename);
+  g_free (a->content_type);
+  g_bytes_unref (a->bytes);
+  g_free (a);
+}
+
+static char *
+new_delivery_id (void)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+  GString *id = g_string_new ("msg_");
+
+  /* Standard Webhooks ids must not contain '.', the signature separator. */
+  for (const char *p = uuid; *p != '\0'; p++)
+    if (*p != '-')
+      g_string_append_c (id, *p);
+  return g_string_free (id, FALSE);
+}
+
+printhook_delivery *
+ph_delivery_new (const ph_hook *hook, ph_event *event, int milestone)
+{
+  printhook_delivery *d = g_new0 (printhook_delivery, 1);
+
+  d->id = new_delivery_id ();
+  d->hook = hook;
+  d->event = ph_event_ref (event);
+  d->params = ph_params_build (hook, event, milestone);
+  d->method = g_strdup (hook->method);
+  d->headers = g_ptr_array_new_with_free_func (header_free);
+  d->attachments = g_ptr_array_new_with_free_func (attachment_free);
+  return d;
+}
+
+void
+ph_delivery_free (printhook_delivery *d)
+{
+  if (d == NULL)
+    return;
+  g_free (d->id);
+  ph_event_unref (d->event);
+  json_object_put (d->params);
+  g_free (d->method);
+  g_free (d->url);
+  g_ptr_array_unref (d->headers);
+  json_object_put (d->data);
+  if (d->body != NULL)
+    g_bytes_unref (d->body);
+  g_ptr_array_unref (d->attachments);
+  g_free (d);
+}
+
+gboolean
+ph_delivery_render (printhook_delivery *d, GError **error)
+{
+  g_free (d->url);
+  d->url = ph_template_render_url (d->hook->url, d->params);
+  g_ptr_array_set_size (d->headers, 0);
+  json_object_object_foreach (d->hook->headers, name, value)
+    {
+      g_autofree char *text = NULL;
+
+      if (json_object_is_type (value, json_type_string))
+        text = ph_template_render_text (json_object_get_string (value), d->params);
+      else
+        {
+          GString *plain = g_string_new (NULL);
+          ph_json_append_plain (plain, value);
+          text = g_string_free (plain, FALSE);
+        }
+      if (strpbrk (text, "\r\n") != NULL)
+        {
+          g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT,
+                       "header '%s' renders to text with a line break; refusing to send it "
+                       "(it could inject other headers)", name);
+          return FALSE;
+        }
+      ph_delivery_set_header (d, name, text);
+    }
+  json_object_put (d->data);
+  d->data = ph_template_render_json (d->hook->data, d->params);
+  return TRUE;
+}
+
+char *
+ph_form_encode (json_object *data)
+{
+  GString *out = g_string_new (NULL);
+
+  json_object_object_foreach (data, key, value)
+    {
+      g_autoptr (GString) text = g_string_new (NULL);
+      char *k, *v;
+
+      if (value == NULL)
+        continue;
+      ph_json_append_plain (text, value);
+      k = curl_easy_escape (NULL, key, 0);
+      v = curl_easy_escape (NULL, text->str, text->len);
+      if (out->len > 0)
+        g_string_append_c (out, '&');
+      g_string_append_printf (out, "%s=%s", k, v);
+      curl_free (k);
+      curl_free (v);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+append_query (printhook_delivery *d)
+{
+  g_autofree char *query = ph_form_encode (d->data);
+  g_autofree char *base = NULL;
+  const char *hash;
+  char *url;
+
+  if (*query == '\0')
+    return;
+  /* A fragment, if the URL has one, stays last. */
+  hash = strchr (d->url, '#');
+  base = hash != NULL ? g_strndup (d->url, hash - d->url) : g_strdup (d->url);
+  url = g_strconcat (base, strchr (base, '?') != NULL ? "&" : "?", query, hash, NULL);
+  g_free (d->url);
+  d->url = url;
+}
+
+/* "application/json; charset=utf-8" is kept as the user wrote it. */
+static gboolean
+contains_json_type (const char *content_type)
+{
+  g_autofree char *lower = g_ascii_strdown (content_type, -1);
+  return strstr (lower, "application/json") != NULL;
+}
+
+void
+ph_delivery_encode_default (printhook_delivery *d)
+{
+  const char *content_type;
+
+  if (strcmp (d->method, "GET") == 0)
+    {
+      append_query (d);
+      return;
+    }
+  if (d->body != NULL)
+    return;
+  {
+    g_autofree char *text = ph_json_to_text (d->data, FALSE);
+    gsize length = strlen (text);
+    d->body = g_bytes_new_take (g_steal_pointer (&text), length);
+  }
+  content_type = ph_delivery_get_header (d, "Content-Type");
+  if (content_type == NULL || !contains_json_type (content_type))
+    ph_delivery_set_header (d, "Content-Type", "application/json");
+}
+
+const char *
+ph_delivery_get_header (printhook_delivery *d, const char *name)
+{
+  for (guint i = 0; i < d->headers->len; i++)
+    {
+      ph_header *h = g_ptr_array_index (d->headers, i);
+      if (g_ascii_strcasecmp (h->name, name) == 0)
+        return h->value;
+    }
+  return NULL;
+}
+
+void
+ph_delivery_set_header (printhook_delivery *d, const char *name, const char *value)
+{
+  gboolean replaced = FALSE;
+
+  for (guint i = 0; i < d->headers->len;)
+    {
+      ph_header *h = g_ptr_array_index (d->headers, i);
+
+      if (g_ascii_strcasecmp (h->name, name) != 0)
+        {
+          i++;
+          continue;
+        }
+      /* The first header of that name keeps its place; repeats go. */
+      if (value != NULL && !replaced)
+        {
+          g_free (h->value);
+          h->value = g_strdup (value);
+          replaced = TRUE;
+          i++;
+        }
+      else
+        g_ptr_array_remove_index (d->headers, i);
+    }
+  if (value != NULL && !replaced)
+    {
+      ph_header *h = g_new0 (ph_header, 1);
+      h->name = g_strdup (name);
+      h->value = g_strdup (value);
+      g_ptr_array_add (d->headers, h);
+    }
+}
+
+void
+ph_delivery_set_body (printhook_delivery *d, GBytes *body, const char *content_type)
+{
+  if (d->body != NULL)
+    g_bytes_unref (d->body);
+  d->body = body != NULL ? g_bytes_ref (body) : NULL;
+  if (content_type != NULL)
+    ph_delivery_set_header (d, "Content-Type", content_type);
+}
+
+void
+ph_delivery_add_attachment (printhook_delivery *d, const char *field, const char *filename,
+                            const char *content_type, GBytes *bytes)
+{
+  ph_attachment *a = g_new0 (ph_attachment, 1);
+
+  a->field = g_strdup (field);
+  a->filename = g_strdup (filename);
+  a->content_type = g_strdup (content_type);
+  a->bytes = g_bytes_ref (bytes);
+  g_ptr_array_add (d->attachments, a);
+}

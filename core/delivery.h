@@ -1,0 +1,66 @@
+/* One delivery: one event for one hook, with the request being built for
+ * it (printhook_delivery in the module ABI). */
+#ifndef PH_DELIVERY_H
+#define PH_DELIVERY_H
+
+#include <glib.h>
+#include "config.h"
+#include "event.h"
+#include "printhook/module.h"
+
+typedef struct {
+  char *name;
+  char *value;
+} ph_header;
+
+typedef struct {
+  char *field;
+  char *filename;
+  char *content_type;
+  GBytes *bytes;
+} ph_attachment;
+
+struct _printhook_delivery {
+  char *id;                   /* stable across attempts: sent as webhook-id */
+  const ph_hook *hook;        /* the config's; valid while the delivery is */
+  ph_event *event;            /* a reference */
+  json_object *params;
+  char *method;
+  char *url;                  /* NULL until rendered */
+  GPtrArray *headers;         /* ph_header *, in order */
+  json_object *data;          /* NULL until rendered */
+  GBytes *body;               /* NULL until encoded */
+  GPtrArray *attachments;     /* ph_attachment * */
+  const char *module_name;    /* the module running now, for its log lines */
+};
+
+/* A new delivery with its parameters built (see ph_params_build).  hook:
+ * transfer none, must outlive it; event: a reference is taken.  Transfer
+ * full. */
+printhook_delivery *ph_delivery_new (const ph_hook *hook, ph_event *event, int milestone);
+void ph_delivery_free (printhook_delivery *d);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (printhook_delivery, ph_delivery_free)
+
+/* Renders the hook's url, headers and data from the parameters (after the
+ * prepare stage).  Fails when a header value renders to text with CR or LF,
+ * which would let a parameter inject headers. */
+gboolean ph_delivery_render (printhook_delivery *d, GError **error);
+
+/* After the encode stage: a GET gets its data as the query string; any
+ * other method without a body gets the data as JSON, with Content-Type set
+ * to application/json unless a Content-Type header already says it. */
+void ph_delivery_encode_default (printhook_delivery *d);
+
+/* Request accessors behind the host table (see module.h). */
+const char *ph_delivery_get_header (printhook_delivery *d, const char *name);
+void ph_delivery_set_header (printhook_delivery *d, const char *name, const char *value);
+void ph_delivery_set_body (printhook_delivery *d, GBytes *body, const char *content_type);
+void ph_delivery_add_attachment (printhook_delivery *d, const char *field, const char *filename,
+                                 const char *content_type, GBytes *bytes);
+
+/* data as application/x-www-form-urlencoded text: one field per top-level
+ * key in order, nested values as compact JSON, nulls left out.  Transfer
+ * full. */
+char *ph_form_encode (json_object *data);
+
+#endif

@@ -1,0 +1,32 @@
+/* One event from a source, shared by the deliveries it causes. */
+#ifndef PH_EVENT_H
+#define PH_EVENT_H
+
+#include <glib.h>
+#include <json-c/json.h>
+
+typedef struct {
+  gint ref_count;
+  char *name;            /* as the source named it: "PrintDone", "PrintResumed" */
+  char *source;          /* the source's name (default @deviceIdentifier) */
+  json_object *payload;  /* an object, never NULL */
+  json_object *printer;  /* state, job, progress, currentZ, offsets, meta, appearance
+                            as far as known: an object, never NULL */
+  gint64 time;           /* Unix seconds when it happened */
+  GHashTable *shared;    /* values modules share across the event's deliveries */
+} ph_event;
+
+/* payload and printer: transfer full, NULL or non-objects count as {}.
+ * Transfer full. */
+ph_event *ph_event_new (const char *name, const char *source, json_object *payload,
+                        json_object *printer);
+ph_event *ph_event_ref (ph_event *event);
+void ph_event_unref (ph_event *event);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_event, ph_event_unref)
+
+/* The shared values: transfer none / value transfer full. */
+gpointer ph_event_shared_get (ph_event *event, const char *key);
+void ph_event_shared_set (ph_event *event, const char *key, gpointer value,
+                          GDestroyNotify destroy);
+
+#endif

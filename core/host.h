@@ -1,0 +1,14 @@
+/* The printhook_host table the core hands to every module. */
+#ifndef PH_HOST_H
+#define PH_HOST_H
+
+#include "printhook/module.h"
+
+/* The one table, valid for the life of the process: transfer none. */
+const printhook_host *ph_host (void);
+
+/* Sets the module that calls into the host outside a delivery (init,
+ * instance_new), so its log lines say who is speaking.  NULL clears. */
+void ph_host_set_current_module (const char *name);
+
+#endif

@@ -1,0 +1,32 @@
+/* Keeping secrets out of logs and printed output (DESIGN.md §6). */
+#ifndef PH_REDACT_H
+#define PH_REDACT_H
+
+#include <glib.h>
+#include "config.h"
+
+#define PH_REDACTED "****"
+
+typedef struct ph_redactor ph_redactor;
+
+/* Transfer full. */
+ph_redactor *ph_redactor_new (void);
+void ph_redactor_free (ph_redactor *redactor);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_redactor, ph_redactor_free)
+
+/* Adds one secret value (copied); empty values are ignored. */
+void ph_redactor_add (ph_redactor *redactor, const char *secret);
+
+/* Adds every secret of the hook: api_secret, signing_secret, and each
+ * module key declared secret. */
+void ph_redactor_add_hook (ph_redactor *redactor, const ph_hook *hook);
+
+/* text with every secret replaced by ****, longest secrets first, and URL
+ * userinfo ("user:password@") hidden.  Transfer full. */
+char *ph_redactor_apply (const ph_redactor *redactor, const char *text);
+
+/* TRUE for headers that carry credentials (Authorization, Cookie, API keys,
+ * tokens, signatures): their values are never shown. */
+gboolean ph_header_is_sensitive (const char *name);
+
+#endif
