@@ -17,6 +17,12 @@ AM_TESTS_ENVIRONMENT = \
 	G_DEBUG=fatal-criticals ; export PH_TEST_SRCDIR PH_TEST_BUILDDIR PH_TEST_BINARY \
 	PRINTHOOK_MODULE_PATH G_DEBUG ;
 
+check_PROGRAMS += tests/test-listen
+TESTS += tests/test-listen
+tests_test_listen_SOURCES = tests/test_listen.c
+tests_test_listen_CFLAGS = $(test_cflags)
+tests_test_listen_LDADD = $(test_ldadd)
+
 check_PROGRAMS += tests/test-json-text
 TESTS += tests/test-json-text
 tests_test_json_text_SOURCES = tests/test_json_text.c
