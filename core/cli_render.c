@@ -227,6 +227,6 @@ ph_cmd_render (int argc, char **argv)
               g_bytes_get_size (a->bytes));
     }
   if (hook->snapshot_field != NULL)
-    printf ("(the snapshot goes in field '%s' when sent)\n", hook->snapshot_field);
+    fprintf (stderr, "note: the webcam snapshot goes in field '%s' when sent\n", hook->snapshot_field);
   return PH_EXIT_OK;
 }

@@ -137,6 +137,13 @@ open_file (ph_config_loader *loader, const char *path)
   return g_steal_pointer (&file);
 }
 
+/* g_ptr_array_sort hands the comparison pointers to the elements. */
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 /* hooks.d/ beside the main file; a missing directory is fine. */
 static GPtrArray *
 list_hook_files (const char *main_path)
@@ -152,7 +159,7 @@ list_hook_files (const char *main_path)
   while ((name = g_dir_read_name (dir)) != NULL)
     if (g_str_has_suffix (name, ".conf") && name[0] != '.')
       g_ptr_array_add (paths, g_build_filename (hooks_dir, name, NULL));
-  g_ptr_array_sort (paths, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (paths, compare_strings);
   return paths;
 }
 

@@ -95,6 +95,14 @@ put_resolved (hook_builder *b, const char *full_key, const printhook_config_key 
   gboolean is_set;
   ph_value *value = resolve_value (b, full_key, spec, &is_set);
 
+  /* A value that failed to parse (already reported) is replaced by the
+   * default, so that the other keys can still be checked and every
+   * problem reported in one go. */
+  if (value == NULL && is_set && spec->default_value != NULL)
+    {
+      value = ph_value_parse (spec, spec->default_value, NULL, NULL);
+      is_set = FALSE;
+    }
   if (value != NULL)
     ph_hook_config_put (b->hook->config, full_key, value, is_set);
 }
@@ -653,8 +661,6 @@ ph_config_build_hook (ph_config_loader *loader, ph_config_file *file, const char
   hook->messages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   sort_keys (&b);
-  if (failed (&b))
-    return NULL;
   hook->enabled = ph_hook_config_get_bool (hook->config, "enabled");
   check_url (&b);
   check_events (&b);
@@ -683,8 +689,9 @@ ph_config_build_hook (ph_config_loader *loader, ph_config_file *file, const char
     REPORT (&b, PH_DIAG_WARNING, "method", "a GET request carries no file: the snapshot "
                                            "in '%s' is never sent", hook->snapshot_field);
   check_module_keys (&b, modules);
-  if (modules == NULL || failed (&b))
+  if (modules == NULL)
     return NULL;
+  /* Even after an error: the module keys' own problems get reported too. */
   build_chain (&b, modules);
   if (failed (&b))
     return NULL;

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "elf_check.h"
+
 struct ph_registry {
   char **dirs;
   GHashTable *modules;   /* name -> ph_module *, owned */
@@ -141,6 +143,7 @@ ph_module_open (const char *path, GError **error)
 {
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *file_name = NULL;
+  g_autoptr (GError) local_error = NULL;
   printhook_module_get_desc_func get_desc = NULL;
   const printhook_module_desc *desc;
   GModule *handle;
@@ -154,6 +157,12 @@ ph_module_open (const char *path, GError **error)
     }
   file_name = g_strndup (base, strlen (base) - 3);
 
+  if (!ph_elf_check_file (path, &local_error))
+    {
+      g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_MODULE, "%s: cannot be loaded: %s",
+                   path, local_error->message);
+      return NULL;
+    }
   /* Local binding keeps one module's symbols from resolving another's;
    * immediate binding makes a missing symbol fail here, not mid-delivery. */
   handle = g_module_open (path, G_MODULE_BIND_LOCAL);
@@ -297,6 +306,13 @@ ph_registry_init_module (ph_registry *registry, const ph_module *module,
   return TRUE;
 }
 
+/* g_ptr_array_sort hands the comparison pointers to the elements. */
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 static int
 compare_module_names (gconstpointer a, gconstpointer b)
 {
@@ -322,7 +338,7 @@ ph_registry_scan (ph_registry *registry, GPtrArray *problems)
       while ((entry = g_dir_read_name (dir)) != NULL)
         if (g_str_has_suffix (entry, ".so"))
           g_ptr_array_add (names, g_strdup (entry));
-      g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+      g_ptr_array_sort (names, compare_strings);
       for (guint j = 0; j < names->len; j++)
         {
           const char *file = g_ptr_array_index (names, j);

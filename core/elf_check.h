@@ -1,0 +1,14 @@
+/* A look at a module file before dlopen() maps it.  glibc maps an ELF file's
+ * segments as its headers describe them; a file cut short (a failed copy, a
+ * full disk) then faults with SIGBUS inside dlopen instead of failing. */
+#ifndef PH_ELF_CHECK_H
+#define PH_ELF_CHECK_H
+
+#include <glib.h>
+
+/* TRUE when path is a shared object of this machine's ELF class and byte
+ * order whose program headers and loadable segments lie within the file;
+ * else FALSE with an error saying what is wrong (not naming the path). */
+gboolean ph_elf_check_file (const char *path, GError **error);
+
+#endif

@@ -1,0 +1,637 @@
+/* The INI configuration: every key checked, every problem reported with its
+ * file, line, group and key, and the hooks it defines. */
+#include "autoconfig.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "config_fixture.h"
+#include "config_private.h"
+#include "harness.h"
+#include "host.h"
+#include "json_text.h"
+
+/* test-sender needs a label; give it one for every hook. */
+#define HEADER "[printhook]\ntest-sender.label = L\n\n"
+#define HOOK(body) HEADER "[hook h]\nurl = http://127.0.0.1:9/x\nmodules = test-sender\n" body
+/* The same hook with a chain of its own. */
+#define HOOK_CHAIN(chain, body) HEADER "[hook h]\nurl = http://127.0.0.1:9/x\nmodules = " chain "\n" body
+
+static const ph_hook *
+only_hook (const ph_loaded *loaded)
+{
+  ck_assert_msg (loaded->config != NULL, "config did not load");
+  ck_assert_uint_eq (loaded->config->hooks->len, 1);
+  return g_ptr_array_index (loaded->config->hooks, 0);
+}
+
+START_TEST (test_minimal_hook_gets_plugin_defaults)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK (""), NULL);
+  const ph_hook *hook = only_hook (l);
+  g_autofree char *data = ph_json_to_text (hook->data, FALSE);
+
+  ph_assert_no_diag (l, PH_DIAG_ERROR);
+  ph_assert_no_diag (l, PH_DIAG_WARNING);
+  ck_assert_str_eq (hook->method, "POST");
+  ck_assert_int_eq (hook->content_type, PH_CONTENT_JSON);
+  ck_assert (hook->enabled);
+  /* The old plugin's defaults: every event but progress. */
+  ck_assert (ph_hook_subscribes (hook, "PrintStarted"));
+  ck_assert (ph_hook_subscribes (hook, "printdone"));
+  ck_assert (ph_hook_subscribes (hook, "UserActionNeeded"));
+  ck_assert (!ph_hook_subscribes (hook, "PrintProgress"));
+  ck_assert_str_eq (data, "{\"deviceIdentifier\":\"@deviceIdentifier\",\"apiSecret\":\"@apiSecret\","
+                          "\"topic\":\"@topic\",\"message\":\"@message\",\"extra\":\"@extra\"}");
+  ck_assert_int_eq (ph_hook_config_get_int (hook->config, "progress_step"), 10);
+  ck_assert (ph_hook_config_get_double (hook->config, "timeout") == 15.0);
+  ck_assert (ph_hook_config_get_double (hook->config, "connect_timeout") == 5.0);
+  ck_assert (ph_hook_config_get_bool (hook->config, "tls_verify"));
+  ck_assert (!ph_hook_config_get_bool (hook->config, "follow_redirects"));
+  ck_assert_str_eq (ph_hook_message_template (hook, "PrintDone"), "Your print is done.");
+}
+END_TEST
+
+START_TEST (test_unknown_key_names_file_line_and_suggestion)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("metod = PUT\n"), NULL);
+  guint line;
+
+  ck_assert (l->config == NULL);
+  line = ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] metod", "did you mean 'method'?", NULL);
+  ck_assert_uint_eq (line, 7);
+  ck_assert_str_eq (((ph_diag_entry *) g_ptr_array_index (l->diag->entries, 0))->file, l->path);
+}
+END_TEST
+
+START_TEST (test_every_error_is_listed_not_only_the_first)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("method = FETCH\ncontent_type = xml\n"
+                                                "progress_step = 0\ntimeout = soon\n"
+                                                "enabled = maybe\n"), NULL);
+
+  ck_assert (l->config == NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] progress_step", "from 1 to 99", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] timeout", "'soon' is not a number", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] enabled", "'maybe' is not true or false", NULL);
+}
+END_TEST
+
+START_TEST (test_bad_method_and_content_type)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("method = FETCH\ncontent_type = jsno\n"), NULL);
+
+  ck_assert (l->config == NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] method", "'FETCH' is not one of POST, PUT, PATCH, DELETE, GET", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] content_type", "did you mean 'json'?", NULL);
+}
+END_TEST
+
+START_TEST (test_method_is_case_insensitive)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("method = patch\ncontent_type = Form\n"), NULL);
+  const ph_hook *hook = only_hook (l);
+
+  ck_assert_str_eq (hook->method, "PATCH");
+  ck_assert_int_eq (hook->content_type, PH_CONTENT_FORM);
+}
+END_TEST
+
+START_TEST (test_progress_step_range)
+{
+  g_autoptr (ph_loaded) low = ph_load_text (HOOK ("progress_step = 0\n"), NULL);
+  g_autoptr (ph_loaded) high = ph_load_text (HOOK ("progress_step = 100\n"), NULL);
+  g_autoptr (ph_loaded) ok = ph_load_text (HOOK ("progress_step = 99\n"), NULL);
+
+  ph_assert_diag (low, PH_DIAG_ERROR, "progress_step", "'0' is not a whole number from 1 to 99", NULL);
+  ph_assert_diag (high, PH_DIAG_ERROR, "progress_step", "'100'", NULL);
+  ck_assert_int_eq (ph_hook_config_get_int (only_hook (ok)->config, "progress_step"), 99);
+}
+END_TEST
+
+START_TEST (test_invalid_json_reports_parser_position)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("data = {\"topic\": \"@topic\" \"x\": 1}\n"), NULL);
+
+  ck_assert (l->config == NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] data", "invalid JSON", "line 1, column", NULL);
+}
+END_TEST
+
+START_TEST (test_data_must_be_an_object)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("data = [\"@topic\"]\n"), NULL);
+  g_autoptr (ph_loaded) h = ph_load_text (HOOK ("headers = \"x\"\n"), NULL);
+
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] data", "must be a JSON object", "not array", NULL);
+  ph_assert_diag (h, PH_DIAG_ERROR, "[hook h] headers", "must be a JSON object", NULL);
+}
+END_TEST
+
+START_TEST (test_json_escapes_reach_the_parser_raw)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("data = {\"q\": \"say \\\"hi\\\"\", \"e\": \"caf\\u00e9\"}\n"), NULL);
+  const ph_hook *hook = only_hook (l);
+  g_autofree char *data = ph_json_to_text (hook->data, FALSE);
+
+  ck_assert_str_eq (data, "{\"q\":\"say \\\"hi\\\"\",\"e\":\"café\"}");
+}
+END_TEST
+
+START_TEST (test_data_file_is_relative_to_its_file)
+{
+  const char *missing[] = { "ha.conf", "[hook file-hook]\nurl = http://127.0.0.1:9/\n"
+                            "modules = test-sender\ndata_file = ha.json\n", NULL };
+  const char *present[] = { "ha.conf", "[hook file-hook]\nurl = http://127.0.0.1:9/\n"
+                            "modules = test-sender\ndata_file = ha.json\n",
+                            "ha.json", "{\n  \"topic\": \"@topic\"\n}\n", NULL };
+  g_autoptr (ph_loaded) without = ph_load_text (HEADER, missing);
+  g_autoptr (ph_loaded) with = ph_load_text (HEADER, present);
+  g_autofree char *data = NULL;
+
+  /* The error names the key and the path it looked at: beside ha.conf. */
+  ph_assert_diag (without, PH_DIAG_ERROR, "[hook file-hook] data_file", "cannot read",
+                  "hooks.d/ha.json", NULL);
+  ck_assert (with->config != NULL);
+  data = ph_json_to_text (((ph_hook *) g_ptr_array_index (with->config->hooks, 0))->data, FALSE);
+  ck_assert_str_eq (data, "{\"topic\":\"@topic\"}");
+}
+END_TEST
+
+START_TEST (test_data_file_multiline_json_and_snapshot_field)
+{
+  g_autofree char *dir = ph_test_tmpdir ();
+  g_autofree char *json_path = g_build_filename (dir, "body.json", NULL);
+  g_autofree char *main = NULL;
+  g_autoptr (ph_loaded) l = NULL;
+  g_autofree char *data = NULL;
+  const ph_hook *hook;
+
+  ck_assert (g_file_set_contents (json_path, "{\n  \"topic\": \"@topic\",\n  \"snap\": \"@snapshot\",\n"
+                                             "  \"nested\": {\"img\": \"@snapshot\"}\n}\n", -1, NULL));
+  main = g_strdup_printf (HOOK ("data_file = %s\n"), json_path);
+  l = ph_load_text (main, NULL);
+  hook = only_hook (l);
+  data = ph_json_to_text (hook->data, FALSE);
+  /* Only a top-level "@snapshot" value is special, and it leaves the data. */
+  ck_assert_str_eq (hook->snapshot_field, "snap");
+  ck_assert_str_eq (data, "{\"topic\":\"@topic\",\"nested\":{\"img\":\"@snapshot\"}}");
+}
+END_TEST
+
+START_TEST (test_data_and_data_file_together_is_an_error)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("data = {}\ndata_file = x.json\n"), NULL);
+
+  ph_assert_diag (l, PH_DIAG_ERROR, "data_file", "either data or data_file", NULL);
+}
+END_TEST
+
+START_TEST (test_invalid_json_in_data_file_names_the_file_and_position)
+{
+  g_autofree char *dir = ph_test_tmpdir ();
+  g_autofree char *json_path = g_build_filename (dir, "bad.json", NULL);
+  g_autofree char *main = NULL;
+  g_autoptr (ph_loaded) l = NULL;
+
+  ck_assert (g_file_set_contents (json_path, "{\n  \"a\": 1,\n  \"b\": tru\n}\n", -1, NULL));
+  main = g_strdup_printf (HOOK ("data_file = %s\n"), json_path);
+  l = ph_load_text (main, NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "data_file", "bad.json", "line 3", NULL);
+}
+END_TEST
+
+START_TEST (test_duplicate_hook_names_across_files)
+{
+  const char *hooks[] = { "a.conf", "[hook same]\nurl = http://127.0.0.1:9/\nmodules = test-sender\n",
+                          "b.conf", "[hook same]\nurl = http://127.0.0.1:9/\nmodules = test-sender\n",
+                          NULL };
+  g_autoptr (ph_loaded) l = ph_load_text (HEADER, hooks);
+
+  ck_assert (l->config == NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "hook 'same' is already defined in", "a.conf", NULL);
+}
+END_TEST
+
+START_TEST (test_duplicate_group_and_key_in_one_file)
+{
+  g_autoptr (ph_loaded) g = ph_load_text (HOOK ("\n[hook h]\nurl = http://127.0.0.1:9/y\n"), NULL);
+  g_autoptr (ph_loaded) k = ph_load_text (HOOK ("url = http://127.0.0.1:9/z\n"), NULL);
+
+  ck_assert_uint_eq (ph_assert_diag (g, PH_DIAG_ERROR, "[hook h] is given twice (first on line 4)", NULL), 8);
+  ck_assert_uint_eq (ph_assert_diag (k, PH_DIAG_ERROR, "[hook h] url is set twice (first on line 5)", NULL), 7);
+}
+END_TEST
+
+START_TEST (test_hooks_d_files_are_read_in_sorted_order)
+{
+  const char *hooks[] = { "20-b.conf", "[hook second]\nurl = http://127.0.0.1:9/\nmodules = test-sender\n",
+                          "10-a.conf", "[hook first]\nurl = http://127.0.0.1:9/\nmodules = test-sender\n",
+                          "ignored.txt", "[hook never]\n", NULL };
+  g_autoptr (ph_loaded) l = ph_load_text (HEADER, hooks);
+
+  ck_assert (l->config != NULL);
+  ck_assert_uint_eq (l->config->hooks->len, 2);
+  ck_assert_str_eq (((ph_hook *) g_ptr_array_index (l->config->hooks, 0))->name, "first");
+  ck_assert_str_eq (((ph_hook *) g_ptr_array_index (l->config->hooks, 1))->name, "second");
+}
+END_TEST
+
+START_TEST (test_enabled_hook_needs_url)
+{
+  g_autoptr (ph_loaded) empty = ph_load_text (HEADER "[hook h]\nurl =\nmodules = test-sender\n", NULL);
+  g_autoptr (ph_loaded) missing = ph_load_text (HEADER "[hook h]\nmodules = test-sender\n", NULL);
+  g_autoptr (ph_loaded) disabled = ph_load_text (HEADER "[hook h]\nenabled = false\nmodules = test-sender\n", NULL);
+
+  ph_assert_diag (empty, PH_DIAG_ERROR, "[hook h] url", "needs a url", NULL);
+  ph_assert_diag (missing, PH_DIAG_ERROR, "[hook h]", "needs a url", NULL);
+  ck_assert (!only_hook (disabled)->enabled);
+}
+END_TEST
+
+START_TEST (test_url_must_be_http_or_https)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HEADER "[hook h]\nurl = file:///etc/passwd\nmodules = test-sender\n", NULL);
+  g_autoptr (ph_loaded) t = ph_load_text (HEADER "[hook h]\nurl = http://h/@{topic\nmodules = test-sender\n", NULL);
+
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] url", "not an http:// or https:// URL", NULL);
+  ph_assert_diag (t, PH_DIAG_ERROR, "[hook h] url", "@{", NULL);
+}
+END_TEST
+
+START_TEST (test_unknown_group_is_rejected_with_hint)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HEADER "[hoook x]\nurl = http://h/\n", NULL);
+  g_autoptr (ph_loaded) s = ph_load_text (HEADER "[source octoprint]\nurl = http://127.0.0.1:5000\n", NULL);
+
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hoook x]", "did you mean [hook NAME]?", NULL);
+  ph_assert_diag (s, PH_DIAG_ERROR, "[source octoprint]", "not supported", NULL);
+}
+END_TEST
+
+START_TEST (test_invalid_hook_name)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HEADER "[hook my hook]\nurl = http://h/\n", NULL);
+
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook my hook]", "letters, digits", NULL);
+}
+END_TEST
+
+START_TEST (test_events_list_star_and_case)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("events = printdone; PrintProgress , PrintResumed\n"), NULL);
+  g_autoptr (ph_loaded) all = ph_load_text (HOOK ("events = *\n"), NULL);
+  const ph_hook *hook = only_hook (l);
+
+  ck_assert_str_eq (hook->events[0], "PrintDone");
+  ck_assert_str_eq (hook->events[1], "PrintProgress");
+  ck_assert_str_eq (hook->events[2], "PrintResumed");
+  ck_assert_ptr_null (hook->events[3]);
+  ck_assert (ph_hook_subscribes (hook, "printresumed"));
+  ck_assert (!ph_hook_subscribes (hook, "PrintStarted"));
+  ck_assert (ph_hook_subscribes (only_hook (all), "AnythingAtAll"));
+}
+END_TEST
+
+START_TEST (test_misspelt_event_is_a_warning_with_hint)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("events = PrintDon\n"), NULL);
+  g_autoptr (ph_loaded) bad = ph_load_text (HOOK ("events = Print Done\n"), NULL);
+
+  ck_assert (l->config != NULL);
+  ph_assert_diag (l, PH_DIAG_WARNING, "'PrintDon' is not a built-in event", "did you mean 'PrintDone'?", NULL);
+  ph_assert_diag (bad, PH_DIAG_ERROR, "'Print Done' is not an event name", NULL);
+}
+END_TEST
+
+START_TEST (test_message_keys_per_event)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("events = PrintDone, PrintResumed\n"
+                                                "message.PrintDone = @extra.name is done\n"
+                                                "message.printresumed = Back at it\n"
+                                                "message.PrintFailed = never used\n"), NULL);
+  const ph_hook *hook = only_hook (l);
+
+  ck_assert_str_eq (ph_hook_message_template (hook, "PrintDone"), "@extra.name is done");
+  ck_assert_str_eq (ph_hook_message_template (hook, "PrintResumed"), "Back at it");
+  /* A custom event without a message gets its own name. */
+  ck_assert_str_eq (ph_hook_message_template (hook, "FilamentChange"), "FilamentChange");
+  ph_assert_diag (l, PH_DIAG_WARNING, "message.PrintFailed", "does not subscribe to PrintFailed", NULL);
+}
+END_TEST
+
+START_TEST (test_printhook_group_gives_defaults_to_every_hook)
+{
+  g_autoptr (ph_loaded) l = ph_load_text ("[printhook]\ntest-sender.label = L\ndevice_identifier = Garage\n"
+                                          "timeout = 3\nmessage.PrintDone = Done!\n\n"
+                                          "[hook a]\nurl = http://127.0.0.1:9/\nmodules = test-sender\n\n"
+                                          "[hook b]\nurl = http://127.0.0.1:9/\nmodules = test-sender\n"
+                                          "timeout = 7\ndevice_identifier = Shed\ntest-sender.label = own\n",
+                                          NULL);
+  const ph_hook *a, *b;
+
+  ck_assert (l->config != NULL);
+  a = ph_config_find_hook (l->config, "a");
+  b = ph_config_find_hook (l->config, "b");
+  ck_assert_str_eq (ph_hook_config_get_string (a->config, "device_identifier"), "Garage");
+  ck_assert_str_eq (ph_hook_config_get_string (b->config, "device_identifier"), "Shed");
+  ck_assert (ph_hook_config_get_double (a->config, "timeout") == 3.0);
+  ck_assert (ph_hook_config_get_double (b->config, "timeout") == 7.0);
+  ck_assert (ph_hook_config_is_set (a->config, "timeout"));
+  ck_assert (!ph_hook_config_is_set (a->config, "cooldown"));
+  ck_assert_str_eq (ph_hook_config_get_string (a->config, "test-sender.label"), "L");
+  ck_assert_str_eq (ph_hook_config_get_string (b->config, "test-sender.label"), "own");
+  ck_assert_str_eq (ph_hook_message_template (a, "PrintDone"), "Done!");
+}
+END_TEST
+
+START_TEST (test_printhook_group_rejects_per_hook_keys_and_unknown_keys)
+{
+  g_autoptr (ph_loaded) l = ph_load_text ("[printhook]\nurl = http://h/\nspoool = /tmp/x\n", NULL);
+
+  ph_assert_diag (l, PH_DIAG_ERROR, "[printhook] url", "only be set in a [hook NAME]", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[printhook] spoool", "did you mean 'spool'?", NULL);
+}
+END_TEST
+
+START_TEST (test_module_keys_are_typed_and_validated)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK_CHAIN ("test-prepare, test-sender", "test-prepare.greeting = hey\ntest-prepare.count = 3\n"
+                                                "test-prepare.loud = yes\ntest-prepare.extra = {\"a\": [1]}\n"), NULL);
+  const ph_hook *hook = only_hook (l);
+
+  ck_assert_str_eq (ph_hook_config_get_string (hook->config, "test-prepare.greeting"), "hey");
+  ck_assert_int_eq (ph_hook_config_get_int (hook->config, "test-prepare.count"), 3);
+  ck_assert (ph_hook_config_get_bool (hook->config, "test-prepare.loud"));
+  ck_assert (ph_hook_config_get_double (hook->config, "test-prepare.ratio") == 0.5);
+  ck_assert (json_object_is_type (ph_hook_config_get_json (hook->config, "test-prepare.extra"), json_type_object));
+  ck_assert_uint_eq (hook->chain->len, 2);
+}
+END_TEST
+
+START_TEST (test_module_key_errors)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK_CHAIN ("test-prepare, test-sender", "test-prepare.count = 11\ntest-prepare.greting = x\n"
+                                                "test-prepare.extra = [1]\n"), NULL);
+
+  ph_assert_diag (l, PH_DIAG_ERROR, "test-prepare.count", "from 1 to 10", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "test-prepare.greting", "did you mean 'test-prepare.greeting'?", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "test-prepare.extra", "must be a JSON object", NULL);
+}
+END_TEST
+
+START_TEST (test_unknown_module_in_key_and_in_chain)
+{
+  g_autoptr (ph_loaded) key = ph_load_text (HOOK ("nosuch.url = http://h/\n"), NULL);
+  g_autoptr (ph_loaded) chain = ph_load_text (HEADER "[hook h]\nurl = http://h/\nmodules = test-sendr\n", NULL);
+
+  ph_assert_diag (key, PH_DIAG_ERROR, "[hook h] nosuch.url", "no module named 'nosuch'", NULL);
+  ph_assert_diag (chain, PH_DIAG_ERROR, "[hook h] modules", "no module named 'test-sendr'",
+                  "did you mean 'test-sender'?", NULL);
+}
+END_TEST
+
+START_TEST (test_module_key_outside_the_chain_is_a_warning)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("test-prepare.greeting = hey\n"), NULL);
+
+  ck_assert (l->config != NULL);
+  ph_assert_diag (l, PH_DIAG_WARNING, "test-prepare.greeting", "not in this hook's chain", NULL);
+}
+END_TEST
+
+START_TEST (test_required_module_key)
+{
+  g_autoptr (ph_loaded) l = ph_load_text ("[hook h]\nurl = http://h/\nmodules = test-sender\n", NULL);
+
+  ph_assert_diag (l, PH_DIAG_ERROR, "module 'test-sender' needs test-sender.label", NULL);
+}
+END_TEST
+
+START_TEST (test_module_cross_field_rule_reaches_the_user)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK_CHAIN ("test-prepare, test-sender", "test-prepare.loud = true\ntest-prepare.count = 7\n"), NULL);
+
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h]", "module 'test-prepare'", "at most 5 when", NULL);
+}
+END_TEST
+
+START_TEST (test_module_that_fails_to_start)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HEADER "[hook h]\nurl = http://h/\nmodules = bad-init\n", NULL);
+
+  ph_assert_diag (l, PH_DIAG_ERROR, "module 'bad-init'", "failed to start: no webcam here", NULL);
+}
+END_TEST
+
+START_TEST (test_chain_is_sorted_by_stage_and_checked)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK_CHAIN ("test-sender, test-encode, test-prepare", ""), NULL);
+  g_autoptr (ph_loaded) no_sender = ph_load_text (HOOK_CHAIN ("test-prepare", ""), NULL);
+  g_autoptr (ph_loaded) twice = ph_load_text (HOOK_CHAIN ("test-sender, test-sender", ""), NULL);
+  g_autoptr (ph_loaded) two_senders = ph_load_text (HOOK_CHAIN ("test-sender, bad-no-symbol", ""), NULL);
+  const ph_hook *hook = only_hook (l);
+
+  ck_assert_str_eq (((ph_chain_link *) g_ptr_array_index (hook->chain, 0))->module->name, "test-prepare");
+  ck_assert_str_eq (((ph_chain_link *) g_ptr_array_index (hook->chain, 1))->module->name, "test-encode");
+  ck_assert_str_eq (((ph_chain_link *) g_ptr_array_index (hook->chain, 2))->module->name, "test-sender");
+  ph_assert_diag (no_sender, PH_DIAG_ERROR, "no send module", NULL);
+  ph_assert_diag (twice, PH_DIAG_ERROR, "'test-sender' is listed twice", NULL);
+  ph_assert_diag (two_senders, PH_DIAG_ERROR, "bad-no-symbol", "does not export", NULL);
+}
+END_TEST
+
+START_TEST (test_headers_are_checked)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("headers = {\"Bad Name\": \"x\", \"X-Obj\": {\"a\": 1}, "
+                                                "\"X-Num\": 5, \"X-T\": \"@{oops\"}\n"), NULL);
+
+  ph_assert_diag (l, PH_DIAG_ERROR, "'Bad Name' is not a valid header name", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "header 'X-Obj' must be a string", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "header 'X-T'", NULL);
+}
+END_TEST
+
+START_TEST (test_signing_secret_rules)
+{
+  g_autoptr (ph_loaded) ok = ph_load_text (HOOK ("signing_secret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"), NULL);
+  g_autoptr (ph_loaded) prefix = ph_load_text (HOOK ("signing_secret = MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"), NULL);
+  g_autoptr (ph_loaded) github = ph_load_text (HOOK ("signature = github\nsigning_secret = any text\n"), NULL);
+  g_autoptr (ph_loaded) short_key = ph_load_text (HOOK ("signing_secret = whsec_YWJj\n"), NULL);
+  g_autoptr (ph_loaded) kind = ph_load_text (HOOK ("signature = gitlab\n"), NULL);
+
+  ck_assert (ok->config != NULL);
+  ph_assert_no_diag (ok, PH_DIAG_WARNING);
+  ph_assert_diag (prefix, PH_DIAG_ERROR, "signing_secret", "starts with whsec_", NULL);
+  ck_assert (github->config != NULL);
+  ph_assert_diag (short_key, PH_DIAG_WARNING, "signing_secret", "3 bytes", NULL);
+  ph_assert_diag (kind, PH_DIAG_ERROR, "signature", "'gitlab' is not standard or github", NULL);
+}
+END_TEST
+
+START_TEST (test_tls_settings)
+{
+  g_autoptr (ph_loaded) off = ph_load_text (HOOK ("tls_verify = false\n"), NULL);
+  g_autoptr (ph_loaded) ca = ph_load_text (HOOK ("tls_ca_file = /nonexistent/ca.pem\n"), NULL);
+
+  ck_assert (off->config != NULL);
+  ph_assert_diag (off, PH_DIAG_WARNING, "tls_verify", "not checked", NULL);
+  ph_assert_diag (ca, PH_DIAG_ERROR, "tls_ca_file", "/nonexistent/ca.pem does not exist", NULL);
+}
+END_TEST
+
+START_TEST (test_retry_schedule)
+{
+  g_autoptr (ph_loaded) ok = ph_load_text (HOOK ("retry.schedule = 1, 2.5; 60\n"), NULL);
+  g_autoptr (ph_loaded) bad = ph_load_text (HOOK ("retry.schedule = 1, soon, -3\n"), NULL);
+  const char *const *list = ph_hook_config_get_list (only_hook (ok)->config, "retry.schedule");
+
+  ck_assert_str_eq (list[0], "1");
+  ck_assert_str_eq (list[1], "2.5");
+  ck_assert_str_eq (list[2], "60");
+  ph_assert_diag (bad, PH_DIAG_ERROR, "retry.schedule", "'soon'", NULL);
+  ph_assert_diag (bad, PH_DIAG_ERROR, "retry.schedule", "'-3'", NULL);
+}
+END_TEST
+
+START_TEST (test_world_readable_secret_warns)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("api_secret = hunter2\n"), NULL);
+  g_autoptr (ph_diag) diag = ph_diag_new ();
+  g_autoptr (ph_config) config = NULL;
+
+  ck_assert (l->config != NULL);
+  ph_assert_no_diag (l, PH_DIAG_WARNING);
+  g_chmod (l->path, 0644);
+  config = ph_config_load (l->path, ph_host (), diag);
+  ck_assert (config != NULL);
+  ck_assert_uint_eq (ph_diag_count (diag, PH_DIAG_WARNING), 1);
+  ck_assert_ptr_nonnull (strstr (((ph_diag_entry *) g_ptr_array_index (diag->entries, 0))->text,
+                                 "holds a secret but every user can read it"));
+}
+END_TEST
+
+START_TEST (test_syntax_errors_have_line_numbers)
+{
+  g_autoptr (ph_loaded) l = ph_load_text ("orphan = 1\n[printhook]\nnot a pair\n[broken\n", NULL);
+
+  ck_assert (l->config == NULL);
+  ck_assert_uint_eq (ph_assert_diag (l, PH_DIAG_ERROR, "before the first [group]", NULL), 1);
+  ck_assert_uint_eq (ph_assert_diag (l, PH_DIAG_ERROR, "'not a pair' is not 'key = value'", NULL), 3);
+  ck_assert_uint_eq (ph_assert_diag (l, PH_DIAG_ERROR, "'[broken' is not a valid group header", NULL), 4);
+}
+END_TEST
+
+START_TEST (test_missing_file_and_empty_file)
+{
+  g_autoptr (ph_diag) diag = ph_diag_new ();
+  g_autoptr (ph_config) config = ph_config_load ("/nonexistent/printhook.conf", NULL, diag);
+  g_autoptr (ph_loaded) empty = ph_load_text ("", NULL);
+
+  ck_assert (config == NULL);
+  ck_assert_ptr_nonnull (strstr (((ph_diag_entry *) g_ptr_array_index (diag->entries, 0))->text, "cannot read"));
+  ck_assert (empty->config != NULL);
+  ph_assert_diag (empty, PH_DIAG_WARNING, "no hooks are configured", NULL);
+}
+END_TEST
+
+START_TEST (test_hostile_files_never_crash)
+{
+  g_autoptr (GString) deep = g_string_new (HOOK ("data = "));
+  g_autoptr (GString) long_line = g_string_new (HOOK ("api_secret = "));
+  g_autoptr (ph_loaded) binary = ph_load_text ("\x89PNG\r\n\x1a\n\xff\xfe[hook", NULL);
+  g_autoptr (ph_loaded) nested = NULL;
+  g_autoptr (ph_loaded) huge = NULL;
+  g_autoptr (ph_loaded) escape = ph_load_text (HOOK ("api_secret = tab\\there\n"), NULL);
+
+  ph_assert_diag (binary, PH_DIAG_ERROR, "not UTF-8", NULL);
+  for (int i = 0; i < 5000; i++)
+    g_string_append (deep, "{\"a\":");
+  g_string_append (deep, "1\n");
+  nested = ph_load_text (deep->str, NULL);
+  ph_assert_diag (nested, PH_DIAG_ERROR, "[hook h] data", "invalid JSON", NULL);
+  for (int i = 0; i < 1000000; i++)
+    g_string_append_c (long_line, 'x');
+  g_string_append_c (long_line, '\n');
+  huge = ph_load_text (long_line->str, NULL);
+  ck_assert (huge->config != NULL);
+  ck_assert_str_eq (ph_hook_config_get_string (only_hook (escape)->config, "api_secret"), "tab\there");
+}
+END_TEST
+
+START_TEST (test_derived_chain_names)
+{
+  g_auto (GStrv) plain = ph_chain_derive (FALSE, FALSE, "POST", PH_CONTENT_JSON);
+  g_auto (GStrv) form = ph_chain_derive (FALSE, FALSE, "POST", PH_CONTENT_FORM);
+  g_auto (GStrv) snap = ph_chain_derive (TRUE, TRUE, "POST", PH_CONTENT_FORM);
+  g_auto (GStrv) get = ph_chain_derive (TRUE, TRUE, "GET", PH_CONTENT_MULTIPART);
+  g_autofree char *a = g_strjoinv (",", plain), *b = g_strjoinv (",", form),
+                  *c = g_strjoinv (",", snap), *d = g_strjoinv (",", get);
+
+  ck_assert_str_eq (a, "http-webhook");
+  ck_assert_str_eq (b, "form-encoder,http-webhook");
+  ck_assert_str_eq (c, "oauth,snapshot,multipart,http-webhook");
+  ck_assert_str_eq (d, "oauth,http-webhook");
+}
+END_TEST
+
+static Suite *
+config_suite (void)
+{
+  Suite *s = suite_create ("config");
+  TCase *tc = tcase_create ("config");
+
+  tcase_set_timeout (tc, 30);
+  tcase_add_test (tc, test_minimal_hook_gets_plugin_defaults);
+  tcase_add_test (tc, test_unknown_key_names_file_line_and_suggestion);
+  tcase_add_test (tc, test_every_error_is_listed_not_only_the_first);
+  tcase_add_test (tc, test_bad_method_and_content_type);
+  tcase_add_test (tc, test_method_is_case_insensitive);
+  tcase_add_test (tc, test_progress_step_range);
+  tcase_add_test (tc, test_invalid_json_reports_parser_position);
+  tcase_add_test (tc, test_data_must_be_an_object);
+  tcase_add_test (tc, test_json_escapes_reach_the_parser_raw);
+  tcase_add_test (tc, test_data_file_is_relative_to_its_file);
+  tcase_add_test (tc, test_data_file_multiline_json_and_snapshot_field);
+  tcase_add_test (tc, test_data_and_data_file_together_is_an_error);
+  tcase_add_test (tc, test_invalid_json_in_data_file_names_the_file_and_position);
+  tcase_add_test (tc, test_duplicate_hook_names_across_files);
+  tcase_add_test (tc, test_duplicate_group_and_key_in_one_file);
+  tcase_add_test (tc, test_hooks_d_files_are_read_in_sorted_order);
+  tcase_add_test (tc, test_enabled_hook_needs_url);
+  tcase_add_test (tc, test_url_must_be_http_or_https);
+  tcase_add_test (tc, test_unknown_group_is_rejected_with_hint);
+  tcase_add_test (tc, test_invalid_hook_name);
+  tcase_add_test (tc, test_events_list_star_and_case);
+  tcase_add_test (tc, test_misspelt_event_is_a_warning_with_hint);
+  tcase_add_test (tc, test_message_keys_per_event);
+  tcase_add_test (tc, test_printhook_group_gives_defaults_to_every_hook);
+  tcase_add_test (tc, test_printhook_group_rejects_per_hook_keys_and_unknown_keys);
+  tcase_add_test (tc, test_module_keys_are_typed_and_validated);
+  tcase_add_test (tc, test_module_key_errors);
+  tcase_add_test (tc, test_unknown_module_in_key_and_in_chain);
+  tcase_add_test (tc, test_module_key_outside_the_chain_is_a_warning);
+  tcase_add_test (tc, test_required_module_key);
+  tcase_add_test (tc, test_module_cross_field_rule_reaches_the_user);
+  tcase_add_test (tc, test_module_that_fails_to_start);
+  tcase_add_test (tc, test_chain_is_sorted_by_stage_and_checked);
+  tcase_add_test (tc, test_headers_are_checked);
+  tcase_add_test (tc, test_signing_secret_rules);
+  tcase_add_test (tc, test_tls_settings);
+  tcase_add_test (tc, test_retry_schedule);
+  tcase_add_test (tc, test_world_readable_secret_warns);
+  tcase_add_test (tc, test_syntax_errors_have_line_numbers);
+  tcase_add_test (tc, test_missing_file_and_empty_file);
+  tcase_add_test (tc, test_hostile_files_never_crash);
+  tcase_add_test (tc, test_derived_chain_names);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+int
+main (void)
+{
+  ph_test_init ();
+  ph_fixture_use_test_modules ();
+  return ph_test_run (config_suite ());
+}

@@ -1,0 +1,288 @@
+/* Loading modules: real .so files, good and broken, each broken one giving
+ * one clear error and never a crash. */
+#include "autoconfig.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "harness.h"
+#include "host.h"
+#include "registry.h"
+
+static char *
+module_file (const char *name)
+{
+  return g_strdup_printf ("%s/%s.so", g_getenv ("PH_TEST_MODULE_DIR"), name);
+}
+
+/* Opens a module and expects it to fail with a message containing every
+ * NULL-terminated fragment. */
+static void
+assert_open_fails (const char *name, ...)
+{
+  g_autofree char *path = module_file (name);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ph_module) module = ph_module_open (path, &error);
+  const char *fragment;
+  va_list args;
+
+  ck_assert_msg (module == NULL, "%s loaded but should not have", name);
+  ck_assert (g_error_matches (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_MODULE));
+  /* Every message names the file. */
+  ck_assert_msg (strstr (error->message, path) != NULL, "'%s' does not name %s", error->message, path);
+  va_start (args, name);
+  while ((fragment = va_arg (args, const char *)) != NULL)
+    ck_assert_msg (strstr (error->message, fragment) != NULL, "'%s' lacks '%s'", error->message, fragment);
+  va_end (args);
+}
+
+START_TEST (test_good_module_loads_with_its_descriptor)
+{
+  g_autofree char *path = module_file ("test-prepare");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ph_module) module = ph_module_open (path, &error);
+
+  ck_assert_msg (module != NULL, "%s", error ? error->message : "");
+  ck_assert_str_eq (module->name, "test-prepare");
+  ck_assert_str_eq (module->desc->version, "1.2");
+  ck_assert_int_eq (module->desc->stage, PRINTHOOK_STAGE_PREPARE);
+  ck_assert_int_eq (module->desc->abi_major, PRINTHOOK_ABI_MAJOR);
+  ck_assert_str_eq (module->desc->keys[0].name, "greeting");
+  ck_assert_ptr_nonnull (module->desc->ops->run);
+}
+END_TEST
+
+START_TEST (test_module_exports_only_its_descriptor)
+{
+  g_autofree char *path = module_file ("test-prepare");
+  g_autofree char *out = NULL;
+  g_autofree char *command = g_strdup_printf ("nm -D --defined-only %s", path);
+  g_auto (GStrv) lines = NULL;
+  guint exported = 0;
+
+  ck_assert (g_spawn_command_line_sync (command, &out, NULL, NULL, NULL));
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], " T ") != NULL || strstr (lines[i], " D ") != NULL
+        || strstr (lines[i], " B ") != NULL || strstr (lines[i], " R ") != NULL)
+      {
+        ck_assert_msg (strstr (lines[i], "printhook_module_get_desc") != NULL, "exports %s", lines[i]);
+        exported++;
+      }
+  ck_assert_uint_eq (exported, 1);
+}
+END_TEST
+
+START_TEST (test_wrong_abi_major_is_refused)
+{
+  assert_open_fails ("bad-abi-major", "built for module ABI 99.0", "major version must match", NULL);
+}
+END_TEST
+
+START_TEST (test_newer_abi_minor_is_refused)
+{
+  g_autofree char *expected = g_strdup_printf ("built for module ABI %d.%d", PRINTHOOK_ABI_MAJOR,
+                                               PRINTHOOK_ABI_MINOR + 1);
+  assert_open_fails ("bad-abi-minor", expected, "minor may not be newer", NULL);
+}
+END_TEST
+
+START_TEST (test_name_must_match_file)
+{
+  assert_open_fails ("bad-name", "declares the name 'some-other-name'", "'bad-name.so'", NULL);
+}
+END_TEST
+
+START_TEST (test_unknown_stage_is_refused)
+{
+  assert_open_fails ("bad-stage", "unknown stage 7", NULL);
+}
+END_TEST
+
+START_TEST (test_missing_mandatory_ops_are_named)
+{
+  assert_open_fails ("bad-no-run", "lacks mandatory fields: ops.run", NULL);
+}
+END_TEST
+
+START_TEST (test_null_descriptor_is_refused)
+{
+  assert_open_fails ("bad-null-desc", "returned no descriptor", NULL);
+}
+END_TEST
+
+START_TEST (test_missing_symbol_is_refused)
+{
+  assert_open_fails ("bad-no-symbol", "not a printhook module", "printhook_module_get_desc", NULL);
+}
+END_TEST
+
+START_TEST (test_unresolved_symbol_fails_at_load)
+{
+  assert_open_fails ("bad-undefined", "cannot be loaded", "printhook_test_symbol_that_does_not_exist", NULL);
+}
+END_TEST
+
+START_TEST (test_text_file_named_so_is_refused)
+{
+  g_autofree char *path = ph_test_write_file ("fake.so", "#!/bin/sh\necho not a library\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ph_module) module = ph_module_open (path, &error);
+
+  ck_assert_ptr_null (module);
+  ck_assert_ptr_nonnull (strstr (error->message, "cannot be loaded"));
+  ck_assert_ptr_nonnull (strstr (error->message, path));
+}
+END_TEST
+
+START_TEST (test_empty_and_truncated_files_are_refused)
+{
+  g_autofree char *good = module_file ("test-prepare");
+  g_autofree char *bytes = NULL;
+  gsize length;
+  g_autofree char *empty = ph_test_write_file ("empty.so", "");
+  g_autofree char *dir = ph_test_tmpdir ();
+  g_autofree char *truncated = g_build_filename (dir, "truncated.so", NULL);
+  g_autoptr (GError) e1 = NULL, e2 = NULL;
+  g_autoptr (ph_module) m1 = NULL, m2 = NULL;
+
+  ck_assert (g_file_get_contents (good, &bytes, &length, NULL));
+  ck_assert (g_file_set_contents (truncated, bytes, length / 3, NULL));
+  m1 = ph_module_open (empty, &e1);
+  m2 = ph_module_open (truncated, &e2);
+  ck_assert_ptr_null (m1);
+  ck_assert_ptr_null (m2);
+  ck_assert_ptr_nonnull (strstr (e1->message, "cannot be loaded"));
+  ck_assert_ptr_nonnull (strstr (e2->message, "cannot be loaded"));
+}
+END_TEST
+
+START_TEST (test_load_by_name_follows_the_search_path)
+{
+  g_autofree char *first = ph_test_tmpdir ();
+  g_autofree char *copy = g_build_filename (first, "test-encode.so", NULL);
+  g_autofree char *original = module_file ("test-encode");
+  g_autofree char *bytes = NULL;
+  gsize length;
+  const char *dirs[] = { first, g_getenv ("PH_TEST_MODULE_DIR"), NULL };
+  g_autoptr (ph_registry) registry = ph_registry_new (dirs);
+  g_autoptr (GError) error = NULL;
+  const ph_module *encode, *prepare, *again;
+
+  ck_assert (g_file_get_contents (original, &bytes, &length, NULL));
+  ck_assert (g_file_set_contents (copy, bytes, length, NULL));
+  encode = ph_registry_load (registry, "test-encode", &error);
+  ck_assert_ptr_nonnull (encode);
+  ck_assert_str_eq (encode->path, copy);
+  prepare = ph_registry_load (registry, "test-prepare", &error);
+  ck_assert_ptr_nonnull (prepare);
+  again = ph_registry_load (registry, "test-prepare", &error);
+  ck_assert_ptr_eq (prepare, again);
+}
+END_TEST
+
+START_TEST (test_unknown_module_names_the_path_searched)
+{
+  const char *dirs[] = { "/nonexistent/a", "/nonexistent/b", NULL };
+  g_autoptr (ph_registry) registry = ph_registry_new (dirs);
+  g_autoptr (GError) error = NULL;
+
+  ck_assert_ptr_null (ph_registry_load (registry, "snapshot", &error));
+  ck_assert_ptr_nonnull (strstr (error->message, "no module named 'snapshot'"));
+  ck_assert_ptr_nonnull (strstr (error->message, "/nonexistent/a, /nonexistent/b"));
+  g_clear_error (&error);
+  ck_assert_ptr_null (ph_registry_load (registry, "../etc/passwd", &error));
+  ck_assert_ptr_nonnull (strstr (error->message, "not a valid module name"));
+}
+END_TEST
+
+START_TEST (test_scan_lists_good_modules_and_each_problem_once)
+{
+  g_autofree char *other = ph_test_tmpdir ();
+  g_autofree char *shadowed = g_build_filename (other, "test-encode.so", NULL);
+  const char *dirs[] = { g_getenv ("PH_TEST_MODULE_DIR"), other, NULL };
+  g_autoptr (ph_registry) registry = ph_registry_new (dirs);
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) modules = NULL;
+  g_autoptr (GString) names = g_string_new (NULL);
+  guint shadow_reports = 0;
+
+  ck_assert (g_file_set_contents (shadowed, "junk", -1, NULL));
+  modules = ph_registry_scan (registry, problems);
+  for (guint i = 0; i < modules->len; i++)
+    g_string_append_printf (names, "%s ", ((ph_module *) g_ptr_array_index (modules, i))->name);
+  ck_assert_str_eq (names->str, "bad-init test-encode test-prepare test-sender ");
+  /* Eight broken files, plus the shadowed copy. */
+  ck_assert_uint_eq (problems->len, 9);
+  for (guint i = 0; i < problems->len; i++)
+    shadow_reports += strstr (g_ptr_array_index (problems, i), "shadowed by") != NULL;
+  ck_assert_uint_eq (shadow_reports, 1);
+}
+END_TEST
+
+START_TEST (test_init_runs_once_and_failure_is_reported)
+{
+  const char *dirs[] = { g_getenv ("PH_TEST_MODULE_DIR"), NULL };
+  g_autoptr (ph_registry) registry = ph_registry_new (dirs);
+  g_autoptr (GError) error = NULL;
+  const ph_module *good = ph_registry_load (registry, "test-sender", &error);
+  const ph_module *bad = ph_registry_load (registry, "bad-init", &error);
+
+  ck_assert (ph_registry_init_module (registry, good, ph_host (), &error));
+  ck_assert (good->initialized);
+  ck_assert (ph_registry_init_module (registry, good, ph_host (), &error));
+  ck_assert (!ph_registry_init_module (registry, bad, ph_host (), &error));
+  ck_assert_ptr_nonnull (strstr (error->message, "module 'bad-init'"));
+  ck_assert_ptr_nonnull (strstr (error->message, "failed to start: no webcam here"));
+}
+END_TEST
+
+START_TEST (test_search_path_order)
+{
+  g_auto (GStrv) path = NULL;
+
+  g_setenv ("PRINTHOOK_MODULE_PATH", "/one::/two", TRUE);
+  path = ph_module_search_path ("/from-config");
+  ck_assert_str_eq (path[0], "/one");
+  ck_assert_str_eq (path[1], "/two");
+  ck_assert_str_eq (path[2], "/from-config");
+  ck_assert_str_eq (path[3], MODULEDIR);
+  ck_assert_ptr_null (path[4]);
+}
+END_TEST
+
+static Suite *
+registry_suite (void)
+{
+  Suite *s = suite_create ("registry");
+  TCase *tc = tcase_create ("loader");
+
+  tcase_add_test (tc, test_good_module_loads_with_its_descriptor);
+  tcase_add_test (tc, test_module_exports_only_its_descriptor);
+  tcase_add_test (tc, test_wrong_abi_major_is_refused);
+  tcase_add_test (tc, test_newer_abi_minor_is_refused);
+  tcase_add_test (tc, test_name_must_match_file);
+  tcase_add_test (tc, test_unknown_stage_is_refused);
+  tcase_add_test (tc, test_missing_mandatory_ops_are_named);
+  tcase_add_test (tc, test_null_descriptor_is_refused);
+  tcase_add_test (tc, test_missing_symbol_is_refused);
+  tcase_add_test (tc, test_unresolved_symbol_fails_at_load);
+  tcase_add_test (tc, test_text_file_named_so_is_refused);
+  tcase_add_test (tc, test_empty_and_truncated_files_are_refused);
+  tcase_add_test (tc, test_load_by_name_follows_the_search_path);
+  tcase_add_test (tc, test_unknown_module_names_the_path_searched);
+  tcase_add_test (tc, test_scan_lists_good_modules_and_each_problem_once);
+  tcase_add_test (tc, test_init_runs_once_and_failure_is_reported);
+  tcase_add_test (tc, test_search_path_order);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+int
+main (void)
+{
+  ph_test_init ();
+  if (g_getenv ("PH_TEST_MODULE_DIR") == NULL)
+    g_error ("PH_TEST_MODULE_DIR is not set: run the suite through make check");
+  return ph_test_run (registry_suite ());
+}
