@@ -5,6 +5,7 @@ core_libphcore_la_SOURCES = \
 	core/version.c core/version.h
 core_libphcore_la_SOURCES += core/json_text.c core/json_text.h
 core_libphcore_la_SOURCES += core/template.c core/template.h
+core_libphcore_la_SOURCES += core/http.c core/http.h
 core_libphcore_la_SOURCES += core/listen_format.c core/listen_format.h core/signature_verify.c core/signature_verify.h
 core_libphcore_la_LIBADD = $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS)
 

@@ -34,3 +34,9 @@ TESTS += tests/test-template
 tests_test_template_SOURCES = tests/test_template.c
 tests_test_template_CFLAGS = $(test_cflags)
 tests_test_template_LDADD = $(test_ldadd)
+
+check_PROGRAMS += tests/test-http
+TESTS += tests/test-http
+tests_test_http_SOURCES = tests/test_http.c
+tests_test_http_CFLAGS = $(test_cflags)
+tests_test_http_LDADD = $(test_ldadd)
