@@ -14,6 +14,7 @@ enum {
 int ph_cmd_check (int argc, char **argv);
 int ph_cmd_modules (int argc, char **argv);
 int ph_cmd_render (int argc, char **argv);
+int ph_cmd_test (int argc, char **argv);
 int ph_cmd_listen (int argc, char **argv);
 
 #endif

@@ -73,7 +73,34 @@ ph_delivery_free (printhook_delivery *d)
   if (d->body != NULL)
     g_bytes_unref (d->body);
   g_ptr_array_unref (d->attachments);
+  g_free (d->response.error);
+  g_free (d->response.excerpt);
+  g_free (d->response.location);
   g_free (d);
+}
+
+/* Enough of a response body to say what the receiver meant. */
+#define EXCERPT_BYTES 1024
+
+void
+ph_delivery_note_response (printhook_delivery *d, long status, const char *error, GBytes *body,
+                           const char *location, gint64 retry_after, double seconds)
+{
+  ph_response_note *note = &d->response;
+  gsize size = 0;
+  const char *bytes = body != NULL ? g_bytes_get_data (body, &size) : NULL;
+
+  g_free (note->error);
+  g_free (note->excerpt);
+  g_free (note->location);
+  note->seen = TRUE;
+  note->status = status;
+  note->error = g_strdup (error);
+  note->body_size = size;
+  note->excerpt = bytes != NULL ? g_strndup (bytes, MIN (size, EXCERPT_BYTES)) : NULL;
+  note->location = g_strdup (location);
+  note->retry_after = retry_after;
+  note->seconds = seconds;
 }
 
 gboolean

@@ -20,6 +20,22 @@ typedef struct {
   GBytes *bytes;
 } ph_attachment;
 
+/* What the last HTTP exchange of a delivery came to: what "printhook test"
+ * prints and the logs say. */
+typedef struct {
+  gboolean seen;              /* a request was made */
+  long status;                /* 0 when no response */
+  char *error;                /* transport error, or NULL */
+  char *excerpt;              /* the first bytes of the response body */
+  gsize body_size;
+  char *location;             /* Location of a 3xx not followed */
+  gint64 retry_after;         /* seconds, -1 when absent */
+  double seconds;
+} ph_response_note;
+
+typedef void (*ph_chain_done) (printhook_delivery *d, printhook_result result,
+                               const GError *error, gpointer user_data);
+
 struct _printhook_delivery {
   char *id;                   /* stable across attempts: sent as webhook-id */
   const ph_hook *hook;        /* the config's; valid while the delivery is */
@@ -32,6 +48,14 @@ struct _printhook_delivery {
   GBytes *body;               /* NULL until encoded */
   GPtrArray *attachments;     /* ph_attachment * */
   const char *module_name;    /* the module running now, for its log lines */
+
+  /* Running the chain (core/chain_run.c). */
+  guint next_link;
+  gboolean rendered;
+  gboolean pending;           /* a module returned PENDING and will resume */
+  ph_chain_done done;
+  gpointer done_data;
+  ph_response_note response;
 };
 
 /* A new delivery with its parameters built (see ph_params_build).  hook:
@@ -57,6 +81,11 @@ void ph_delivery_set_header (printhook_delivery *d, const char *name, const char
 void ph_delivery_set_body (printhook_delivery *d, GBytes *body, const char *content_type);
 void ph_delivery_add_attachment (printhook_delivery *d, const char *field, const char *filename,
                                  const char *content_type, GBytes *bytes);
+
+/* Records an HTTP outcome on the delivery (strings copied). */
+void ph_delivery_note_response (printhook_delivery *d, long status, const char *error,
+                                GBytes *body, const char *location, gint64 retry_after,
+                                double seconds);
 
 /* data as application/x-www-form-urlencoded text: one field per top-level
  * key in order, nested values as compact JSON, nulls left out.  Transfer

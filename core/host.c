@@ -3,12 +3,21 @@
 
 #include <stdarg.h>
 
+#include "chain_run.h"
 #include "delivery.h"
+#include "http.h"
 #include "hook_config.h"
 #include "json_text.h"
 #include "template.h"
 
 static const char *current_module;
+static ph_http *http;
+
+void
+ph_host_set_http (ph_http *client)
+{
+  http = client;
+}
 
 void
 ph_host_set_current_module (const char *name)
@@ -129,6 +138,122 @@ host_shared_set (printhook_delivery *d, const char *key, gpointer value, GDestro
   ph_event_shared_set (d->event, key, value, destroy);
 }
 
+static const char *
+host_delivery_get_id (printhook_delivery *d)
+{
+  return d->id;
+}
+
+/* printhook_http_request and _response are ph_http's, under the ABI's names. */
+static printhook_http_request *
+host_http_request_new (const char *method, const char *url)
+{
+  return (printhook_http_request *) ph_http_request_new (method, url);
+}
+
+static void
+host_http_request_add_header (printhook_http_request *request, const char *name, const char *value)
+{
+  ph_http_request_add_header ((ph_http_request *) request, name, value);
+}
+
+static void
+host_http_request_set_body (printhook_http_request *request, GBytes *body)
+{
+  ph_http_request_set_body ((ph_http_request *) request, body);
+}
+
+static void
+host_http_request_set_timeouts (printhook_http_request *request, double connect_s, double total_s)
+{
+  ph_http_request_set_timeouts ((ph_http_request *) request, connect_s, total_s);
+}
+
+static void
+host_http_request_set_tls (printhook_http_request *request, gboolean verify, const char *ca_file)
+{
+  ph_http_request_set_tls ((ph_http_request *) request, verify, ca_file);
+}
+
+static void
+host_http_request_set_follow_redirects (printhook_http_request *request, gboolean follow)
+{
+  ph_http_request_set_follow_redirects ((ph_http_request *) request, follow);
+}
+
+typedef struct {
+  printhook_delivery *d;
+  printhook_http_callback callback;
+  gpointer user_data;
+} submitted;
+
+static void
+on_http_response (const ph_http_response *response, gpointer data)
+{
+  submitted *s = data;
+  const GError *error = ph_http_response_get_error (response);
+
+  ph_delivery_note_response (s->d, ph_http_response_get_status (response),
+                             error != NULL ? error->message : NULL,
+                             ph_http_response_get_body (response),
+                             ph_http_response_get_redirect_url (response),
+                             ph_http_response_get_retry_after (response),
+                             ph_http_response_get_total_time (response));
+  s->callback (s->d, (const printhook_http_response *) response, s->user_data);
+  g_free (s);
+}
+
+static void
+host_http_submit (printhook_delivery *d, printhook_http_request *request,
+                  printhook_http_callback callback, gpointer user_data)
+{
+  submitted *s = g_new0 (submitted, 1);
+
+  g_return_if_fail (http != NULL);
+  s->d = d;
+  s->callback = callback;
+  s->user_data = user_data;
+  ph_http_submit (http, (ph_http_request *) request, on_http_response, s);
+}
+
+static const GError *
+host_http_response_get_error (const printhook_http_response *response)
+{
+  return ph_http_response_get_error ((const ph_http_response *) response);
+}
+
+static long
+host_http_response_get_status (const printhook_http_response *response)
+{
+  return ph_http_response_get_status ((const ph_http_response *) response);
+}
+
+static const char *
+host_http_response_get_header (const printhook_http_response *response, const char *name)
+{
+  return ph_http_response_get_header ((const ph_http_response *) response, name);
+}
+
+static GBytes *
+host_http_response_get_body (const printhook_http_response *response)
+{
+  return ph_http_response_get_body ((const ph_http_response *) response);
+}
+
+static const char *
+host_http_response_get_redirect_url (const printhook_http_response *response)
+{
+  return ph_http_response_get_redirect_url ((const ph_http_response *) response);
+}
+
+static gboolean
+host_http_response_can_retry (const printhook_http_response *response)
+{
+  const GError *error = ph_http_response_get_error ((const ph_http_response *) response);
+
+  return error != NULL && !g_error_matches (error, PH_HTTP_ERROR, PH_HTTP_ERROR_URL);
+}
+
 static const printhook_host host = {
   .abi_major = PRINTHOOK_ABI_MAJOR,
   .abi_minor = PRINTHOOK_ABI_MINOR,
@@ -156,7 +281,22 @@ static const printhook_host host = {
   .request_get_n_attachments = host_request_get_n_attachments,
   .request_get_attachment = host_request_get_attachment,
   .json_to_text = ph_json_to_text,
-  .resume = NULL,
+  .form_encode = ph_form_encode,
+  .delivery_get_id = host_delivery_get_id,
+  .http_request_new = host_http_request_new,
+  .http_request_add_header = host_http_request_add_header,
+  .http_request_set_body = host_http_request_set_body,
+  .http_request_set_timeouts = host_http_request_set_timeouts,
+  .http_request_set_tls = host_http_request_set_tls,
+  .http_request_set_follow_redirects = host_http_request_set_follow_redirects,
+  .http_submit = host_http_submit,
+  .http_response_get_error = host_http_response_get_error,
+  .http_response_get_status = host_http_response_get_status,
+  .http_response_get_header = host_http_response_get_header,
+  .http_response_get_body = host_http_response_get_body,
+  .http_response_get_redirect_url = host_http_response_get_redirect_url,
+  .http_response_can_retry = host_http_response_can_retry,
+  .resume = ph_chain_resume,
   .shared_get = host_shared_get,
   .shared_set = host_shared_set,
 };

@@ -2,6 +2,7 @@
 #ifndef PH_HOST_H
 #define PH_HOST_H
 
+#include "http.h"
 #include "printhook/module.h"
 
 /* The one table, valid for the life of the process: transfer none. */
@@ -10,5 +11,9 @@ const printhook_host *ph_host (void);
 /* Sets the module that calls into the host outside a delivery (init,
  * instance_new), so its log lines say who is speaking.  NULL clears. */
 void ph_host_set_current_module (const char *name);
+
+/* The HTTP client behind host->http_submit (transfer none: the caller keeps
+ * it alive while deliveries run).  NULL: no HTTP (render). */
+void ph_host_set_http (ph_http *http);
 
 #endif

@@ -11,7 +11,7 @@
  *   with curl_multi_info_read, removed from the multi handle and queued; an
  *   idle source then runs their callbacks.  So user code never runs inside
  *   libcurl or inside ph_http_submit, and a callback may submit or free. */
-#include "config.h"
+#include "autoconfig.h"
 #include "http.h"
 
 #include <curl/curl.h>

@@ -1,7 +1,7 @@
 /* JSON text written by hand from json-c trees: json-c's own writer prints 0.1
  * as 0.10000000000000001, repeats a parsed double's original text ("0.10",
  * "1E5") and escapes "/", none of which receivers should see. */
-#include "config.h"
+#include "autoconfig.h"
 #include "json_text.h"
 
 #include <math.h>

@@ -2,7 +2,25 @@
 # test suites link the very code the daemon runs.
 noinst_LTLIBRARIES += core/libphcore.la
 core_libphcore_la_SOURCES = \
-	core/version.c core/version.h
+	core/version.c core/version.h \
+	core/suggest.c core/suggest.h \
+	core/events.c core/events.h \
+	core/diag.c core/diag.h \
+	core/ini_scan.c core/ini_scan.h \
+	core/registry.c core/registry.h core/elf_check.c core/elf_check.h \
+	core/config_value.c core/config_value.h \
+	core/config_keys.c core/config_keys.h \
+	core/hook_config.c core/hook_config.h \
+	core/config.c core/config.h core/config_private.h \
+	core/config_hook.c core/chain.c \
+	core/event.c core/event.h \
+	core/params.c core/params.h \
+	core/delivery.c core/delivery.h \
+	core/host.c core/host.h \
+	core/redact.c core/redact.h \
+	core/sample.c core/sample.h \
+	core/chain_run.c core/chain_run.h \
+	core/cli_common.c core/cli_common.h core/cli.h
 core_libphcore_la_SOURCES += core/json_text.c core/json_text.h
 core_libphcore_la_SOURCES += core/template.c core/template.h
 core_libphcore_la_SOURCES += core/http.c core/http.h
@@ -10,6 +28,7 @@ core_libphcore_la_SOURCES += core/listen_format.c core/listen_format.h core/sign
 core_libphcore_la_LIBADD = $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS)
 
 bin_PROGRAMS += printhook
-printhook_SOURCES = core/main.c
+printhook_SOURCES = core/main.c core/cli_check.c core/cli_modules.c core/cli_render.c \
+	core/cli_test.c
 printhook_SOURCES += core/cli_listen.c
 printhook_LDADD = core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS)

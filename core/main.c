@@ -20,6 +20,7 @@ static const subcommand subcommands[] = {
   { "check", ph_cmd_check, "validate the configuration without sending anything" },
   { "modules", ph_cmd_modules, "list the modules that can be loaded and their keys" },
   { "render", ph_cmd_render, "show what a hook would send for an event, without sending it" },
+  { "test", ph_cmd_test, "send one simulated event to one hook and show the outcome" },
   { "listen", ph_cmd_listen, "run a local receiver that prints every request it gets" },
   { NULL, NULL, NULL }
 };

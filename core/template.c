@@ -4,7 +4,7 @@
  * space), "@" inside words stays text, and inserted values are never scanned
  * again, so nothing can loop.  One left-to-right pass over the template;
  * every byte is looked at a bounded number of times. */
-#include "config.h"
+#include "autoconfig.h"
 #include "template.h"
 
 #include <string.h>

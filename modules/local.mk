@@ -1,1 +1,21 @@
-# Modules: one libtool module (.so) per directory, built with the module_* flags of Makefile.am.
+# Modules: one libtool module (.so) per directory, built with the module_*
+# flags of Makefile.am.  PACKAGE_VERSION comes from -include autoconfig.h.
+
+module_LTLIBRARIES += modules/http-webhook.la
+modules_http_webhook_la_SOURCES = modules/http-webhook/http-webhook.c \
+	modules/http-webhook/sign.c modules/http-webhook/sign.h
+modules_http_webhook_la_CFLAGS = $(module_compile_flags)
+modules_http_webhook_la_LDFLAGS = $(module_link_flags)
+modules_http_webhook_la_LIBADD = $(module_libs)
+
+module_LTLIBRARIES += modules/form-encoder.la
+modules_form_encoder_la_SOURCES = modules/form-encoder/form-encoder.c
+modules_form_encoder_la_CFLAGS = $(module_compile_flags)
+modules_form_encoder_la_LDFLAGS = $(module_link_flags)
+modules_form_encoder_la_LIBADD = $(module_libs)
+
+module_LTLIBRARIES += modules/multipart.la
+modules_multipart_la_SOURCES = modules/multipart/multipart.c
+modules_multipart_la_CFLAGS = $(module_compile_flags)
+modules_multipart_la_LDFLAGS = $(module_link_flags)
+modules_multipart_la_LIBADD = $(module_libs) $(SOUP_LIBS)

@@ -14,8 +14,9 @@ AM_TESTS_ENVIRONMENT = \
 	PH_TEST_SRCDIR='$(abs_top_srcdir)' PH_TEST_BUILDDIR='$(abs_top_builddir)' \
 	PH_TEST_BINARY='$(abs_top_builddir)/printhook' \
 	PRINTHOOK_MODULE_PATH='$(abs_top_builddir)/modules/.libs' \
+	PH_TEST_MODULE_DIR='$(abs_top_builddir)/tests/modules/.libs' \
 	G_DEBUG=fatal-criticals ; export PH_TEST_SRCDIR PH_TEST_BUILDDIR PH_TEST_BINARY \
-	PRINTHOOK_MODULE_PATH G_DEBUG ;
+	PRINTHOOK_MODULE_PATH PH_TEST_MODULE_DIR G_DEBUG ;
 
 check_PROGRAMS += tests/test-listen
 TESTS += tests/test-listen
@@ -40,3 +41,111 @@ TESTS += tests/test-http
 tests_test_http_SOURCES = tests/test_http.c
 tests_test_http_CFLAGS = $(test_cflags)
 tests_test_http_LDADD = $(test_ldadd)
+
+# The receiving end of the HTTP tests (tests/receiver.h) and its own suite.
+tests_libphtest_la_SOURCES += tests/receiver.c tests/receiver.h
+tests_libphtest_la_LIBADD += $(JSONC_LIBS)
+EXTRA_DIST += tests/servers/receiver.py
+check_PROGRAMS += tests/test-receiver
+TESTS += tests/test-receiver
+tests_test_receiver_SOURCES = tests/test_receiver.c
+tests_test_receiver_CFLAGS = $(test_cflags)
+tests_test_receiver_LDADD = $(test_ldadd)
+
+# Modules only the tests load: real shared objects, good and broken, built
+# as hwloc does with -rpath /nowhere so that libtool makes .so files.
+test_module_link = -module -avoid-version -shared -rpath /nowhere
+test_module_strict = $(test_module_link) -Wl,--no-undefined \
+	-export-symbols-regex '^printhook_module_get_desc$$'
+check_LTLIBRARIES += tests/modules/test-prepare.la tests/modules/test-encode.la \
+	tests/modules/test-sender.la tests/modules/bad-abi-major.la \
+	tests/modules/bad-abi-minor.la tests/modules/bad-name.la tests/modules/bad-stage.la \
+	tests/modules/bad-no-run.la tests/modules/bad-init.la tests/modules/bad-null-desc.la \
+	tests/modules/bad-no-symbol.la tests/modules/bad-undefined.la
+tests_modules_test_prepare_la_SOURCES = tests/modules/test-prepare.c
+tests_modules_test_prepare_la_CFLAGS = $(module_compile_flags)
+tests_modules_test_prepare_la_LDFLAGS = $(test_module_strict)
+tests_modules_test_prepare_la_LIBADD = $(module_libs)
+tests_modules_test_encode_la_SOURCES = tests/modules/test-encode.c
+tests_modules_test_encode_la_CFLAGS = $(module_compile_flags)
+tests_modules_test_encode_la_LDFLAGS = $(test_module_strict)
+tests_modules_test_encode_la_LIBADD = $(module_libs)
+tests_modules_test_sender_la_SOURCES = tests/modules/test-sender.c
+tests_modules_test_sender_la_CFLAGS = $(module_compile_flags)
+tests_modules_test_sender_la_LDFLAGS = $(test_module_strict)
+tests_modules_test_sender_la_LIBADD = $(module_libs)
+tests_modules_bad_abi_major_la_SOURCES = tests/modules/bad-modules.c
+tests_modules_bad_abi_major_la_CFLAGS = $(module_compile_flags) -DBAD_ABI_MAJOR
+tests_modules_bad_abi_major_la_LDFLAGS = $(test_module_strict)
+tests_modules_bad_abi_major_la_LIBADD = $(module_libs)
+tests_modules_bad_abi_minor_la_SOURCES = tests/modules/bad-modules.c
+tests_modules_bad_abi_minor_la_CFLAGS = $(module_compile_flags) -DBAD_ABI_MINOR
+tests_modules_bad_abi_minor_la_LDFLAGS = $(test_module_strict)
+tests_modules_bad_abi_minor_la_LIBADD = $(module_libs)
+tests_modules_bad_name_la_SOURCES = tests/modules/bad-modules.c
+tests_modules_bad_name_la_CFLAGS = $(module_compile_flags) -DBAD_NAME
+tests_modules_bad_name_la_LDFLAGS = $(test_module_strict)
+tests_modules_bad_name_la_LIBADD = $(module_libs)
+tests_modules_bad_stage_la_SOURCES = tests/modules/bad-modules.c
+tests_modules_bad_stage_la_CFLAGS = $(module_compile_flags) -DBAD_STAGE
+tests_modules_bad_stage_la_LDFLAGS = $(test_module_strict)
+tests_modules_bad_stage_la_LIBADD = $(module_libs)
+tests_modules_bad_no_run_la_SOURCES = tests/modules/bad-modules.c
+tests_modules_bad_no_run_la_CFLAGS = $(module_compile_flags) -DBAD_NO_RUN
+tests_modules_bad_no_run_la_LDFLAGS = $(test_module_strict)
+tests_modules_bad_no_run_la_LIBADD = $(module_libs)
+tests_modules_bad_init_la_SOURCES = tests/modules/bad-modules.c
+tests_modules_bad_init_la_CFLAGS = $(module_compile_flags) -DBAD_INIT
+tests_modules_bad_init_la_LDFLAGS = $(test_module_strict)
+tests_modules_bad_init_la_LIBADD = $(module_libs)
+tests_modules_bad_null_desc_la_SOURCES = tests/modules/bad-modules.c
+tests_modules_bad_null_desc_la_CFLAGS = $(module_compile_flags) -DBAD_NULL_DESC
+tests_modules_bad_null_desc_la_LDFLAGS = $(test_module_strict)
+tests_modules_bad_null_desc_la_LIBADD = $(module_libs)
+tests_modules_bad_no_symbol_la_SOURCES = tests/modules/bad-modules.c
+tests_modules_bad_no_symbol_la_CFLAGS = $(module_compile_flags) -DBAD_NO_SYMBOL
+tests_modules_bad_no_symbol_la_LDFLAGS = $(test_module_link) -Wl,--no-undefined
+tests_modules_bad_no_symbol_la_LIBADD = $(module_libs)
+tests_modules_bad_undefined_la_SOURCES = tests/modules/bad-undefined.c
+tests_modules_bad_undefined_la_CFLAGS = $(module_compile_flags)
+tests_modules_bad_undefined_la_LDFLAGS = $(test_module_link)
+tests_modules_bad_undefined_la_LIBADD = $(module_libs)
+
+tests_libphtest_la_SOURCES += tests/config_fixture.c tests/config_fixture.h
+
+check_PROGRAMS += tests/test-config
+TESTS += tests/test-config
+tests_test_config_SOURCES = tests/test_config.c
+tests_test_config_CFLAGS = $(test_cflags)
+tests_test_config_LDADD = $(test_ldadd)
+
+check_PROGRAMS += tests/test-registry
+TESTS += tests/test-registry
+tests_test_registry_SOURCES = tests/test_registry.c
+tests_test_registry_CFLAGS = $(test_cflags)
+tests_test_registry_LDADD = $(test_ldadd)
+
+check_PROGRAMS += tests/test-cli
+TESTS += tests/test-cli
+tests_test_cli_SOURCES = tests/test_cli.c
+tests_test_cli_CFLAGS = $(test_cflags)
+tests_test_cli_LDADD = $(test_ldadd)
+
+check_PROGRAMS += tests/test-request
+TESTS += tests/test-request
+tests_test_request_SOURCES = tests/test_request.c
+tests_test_request_CFLAGS = $(test_cflags)
+tests_test_request_LDADD = $(test_ldadd)
+
+check_PROGRAMS += tests/test-webhook
+TESTS += tests/test-webhook
+tests_test_webhook_SOURCES = tests/test_webhook.c
+tests_test_webhook_CFLAGS = $(test_cflags)
+tests_test_webhook_LDADD = $(test_ldadd)
+
+# The signing functions, compiled in from the module's own source.
+check_PROGRAMS += tests/test-sign
+TESTS += tests/test-sign
+tests_test_sign_SOURCES = tests/test_sign.c modules/http-webhook/sign.c
+tests_test_sign_CFLAGS = $(test_cflags) -I$(top_srcdir)/modules/http-webhook
+tests_test_sign_LDADD = $(test_ldadd)

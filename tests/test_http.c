@@ -8,7 +8,7 @@
  * The server still gets a listening socket nobody connects to, because it
  * keeps connections alive only while it has one (soup-server.c,
  * request_finished). */
-#include "config.h"
+#include "autoconfig.h"
 #include "harness.h"
 #include "http.h"
 

@@ -1,5 +1,5 @@
 /* JSON text as printhook writes and parses it (core/json_text.c). */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <math.h>
 #include <stdint.h>

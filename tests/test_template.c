@@ -1,6 +1,6 @@
 /* The @param language (core/template.c, DESIGN.md §5), with the OctoPrint-
  * Webhooks plugin's sample data and the traps its substitution fell into. */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <string.h>
 

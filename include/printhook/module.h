@@ -107,6 +107,16 @@ typedef struct printhook_host printhook_host;
 typedef gboolean (*printhook_header_func) (const char *name, const char *value,
                                            gpointer user_data);
 
+/* An HTTP exchange through the host's one connection pool. */
+typedef struct _printhook_http_request printhook_http_request;
+typedef struct _printhook_http_response printhook_http_response;
+
+/* Called once per submitted request, from the main loop.  response:
+ * transfer none, valid only during the call. */
+typedef void (*printhook_http_callback) (printhook_delivery *d,
+                                         const printhook_http_response *response,
+                                         gpointer user_data);
+
 /* Services the host gives a module.  The table is owned by the host and
  * valid until shutdown() returns. */
 struct printhook_host {
@@ -175,9 +185,51 @@ struct printhook_host {
    * Returns transfer full (g_free). */
   char *(*json_to_text) (json_object *value, gboolean pretty);
 
+  /* data (a JSON object) as application/x-www-form-urlencoded text: one
+   * field per top-level key in order, nested values as compact JSON, nulls
+   * left out.  Returns transfer full (g_free). */
+  char *(*form_encode) (json_object *data);
+
+  /* The delivery's id: stable across attempts, sent as webhook-id.
+   * Transfer none. */
+  const char *(*delivery_get_id) (printhook_delivery *d);
+
+  /* Asynchronous HTTP through the host's curl multi handle (connections
+   * are pooled and reused).  Only http and https URLs are allowed.
+   * http_request_new: transfer full; the setters copy what they are given.
+   * Defaults: connect timeout 5 s, total 15 s, TLS verified, redirects not
+   * followed, response bodies kept up to 64 KiB.  http_submit takes the
+   * request (transfer full) and calls callback exactly once, later, from
+   * the main loop; the host remembers the response as the delivery's
+   * outcome ("printhook test" shows it). */
+  printhook_http_request *(*http_request_new) (const char *method, const char *url);
+  void (*http_request_add_header) (printhook_http_request *request, const char *name,
+                                   const char *value);
+  void (*http_request_set_body) (printhook_http_request *request, GBytes *body);
+  void (*http_request_set_timeouts) (printhook_http_request *request, double connect_s,
+                                     double total_s);
+  void (*http_request_set_tls) (printhook_http_request *request, gboolean verify,
+                                const char *ca_file);
+  void (*http_request_set_follow_redirects) (printhook_http_request *request, gboolean follow);
+  void (*http_submit) (printhook_delivery *d, printhook_http_request *request,
+                       printhook_http_callback callback, gpointer user_data);
+  /* Response accessors, all transfer none and valid during the callback.
+   * get_error: NULL when an HTTP response arrived (any status). */
+  const GError *(*http_response_get_error) (const printhook_http_response *response);
+  long (*http_response_get_status) (const printhook_http_response *response);
+  const char *(*http_response_get_header) (const printhook_http_response *response,
+                                           const char *name);
+  GBytes *(*http_response_get_body) (const printhook_http_response *response);
+  /* The Location of a 3xx that was not followed, else NULL. */
+  const char *(*http_response_get_redirect_url) (const printhook_http_response *response);
+  /* For a response with an error: TRUE when trying again later may help
+   * (DNS, connection refused, timeout, TLS, a cut connection), FALSE when
+   * the request itself was refused (an invalid URL or header). */
+  gboolean (*http_response_can_retry) (const printhook_http_response *response);
+
   /* Finishes a stage that returned PRINTHOOK_RESULT_PENDING.  error:
    * transfer full, NULL for DONE.  Call it exactly once, from the main loop,
-   * never from inside run(). */
+   * never from inside run(); d may be gone when it returns. */
   void (*resume) (printhook_delivery *d, printhook_result result, GError *error);
 
   /* Values shared by every delivery of the same event (so that one webcam

@@ -1,0 +1,203 @@
+/* printhook test: send one simulated event to one hook, for real, and say
+ * what happened. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "chain_run.h"
+#include "cli.h"
+#include "cli_common.h"
+#include "events.h"
+#include "host.h"
+#include "http.h"
+#include "json_text.h"
+#include "redact.h"
+#include "sample.h"
+#include "suggest.h"
+
+typedef struct {
+  GMainLoop *loop;
+  printhook_result result;
+  GError *error;
+} outcome;
+
+static void
+on_done (printhook_delivery *d, printhook_result result, const GError *error, gpointer user_data)
+{
+  outcome *o = user_data;
+
+  o->result = result;
+  o->error = error != NULL ? g_error_copy (error) : NULL;
+  g_main_loop_quit (o->loop);
+}
+
+/* The first lines of the response, indented, at most about 1 KiB. */
+static void
+print_response_excerpt (const ph_response_note *note, const ph_redactor *redactor)
+{
+  g_auto (GStrv) lines = NULL;
+  g_autofree char *shown = NULL;
+  guint count = 0;
+
+  if (note->excerpt == NULL || note->body_size == 0)
+    {
+      printf ("response: empty body\n");
+      return;
+    }
+  if (!g_utf8_validate (note->excerpt, -1, NULL) || strlen (note->excerpt) < MIN (note->body_size, 1024))
+    {
+      printf ("response: %zu bytes, not text\n", note->body_size);
+      return;
+    }
+  shown = ph_redactor_apply (redactor, note->excerpt);
+  g_strchomp (shown);
+  lines = g_strsplit (shown, "\n", -1);
+  printf ("response (%zu bytes):\n", note->body_size);
+  for (guint i = 0; lines[i] != NULL && count < 10; i++, count++)
+    printf ("  %s\n", g_strchomp (lines[i]));
+  if (note->body_size > strlen (note->excerpt) || (lines[0] != NULL && g_strv_length (lines) > 10))
+    printf ("  ...\n");
+}
+
+int
+ph_cmd_test (int argc, char **argv)
+{
+  g_autofree char *config_path = NULL;
+  g_autofree char *payload_text = NULL;
+  gboolean show_secrets = FALSE;
+  int milestone = 50;
+  int status;
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      "Read FILE and the hooks.d/ directory beside it (default " PH_DEFAULT_CONFIG ")", "FILE" },
+    { "payload", 'p', 0, G_OPTION_ARG_STRING, &payload_text,
+      "Use this JSON object as the event's payload (@extra) instead of the sample", "JSON" },
+    { "milestone", 'm', 0, G_OPTION_ARG_INT, &milestone,
+      "Value of @percentCompleteMilestone (default 50)", "N" },
+    { "show-secrets", 0, 0, G_OPTION_ARG_NONE, &show_secrets,
+      "Print secrets instead of **** in what is shown", NULL },
+    { NULL }
+  };
+  g_autoptr (ph_config) config = NULL;
+  g_autoptr (json_object) payload = NULL;
+  g_autoptr (ph_event) event = NULL;
+  g_autoptr (printhook_delivery) d = NULL;
+  g_autoptr (ph_redactor) redactor = ph_redactor_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autofree char *url = NULL;
+  outcome o = { 0 };
+  ph_http *http;
+  const ph_hook *hook;
+  const char *event_name;
+  gint64 started;
+  double seconds;
+
+  if (!ph_cli_parse (&argc, &argv, "HOOK EVENT", "Sends one simulated event to one hook.",
+                     "Sends HOOK's request for EVENT, for real, through the hook's whole chain\n"
+                     "(OAuth, snapshot, encoding, signing), with the old plugin's test payload\n"
+                     "(example.gcode, 242038 bytes, ...) or --payload, and prints what came of\n"
+                     "it: the HTTP status and the time it took with the first lines of the\n"
+                     "response, or the precise error (bad JSON in the data, DNS, refused\n"
+                     "connection, TLS, timeout).  The hook need not subscribe to EVENT.\n"
+                     "Nothing is retried: a test is one attempt.\n"
+                     "\n"
+                     "Examples:\n"
+                     "  printhook test home-assistant PrintDone\n"
+                     "  printhook test -c ./printhook.conf chat PrintFailed --payload '{\"name\":\"a.gcode\"}'\n"
+                     "\n"
+                     "Exit status: 0 when the receiver answered 200-399 (delivered), 1 when\n"
+                     "the webhook was not delivered or the configuration has errors, 2 on a\n"
+                     "command-line error.",
+                     entries, &status))
+    return status;
+  if (argc != 3)
+    {
+      fprintf (stderr, "printhook test: expected HOOK and EVENT (see printhook test --help)\n");
+      return PH_EXIT_USAGE;
+    }
+  event_name = argv[2];
+  if (!ph_event_name_is_valid (event_name))
+    {
+      fprintf (stderr, "printhook test: '%s' is not an event name (letters, digits and '_')\n",
+               event_name);
+      return PH_EXIT_USAGE;
+    }
+  if (payload_text != NULL)
+    {
+      payload = ph_json_parse (payload_text, -1, &error);
+      if (payload == NULL || !json_object_is_type (payload, json_type_object))
+        {
+          fprintf (stderr, "printhook test: --payload must be a JSON object%s%s\n",
+                   error ? ": " : "", error ? error->message : "");
+          return PH_EXIT_USAGE;
+        }
+    }
+  else
+    payload = ph_sample_payload ();
+
+  ph_cli_setup_logging ();
+  config = ph_cli_load_config (config_path);
+  if (config == NULL)
+    return PH_EXIT_FAILURE;
+  hook = ph_config_find_hook (config, argv[1]);
+  if (hook == NULL)
+    {
+      g_autoptr (GPtrArray) names = g_ptr_array_new ();
+      const char *hint;
+
+      for (guint i = 0; i < config->hooks->len; i++)
+        g_ptr_array_add (names, ((ph_hook *) g_ptr_array_index (config->hooks, i))->name);
+      g_ptr_array_add (names, NULL);
+      hint = ph_suggest (argv[1], (const char *const *) names->pdata);
+      fprintf (stderr, "printhook test: no hook named '%s'%s%s%s\n", argv[1],
+               hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+      return PH_EXIT_FAILURE;
+    }
+  if (!ph_hook_subscribes (hook, event_name))
+    fprintf (stderr, "note: hook '%s' does not subscribe to %s; sending it anyway\n", hook->name,
+             event_name);
+  if (!hook->enabled)
+    fprintf (stderr, "note: hook '%s' is disabled; sending it anyway\n", hook->name);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  http = ph_http_new (NULL);
+  ph_host_set_http (http);
+  event = ph_event_new (event_name, g_get_host_name (), g_steal_pointer (&payload), ph_sample_printer ());
+  d = ph_delivery_new (hook, event, milestone);
+  if (!show_secrets)
+    ph_redactor_add_hook (redactor, hook);
+
+  o.loop = loop;
+  started = g_get_monotonic_time ();
+  ph_chain_run (d, on_done, &o);
+  if (d->done != NULL)
+    g_main_loop_run (loop);
+  seconds = (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC;
+  ph_http_free (http);
+  ph_host_set_http (NULL);
+
+  url = d->url != NULL ? ph_redactor_apply (redactor, d->url) : g_strdup (hook->url);
+  printf ("%s %s %s\n", hook->name, d->method, show_secrets && d->url ? d->url : url);
+  if (o.result == PRINTHOOK_RESULT_DONE)
+    {
+      printf ("delivered: HTTP %ld in %.3f s\n", d->response.status, seconds);
+      if (d->response.location != NULL)
+        printf ("redirect (not followed): %s\n", d->response.location);
+      print_response_excerpt (&d->response, redactor);
+      return PH_EXIT_OK;
+    }
+  {
+    g_autofree char *reason = ph_redactor_apply (redactor, o.error->message);
+
+    printf ("NOT delivered after %.3f s (%s): %s\n", seconds,
+            o.result == PRINTHOOK_RESULT_RETRY ? "the daemon would retry it"
+                                               : "permanent, the daemon would not retry it",
+            reason);
+  }
+  if (d->response.seen && d->response.status != 0)
+    print_response_excerpt (&d->response, redactor);
+  g_error_free (o.error);
+  return PH_EXIT_FAILURE;
+}
