@@ -136,6 +136,7 @@ ph_run_printhook (const char *const *argv, const char *const *env, guint timeout
   g_autoptr (GError) error = NULL;
   g_autofree char *out_path = NULL;
   g_autofree char *err_path = NULL;
+  g_autofree char *valgrind = NULL;
   ph_run_result *r = g_new0 (ph_run_result, 1);
   g_autoptr (GMainContext) context = g_main_context_new ();
   g_autoptr (GMainLoop) loop = NULL;
@@ -144,6 +145,21 @@ ph_run_printhook (const char *const *argv, const char *const *env, guint timeout
   GPid pid;
   int out_fd, err_fd;
 
+  /* make check-valgrind runs the binary under valgrind too: a memory error
+   * or a definite leak in printhook then exits 99, which no test expects. */
+  if (g_getenv ("PH_TEST_VALGRIND") != NULL)
+    {
+      valgrind = g_find_program_in_path ("valgrind");
+      ck_assert_msg (valgrind != NULL, "PH_TEST_VALGRIND is set but valgrind is not installed");
+      g_ptr_array_add (args, valgrind);
+      g_ptr_array_add (args, (char *) "--quiet");
+      g_ptr_array_add (args, (char *) "--leak-check=full");
+      g_ptr_array_add (args, (char *) "--errors-for-leak-kinds=definite");
+      g_ptr_array_add (args, (char *) "--show-leak-kinds=definite");
+      g_ptr_array_add (args, (char *) "--error-exitcode=99");
+      g_ptr_array_add (args, (char *) "--suppressions=/usr/share/glib-2.0/valgrind/glib.supp");
+      timeout_s *= 10;
+    }
   g_ptr_array_add (args, (char *) ph_test_binary ());
   for (guint i = 0; argv != NULL && argv[i] != NULL; i++)
     g_ptr_array_add (args, (char *) argv[i]);

@@ -854,7 +854,11 @@ static ph_http_request *
 tls_request (void)
 {
   g_autofree char *url = g_strconcat (tls_base, "/echo", NULL);
-  return ph_http_request_new ("POST", url);
+  ph_http_request *req = ph_http_request_new ("POST", url);
+
+  /* A TLS handshake under valgrind (check-valgrind) takes seconds. */
+  ph_http_request_set_timeouts (req, 60, 60);
+  return req;
 }
 
 START_TEST (test_self_signed_certificate_fails_verification)
