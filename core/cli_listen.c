@@ -92,8 +92,9 @@ static const char description[] =
   "  webhook-signature) of each request are checked against its body, as a\n"
   "  receiver would: a v1 HMAC-SHA256 must match and the timestamp must be within\n"
   "  5 minutes of this machine's clock.  With --github-secret,\n"
-  "  X-Hub-Signature-256 is checked.  Each check prints \"signature: valid (...)\"\n"
-  "  or \"signature: INVALID (...)\" with the reason.  The answer does not depend\n"
+  "  X-Hub-Signature-256 is checked.  Each check prints \"signature: valid (...)\",\n"
+  "  \"signature: INVALID (...)\" with the reason, or \"signature: none\" for a\n"
+  "  request without the signature header.  The answer does not depend\n"
   "  on it: every request gets --status.\n"
   "\n"
   "Examples:\n"
@@ -248,7 +249,10 @@ append_signature_checks (listener *l, GString *out, SoupMessageHeaders *headers,
 
   if (l->standard_key != NULL)
     {
-      if (in->size > in->kept->len)
+      /* An unsigned request is not a forged one: say which it is. */
+      if (soup_message_headers_get_one (headers, "webhook-signature") == NULL)
+        g_string_append (out, "  signature: none (no webhook-signature header)\n");
+      else if (in->size > in->kept->len)
         g_string_append (out, "  signature: not checked (standard webhooks: body over 16 MiB)\n");
       else if (ph_signature_verify_standard (l->standard_key,
                                              soup_message_headers_get_one (headers, "webhook-id"),
@@ -263,7 +267,9 @@ append_signature_checks (listener *l, GString *out, SoupMessageHeaders *headers,
     }
   if (l->options->github_secret != NULL)
     {
-      if (in->size > in->kept->len)
+      if (soup_message_headers_get_one (headers, "X-Hub-Signature-256") == NULL)
+        g_string_append (out, "  signature: none (no X-Hub-Signature-256 header)\n");
+      else if (in->size > in->kept->len)
         g_string_append (out, "  signature: not checked (github: body over 16 MiB)\n");
       else if (ph_signature_verify_github (l->options->github_secret,
                                            soup_message_headers_get_one (headers, "X-Hub-Signature-256"),

@@ -3,6 +3,7 @@
 #include "autoconfig.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "harness.h"
 #include "json_text.h"
@@ -258,6 +259,61 @@ START_TEST (test_modules_lists_keys_and_problems)
 }
 END_TEST
 
+/* The configuration files we ship must pass check with the real modules:
+ * conf/printhook.conf, the demo's, and every hooks.d example. */
+static ph_run_result *
+check_shipped (const char *main_file, const char *example)
+{
+  g_autofree char *env_path = g_strdup_printf ("PRINTHOOK_MODULE_PATH=%s/modules/.libs", ph_test_builddir ());
+  const char *env[] = { env_path, NULL };
+  g_autofree char *dir = ph_test_tmpdir ();
+  g_autofree char *hooks = g_build_filename (dir, "hooks.d", NULL);
+  g_autofree char *source = g_build_filename (ph_test_srcdir (), "conf", main_file, NULL);
+  g_autofree char *target = g_build_filename (dir, "printhook.conf", NULL);
+  g_autofree char *text = NULL;
+  const char *argv[] = { "check", "-c", target, NULL };
+
+  ck_assert (g_file_get_contents (source, &text, NULL, NULL));
+  ck_assert (g_file_set_contents (target, text, -1, NULL));
+  g_chmod (target, 0600);
+  if (example != NULL)
+    {
+      g_autofree char *example_source = g_build_filename (ph_test_srcdir (), "conf", "hooks.d", example, NULL);
+      g_autofree char *example_text = NULL;
+      g_autofree char *name = g_strndup (example, strlen (example) - strlen (".example"));
+      g_autofree char *example_target = g_build_filename (hooks, name, NULL);
+
+      g_mkdir (hooks, 0700);
+      ck_assert (g_file_get_contents (example_source, &example_text, NULL, NULL));
+      ck_assert (g_file_set_contents (example_target, example_text, -1, NULL));
+      g_chmod (example_target, 0600);
+    }
+  return ph_run_printhook (argv, env, 30);
+}
+
+START_TEST (test_shipped_configs_are_valid)
+{
+  static const char *const examples[] = { "discord.conf.example", "ntfy.conf.example",
+                                          "ifttt.conf.example", "signed.conf.example" };
+  g_autoptr (ph_run_result) main_conf = check_shipped ("printhook.conf", NULL);
+  g_autoptr (ph_run_result) demo = check_shipped ("demo.conf", NULL);
+
+  ck_assert_msg (main_conf->exit_status == 0, "%s", main_conf->err);
+  ck_assert_str_eq (main_conf->err, "");
+  assert_contains (main_conf->out, "hook home-assistant (disabled)");
+  ck_assert_msg (demo->exit_status == 0, "%s", demo->err);
+  ck_assert_str_eq (demo->err, "");
+  assert_contains (demo->out, "valid, 3 hooks");
+  for (guint i = 0; i < G_N_ELEMENTS (examples); i++)
+    {
+      g_autoptr (ph_run_result) r = check_shipped ("printhook.conf", examples[i]);
+      ck_assert_msg (r->exit_status == 0, "%s: %s", examples[i], r->err);
+      ck_assert_msg (*r->err == '\0', "%s: %s", examples[i], r->err);
+      assert_contains (r->out, "valid, 2 hooks");
+    }
+}
+END_TEST
+
 static Suite *
 cli_suite (void)
 {
@@ -275,6 +331,7 @@ cli_suite (void)
   tcase_add_test (tc, test_render_get_puts_data_in_the_query);
   tcase_add_test (tc, test_render_explains_a_wrong_hook_or_payload);
   tcase_add_test (tc, test_modules_lists_keys_and_problems);
+  tcase_add_test (tc, test_shipped_configs_are_valid);
   suite_add_tcase (s, tc);
   return s;
 }

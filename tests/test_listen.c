@@ -809,7 +809,7 @@ START_TEST (test_listen_checks_github_signatures)
   ck_assert_uint_ge (g_strv_length (blocks), 3);
   assert_contains (blocks[0], "\n  signature: valid (github)\n  Hello, World!");
   assert_contains (blocks[1], "\n  signature: INVALID (github: the sha256 signature does not match");
-  assert_contains (blocks[2], "\n  signature: INVALID (github: no X-Hub-Signature-256 header)\n");
+  assert_contains (blocks[2], "\n  signature: none (no X-Hub-Signature-256 header)\n");
 }
 END_TEST
 
