@@ -149,3 +149,20 @@ TESTS += tests/test-sign
 tests_test_sign_SOURCES = tests/test_sign.c modules/http-webhook/sign.c
 tests_test_sign_CFLAGS = $(test_cflags) -I$(top_srcdir)/modules/http-webhook
 tests_test_sign_LDADD = $(test_ldadd)
+
+# What the suites read from the source tree.
+EXTRA_DIST += tests/valgrind-wrapper tests/servers/receiver.py \
+	tests/configs/broken/bad-content-type.conf \
+	tests/configs/broken/bad-json.conf \
+	tests/configs/broken/bad-method.conf \
+	tests/configs/broken/data-not-object.conf \
+	tests/configs/broken/duplicate-hooks/hooks.d/other.conf \
+	tests/configs/broken/duplicate-hooks/printhook.conf \
+	tests/configs/broken/empty-url.conf \
+	tests/configs/broken/progress-step.conf \
+	tests/configs/broken/several-errors.conf \
+	tests/configs/broken/unknown-key.conf \
+	tests/configs/broken/unknown-module.conf \
+	tests/configs/good/hooks.d/20-chat.conf \
+	tests/configs/good/hooks.d/30-query.conf \
+	tests/configs/good/printhook.conf
