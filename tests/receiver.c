@@ -238,7 +238,9 @@ parse_records (const char *path, const char *contents, gsize length)
 
   while (line < end && (newline = memchr (line, '\n', end - line)) != NULL)
     {
-      json_tokener *tok = json_tokener_new ();
+      /* Deeper than json-c's default of 32: the json view nests whatever
+       * the sender sent, below four levels of record. */
+      json_tokener *tok = json_tokener_new_ex (256);
       json_object *record = json_tokener_parse_ex (tok, line, newline - line);
       enum json_tokener_error jerr = json_tokener_get_error (tok);
 
