@@ -100,7 +100,7 @@ print_body (printhook_delivery *d, const ph_redactor *redactor)
       printf ("%s\n", shown);
     }
   else
-    printf ("<%zu bytes of binary data>\n", size);
+    printf ("<%" G_GSIZE_FORMAT " bytes of binary data>\n", size);
 }
 
 int
@@ -223,7 +223,7 @@ ph_cmd_render (int argc, char **argv)
   for (guint i = 0; i < d->attachments->len; i++)
     {
       const ph_attachment *a = g_ptr_array_index (d->attachments, i);
-      printf ("attachment %s: %s, %s, %zu bytes\n", a->field, a->filename, a->content_type,
+      printf ("attachment %s: %s, %s, %" G_GSIZE_FORMAT " bytes\n", a->field, a->filename, a->content_type,
               g_bytes_get_size (a->bytes));
     }
   if (hook->snapshot_field != NULL)

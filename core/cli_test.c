@@ -47,13 +47,13 @@ print_response_excerpt (const ph_response_note *note, const ph_redactor *redacto
     }
   if (!g_utf8_validate (note->excerpt, -1, NULL) || strlen (note->excerpt) < MIN (note->body_size, 1024))
     {
-      printf ("response: %zu bytes, not text\n", note->body_size);
+      printf ("response: %" G_GSIZE_FORMAT " bytes, not text\n", note->body_size);
       return;
     }
   shown = ph_redactor_apply (redactor, note->excerpt);
   g_strchomp (shown);
   lines = g_strsplit (shown, "\n", -1);
-  printf ("response (%zu bytes):\n", note->body_size);
+  printf ("response (%" G_GSIZE_FORMAT " bytes):\n", note->body_size);
   for (guint i = 0; lines[i] != NULL && count < 10; i++, count++)
     printf ("  %s\n", g_strchomp (lines[i]));
   if (note->body_size > strlen (note->excerpt) || (lines[0] != NULL && g_strv_length (lines) > 10))

@@ -6,6 +6,10 @@
 #include <check.h>
 #include <glib.h>
 
+/* Ends the argument list of a variadic helper: a plain NULL may be an int
+ * in a variadic call. */
+#define PH_END ((const char *) NULL)
+
 /* Makes g_warning and g_critical abort the test, as GStreamer's check
  * library does: an unexpected warning is a failure. */
 void ph_test_init (void);

@@ -39,10 +39,10 @@ run (const char *first, ...)
 
 START_TEST (test_version_and_help)
 {
-  g_autoptr (ph_run_result) version = run ("--version", NULL);
-  g_autoptr (ph_run_result) help = run ("--help", NULL);
-  g_autoptr (ph_run_result) check_help = run ("check", "--help", NULL);
-  g_autoptr (ph_run_result) render_help = run ("render", "--help", NULL);
+  g_autoptr (ph_run_result) version = run ("--version", PH_END);
+  g_autoptr (ph_run_result) help = run ("--help", PH_END);
+  g_autoptr (ph_run_result) check_help = run ("check", "--help", PH_END);
+  g_autoptr (ph_run_result) render_help = run ("render", "--help", PH_END);
   g_autofree char *expected = g_strdup_printf ("printhook %s (module ABI %d.%d)\n", PACKAGE_VERSION,
                                                PRINTHOOK_ABI_MAJOR, PRINTHOOK_ABI_MINOR);
 
@@ -64,9 +64,9 @@ END_TEST
 START_TEST (test_usage_errors_exit_2)
 {
   g_autoptr (ph_run_result) none = run (NULL);
-  g_autoptr (ph_run_result) unknown = run ("frobnicate", NULL);
-  g_autoptr (ph_run_result) bad_option = run ("check", "--no-such-option", NULL);
-  g_autoptr (ph_run_result) missing_args = run ("render", "only-a-hook", NULL);
+  g_autoptr (ph_run_result) unknown = run ("frobnicate", PH_END);
+  g_autoptr (ph_run_result) bad_option = run ("check", "--no-such-option", PH_END);
+  g_autoptr (ph_run_result) missing_args = run ("render", "only-a-hook", PH_END);
 
   ck_assert_int_eq (none->exit_status, 2);
   ck_assert_int_eq (unknown->exit_status, 2);
@@ -81,7 +81,7 @@ END_TEST
 START_TEST (test_check_accepts_the_good_config)
 {
   g_autofree char *path = config_file ("good/printhook.conf");
-  g_autoptr (ph_run_result) r = run ("check", "-c", path, NULL);
+  g_autoptr (ph_run_result) r = run ("check", "-c", path, PH_END);
 
   ck_assert_msg (r->exit_status == 0, "exit %d:\n%s", r->exit_status, r->err);
   assert_contains (r->out, "valid, 3 hooks");
@@ -117,7 +117,7 @@ START_TEST (test_check_rejects_each_broken_config_precisely)
 {
   const broken_case *c = &broken_cases[_i];
   g_autofree char *path = config_file (c->file);
-  g_autoptr (ph_run_result) r = run ("check", "-c", path, NULL);
+  g_autoptr (ph_run_result) r = run ("check", "-c", path, PH_END);
 
   ck_assert_msg (r->exit_status == 1, "%s: exit %d", c->file, r->exit_status);
   for (guint i = 0; i < G_N_ELEMENTS (c->expected) && c->expected[i] != NULL; i++)
@@ -129,7 +129,7 @@ END_TEST
 
 START_TEST (test_check_reports_a_missing_file)
 {
-  g_autoptr (ph_run_result) r = run ("check", "-c", "/nonexistent/printhook.conf", NULL);
+  g_autoptr (ph_run_result) r = run ("check", "-c", "/nonexistent/printhook.conf", PH_END);
 
   ck_assert_int_eq (r->exit_status, 1);
   assert_contains (r->err, "/nonexistent/printhook.conf: error: cannot read");
@@ -153,7 +153,7 @@ rendered_body (const char *out)
 START_TEST (test_render_fills_the_all_data_template)
 {
   g_autofree char *path = config_file ("good/printhook.conf");
-  g_autoptr (ph_run_result) r = run ("render", "-c", path, "all-data", "PrintStarted", NULL);
+  g_autoptr (ph_run_result) r = run ("render", "-c", path, "all-data", "PrintStarted", PH_END);
   g_autoptr (json_object) body = NULL;
   g_autoptr (json_object) time_value = NULL;
   json_object *value;
@@ -192,8 +192,8 @@ END_TEST
 START_TEST (test_render_shows_encoder_output_messages_and_redacts)
 {
   g_autofree char *path = config_file ("good/printhook.conf");
-  g_autoptr (ph_run_result) r = run ("render", "-c", path, "chat", "PrintProgress", "--milestone", "25", NULL);
-  g_autoptr (ph_run_result) shown = run ("render", "-c", path, "chat", "PrintDone", "--show-secrets", NULL);
+  g_autoptr (ph_run_result) r = run ("render", "-c", path, "chat", "PrintProgress", "--milestone", "25", PH_END);
+  g_autoptr (ph_run_result) shown = run ("render", "-c", path, "chat", "PrintDone", "--show-secrets", PH_END);
 
   ck_assert_msg (r->exit_status == 0, "exit %d:\n%s", r->exit_status, r->err);
   ck_assert_str_eq (r->out,
@@ -215,9 +215,9 @@ END_TEST
 START_TEST (test_render_get_puts_data_in_the_query)
 {
   g_autofree char *path = config_file ("good/printhook.conf");
-  g_autoptr (ph_run_result) r = run ("render", "-c", path, "query", "PrintStarted", NULL);
+  g_autoptr (ph_run_result) r = run ("render", "-c", path, "query", "PrintStarted", PH_END);
   g_autoptr (ph_run_result) payload = run ("render", "-c", path, "query", "PrintStarted", "--payload",
-                                           "{\"size\": \"a b&c=d\"}", NULL);
+                                           "{\"size\": \"a b&c=d\"}", PH_END);
 
   ck_assert_int_eq (r->exit_status, 0);
   ck_assert (g_str_has_prefix (r->out, "GET http://127.0.0.1:9/q?fixed=1&t=Print%20Started&size=242038&none=\n"));
@@ -228,10 +228,10 @@ END_TEST
 START_TEST (test_render_explains_a_wrong_hook_or_payload)
 {
   g_autofree char *path = config_file ("good/printhook.conf");
-  g_autoptr (ph_run_result) typo = run ("render", "-c", path, "chta", "PrintDone", NULL);
-  g_autoptr (ph_run_result) bad_payload = run ("render", "-c", path, "chat", "PrintDone", "--payload", "[1,", NULL);
-  g_autoptr (ph_run_result) bad_event = run ("render", "-c", path, "chat", "Print Done", NULL);
-  g_autoptr (ph_run_result) unsubscribed = run ("render", "-c", path, "query", "PrintDone", NULL);
+  g_autoptr (ph_run_result) typo = run ("render", "-c", path, "chta", "PrintDone", PH_END);
+  g_autoptr (ph_run_result) bad_payload = run ("render", "-c", path, "chat", "PrintDone", "--payload", "[1,", PH_END);
+  g_autoptr (ph_run_result) bad_event = run ("render", "-c", path, "chat", "Print Done", PH_END);
+  g_autoptr (ph_run_result) unsubscribed = run ("render", "-c", path, "query", "PrintDone", PH_END);
 
   ck_assert_int_eq (typo->exit_status, 1);
   assert_contains (typo->err, "no hook named 'chta'; did you mean 'chat'?");
@@ -245,7 +245,7 @@ END_TEST
 
 START_TEST (test_modules_lists_keys_and_problems)
 {
-  g_autoptr (ph_run_result) r = run ("modules", "-c", "/nonexistent/printhook.conf", NULL);
+  g_autoptr (ph_run_result) r = run ("modules", "-c", "/nonexistent/printhook.conf", PH_END);
 
   /* The broken test modules are on the path too: exit 1, each named. */
   ck_assert_int_eq (r->exit_status, 1);

@@ -58,7 +58,7 @@ START_TEST (test_unknown_key_names_file_line_and_suggestion)
   guint line;
 
   ck_assert (l->config == NULL);
-  line = ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] metod", "did you mean 'method'?", NULL);
+  line = ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] metod", "did you mean 'method'?", PH_END);
   ck_assert_uint_eq (line, 7);
   ck_assert_str_eq (((ph_diag_entry *) g_ptr_array_index (l->diag->entries, 0))->file, l->path);
 }
@@ -71,9 +71,9 @@ START_TEST (test_every_error_is_listed_not_only_the_first)
                                                 "enabled = maybe\n"), NULL);
 
   ck_assert (l->config == NULL);
-  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] progress_step", "from 1 to 99", NULL);
-  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] timeout", "'soon' is not a number", NULL);
-  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] enabled", "'maybe' is not true or false", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] progress_step", "from 1 to 99", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] timeout", "'soon' is not a number", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] enabled", "'maybe' is not true or false", PH_END);
 }
 END_TEST
 
@@ -82,8 +82,8 @@ START_TEST (test_bad_method_and_content_type)
   g_autoptr (ph_loaded) l = ph_load_text (HOOK ("method = FETCH\ncontent_type = jsno\n"), NULL);
 
   ck_assert (l->config == NULL);
-  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] method", "'FETCH' is not one of POST, PUT, PATCH, DELETE, GET", NULL);
-  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] content_type", "did you mean 'json'?", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] method", "'FETCH' is not one of POST, PUT, PATCH, DELETE, GET", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] content_type", "did you mean 'json'?", PH_END);
 }
 END_TEST
 
@@ -103,8 +103,8 @@ START_TEST (test_progress_step_range)
   g_autoptr (ph_loaded) high = ph_load_text (HOOK ("progress_step = 100\n"), NULL);
   g_autoptr (ph_loaded) ok = ph_load_text (HOOK ("progress_step = 99\n"), NULL);
 
-  ph_assert_diag (low, PH_DIAG_ERROR, "progress_step", "'0' is not a whole number from 1 to 99", NULL);
-  ph_assert_diag (high, PH_DIAG_ERROR, "progress_step", "'100'", NULL);
+  ph_assert_diag (low, PH_DIAG_ERROR, "progress_step", "'0' is not a whole number from 1 to 99", PH_END);
+  ph_assert_diag (high, PH_DIAG_ERROR, "progress_step", "'100'", PH_END);
   ck_assert_int_eq (ph_hook_config_get_int (only_hook (ok)->config, "progress_step"), 99);
 }
 END_TEST
@@ -114,7 +114,7 @@ START_TEST (test_invalid_json_reports_parser_position)
   g_autoptr (ph_loaded) l = ph_load_text (HOOK ("data = {\"topic\": \"@topic\" \"x\": 1}\n"), NULL);
 
   ck_assert (l->config == NULL);
-  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] data", "invalid JSON", "line 1, column", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] data", "invalid JSON", "line 1, column", PH_END);
 }
 END_TEST
 
@@ -123,8 +123,8 @@ START_TEST (test_data_must_be_an_object)
   g_autoptr (ph_loaded) l = ph_load_text (HOOK ("data = [\"@topic\"]\n"), NULL);
   g_autoptr (ph_loaded) h = ph_load_text (HOOK ("headers = \"x\"\n"), NULL);
 
-  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] data", "must be a JSON object", "not array", NULL);
-  ph_assert_diag (h, PH_DIAG_ERROR, "[hook h] headers", "must be a JSON object", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] data", "must be a JSON object", "not array", PH_END);
+  ph_assert_diag (h, PH_DIAG_ERROR, "[hook h] headers", "must be a JSON object", PH_END);
 }
 END_TEST
 
@@ -151,7 +151,7 @@ START_TEST (test_data_file_is_relative_to_its_file)
 
   /* The error names the key and the path it looked at: beside ha.conf. */
   ph_assert_diag (without, PH_DIAG_ERROR, "[hook file-hook] data_file", "cannot read",
-                  "hooks.d/ha.json", NULL);
+                  "hooks.d/ha.json", PH_END);
   ck_assert (with->config != NULL);
   data = ph_json_to_text (((ph_hook *) g_ptr_array_index (with->config->hooks, 0))->data, FALSE);
   ck_assert_str_eq (data, "{\"topic\":\"@topic\"}");
@@ -183,7 +183,7 @@ START_TEST (test_data_and_data_file_together_is_an_error)
 {
   g_autoptr (ph_loaded) l = ph_load_text (HOOK ("data = {}\ndata_file = x.json\n"), NULL);
 
-  ph_assert_diag (l, PH_DIAG_ERROR, "data_file", "either data or data_file", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "data_file", "either data or data_file", PH_END);
 }
 END_TEST
 
@@ -197,7 +197,7 @@ START_TEST (test_invalid_json_in_data_file_names_the_file_and_position)
   ck_assert (g_file_set_contents (json_path, "{\n  \"a\": 1,\n  \"b\": tru\n}\n", -1, NULL));
   main = g_strdup_printf (HOOK ("data_file = %s\n"), json_path);
   l = ph_load_text (main, NULL);
-  ph_assert_diag (l, PH_DIAG_ERROR, "data_file", "bad.json", "line 3", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "data_file", "bad.json", "line 3", PH_END);
 }
 END_TEST
 
@@ -209,7 +209,7 @@ START_TEST (test_duplicate_hook_names_across_files)
   g_autoptr (ph_loaded) l = ph_load_text (HEADER, hooks);
 
   ck_assert (l->config == NULL);
-  ph_assert_diag (l, PH_DIAG_ERROR, "hook 'same' is already defined in", "a.conf", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "hook 'same' is already defined in", "a.conf", PH_END);
 }
 END_TEST
 
@@ -218,8 +218,8 @@ START_TEST (test_duplicate_group_and_key_in_one_file)
   g_autoptr (ph_loaded) g = ph_load_text (HOOK ("\n[hook h]\nurl = http://127.0.0.1:9/y\n"), NULL);
   g_autoptr (ph_loaded) k = ph_load_text (HOOK ("url = http://127.0.0.1:9/z\n"), NULL);
 
-  ck_assert_uint_eq (ph_assert_diag (g, PH_DIAG_ERROR, "[hook h] is given twice (first on line 4)", NULL), 8);
-  ck_assert_uint_eq (ph_assert_diag (k, PH_DIAG_ERROR, "[hook h] url is set twice (first on line 5)", NULL), 7);
+  ck_assert_uint_eq (ph_assert_diag (g, PH_DIAG_ERROR, "[hook h] is given twice (first on line 4)", PH_END), 8);
+  ck_assert_uint_eq (ph_assert_diag (k, PH_DIAG_ERROR, "[hook h] url is set twice (first on line 5)", PH_END), 7);
 }
 END_TEST
 
@@ -243,8 +243,8 @@ START_TEST (test_enabled_hook_needs_url)
   g_autoptr (ph_loaded) missing = ph_load_text (HEADER "[hook h]\nmodules = test-sender\n", NULL);
   g_autoptr (ph_loaded) disabled = ph_load_text (HEADER "[hook h]\nenabled = false\nmodules = test-sender\n", NULL);
 
-  ph_assert_diag (empty, PH_DIAG_ERROR, "[hook h] url", "needs a url", NULL);
-  ph_assert_diag (missing, PH_DIAG_ERROR, "[hook h]", "needs a url", NULL);
+  ph_assert_diag (empty, PH_DIAG_ERROR, "[hook h] url", "needs a url", PH_END);
+  ph_assert_diag (missing, PH_DIAG_ERROR, "[hook h]", "needs a url", PH_END);
   ck_assert (!only_hook (disabled)->enabled);
 }
 END_TEST
@@ -254,8 +254,8 @@ START_TEST (test_url_must_be_http_or_https)
   g_autoptr (ph_loaded) l = ph_load_text (HEADER "[hook h]\nurl = file:///etc/passwd\nmodules = test-sender\n", NULL);
   g_autoptr (ph_loaded) t = ph_load_text (HEADER "[hook h]\nurl = http://h/@{topic\nmodules = test-sender\n", NULL);
 
-  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] url", "not an http:// or https:// URL", NULL);
-  ph_assert_diag (t, PH_DIAG_ERROR, "[hook h] url", "@{", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] url", "not an http:// or https:// URL", PH_END);
+  ph_assert_diag (t, PH_DIAG_ERROR, "[hook h] url", "@{", PH_END);
 }
 END_TEST
 
@@ -264,8 +264,8 @@ START_TEST (test_unknown_group_is_rejected_with_hint)
   g_autoptr (ph_loaded) l = ph_load_text (HEADER "[hoook x]\nurl = http://h/\n", NULL);
   g_autoptr (ph_loaded) s = ph_load_text (HEADER "[source octoprint]\nurl = http://127.0.0.1:5000\n", NULL);
 
-  ph_assert_diag (l, PH_DIAG_ERROR, "[hoook x]", "did you mean [hook NAME]?", NULL);
-  ph_assert_diag (s, PH_DIAG_ERROR, "[source octoprint]", "not supported", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hoook x]", "did you mean [hook NAME]?", PH_END);
+  ph_assert_diag (s, PH_DIAG_ERROR, "[source octoprint]", "not supported", PH_END);
 }
 END_TEST
 
@@ -273,7 +273,7 @@ START_TEST (test_invalid_hook_name)
 {
   g_autoptr (ph_loaded) l = ph_load_text (HEADER "[hook my hook]\nurl = http://h/\n", NULL);
 
-  ph_assert_diag (l, PH_DIAG_ERROR, "[hook my hook]", "letters, digits", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook my hook]", "letters, digits", PH_END);
 }
 END_TEST
 
@@ -299,8 +299,8 @@ START_TEST (test_misspelt_event_is_a_warning_with_hint)
   g_autoptr (ph_loaded) bad = ph_load_text (HOOK ("events = Print Done\n"), NULL);
 
   ck_assert (l->config != NULL);
-  ph_assert_diag (l, PH_DIAG_WARNING, "'PrintDon' is not a built-in event", "did you mean 'PrintDone'?", NULL);
-  ph_assert_diag (bad, PH_DIAG_ERROR, "'Print Done' is not an event name", NULL);
+  ph_assert_diag (l, PH_DIAG_WARNING, "'PrintDon' is not a built-in event", "did you mean 'PrintDone'?", PH_END);
+  ph_assert_diag (bad, PH_DIAG_ERROR, "'Print Done' is not an event name", PH_END);
 }
 END_TEST
 
@@ -316,7 +316,7 @@ START_TEST (test_message_keys_per_event)
   ck_assert_str_eq (ph_hook_message_template (hook, "PrintResumed"), "Back at it");
   /* A custom event without a message gets its own name. */
   ck_assert_str_eq (ph_hook_message_template (hook, "FilamentChange"), "FilamentChange");
-  ph_assert_diag (l, PH_DIAG_WARNING, "message.PrintFailed", "does not subscribe to PrintFailed", NULL);
+  ph_assert_diag (l, PH_DIAG_WARNING, "message.PrintFailed", "does not subscribe to PrintFailed", PH_END);
 }
 END_TEST
 
@@ -349,8 +349,8 @@ START_TEST (test_printhook_group_rejects_per_hook_keys_and_unknown_keys)
 {
   g_autoptr (ph_loaded) l = ph_load_text ("[printhook]\nurl = http://h/\nspoool = /tmp/x\n", NULL);
 
-  ph_assert_diag (l, PH_DIAG_ERROR, "[printhook] url", "only be set in a [hook NAME]", NULL);
-  ph_assert_diag (l, PH_DIAG_ERROR, "[printhook] spoool", "did you mean 'spool'?", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[printhook] url", "only be set in a [hook NAME]", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[printhook] spoool", "did you mean 'spool'?", PH_END);
 }
 END_TEST
 
@@ -374,9 +374,9 @@ START_TEST (test_module_key_errors)
   g_autoptr (ph_loaded) l = ph_load_text (HOOK_CHAIN ("test-prepare, test-sender", "test-prepare.count = 11\ntest-prepare.greting = x\n"
                                                 "test-prepare.extra = [1]\n"), NULL);
 
-  ph_assert_diag (l, PH_DIAG_ERROR, "test-prepare.count", "from 1 to 10", NULL);
-  ph_assert_diag (l, PH_DIAG_ERROR, "test-prepare.greting", "did you mean 'test-prepare.greeting'?", NULL);
-  ph_assert_diag (l, PH_DIAG_ERROR, "test-prepare.extra", "must be a JSON object", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "test-prepare.count", "from 1 to 10", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "test-prepare.greting", "did you mean 'test-prepare.greeting'?", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "test-prepare.extra", "must be a JSON object", PH_END);
 }
 END_TEST
 
@@ -385,9 +385,9 @@ START_TEST (test_unknown_module_in_key_and_in_chain)
   g_autoptr (ph_loaded) key = ph_load_text (HOOK ("nosuch.url = http://h/\n"), NULL);
   g_autoptr (ph_loaded) chain = ph_load_text (HEADER "[hook h]\nurl = http://h/\nmodules = test-sendr\n", NULL);
 
-  ph_assert_diag (key, PH_DIAG_ERROR, "[hook h] nosuch.url", "no module named 'nosuch'", NULL);
+  ph_assert_diag (key, PH_DIAG_ERROR, "[hook h] nosuch.url", "no module named 'nosuch'", PH_END);
   ph_assert_diag (chain, PH_DIAG_ERROR, "[hook h] modules", "no module named 'test-sendr'",
-                  "did you mean 'test-sender'?", NULL);
+                  "did you mean 'test-sender'?", PH_END);
 }
 END_TEST
 
@@ -396,7 +396,7 @@ START_TEST (test_module_key_outside_the_chain_is_a_warning)
   g_autoptr (ph_loaded) l = ph_load_text (HOOK ("test-prepare.greeting = hey\n"), NULL);
 
   ck_assert (l->config != NULL);
-  ph_assert_diag (l, PH_DIAG_WARNING, "test-prepare.greeting", "not in this hook's chain", NULL);
+  ph_assert_diag (l, PH_DIAG_WARNING, "test-prepare.greeting", "not in this hook's chain", PH_END);
 }
 END_TEST
 
@@ -404,7 +404,7 @@ START_TEST (test_required_module_key)
 {
   g_autoptr (ph_loaded) l = ph_load_text ("[hook h]\nurl = http://h/\nmodules = test-sender\n", NULL);
 
-  ph_assert_diag (l, PH_DIAG_ERROR, "module 'test-sender' needs test-sender.label", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "module 'test-sender' needs test-sender.label", PH_END);
 }
 END_TEST
 
@@ -412,7 +412,7 @@ START_TEST (test_module_cross_field_rule_reaches_the_user)
 {
   g_autoptr (ph_loaded) l = ph_load_text (HOOK_CHAIN ("test-prepare, test-sender", "test-prepare.loud = true\ntest-prepare.count = 7\n"), NULL);
 
-  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h]", "module 'test-prepare'", "at most 5 when", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h]", "module 'test-prepare'", "at most 5 when", PH_END);
 }
 END_TEST
 
@@ -420,7 +420,7 @@ START_TEST (test_module_that_fails_to_start)
 {
   g_autoptr (ph_loaded) l = ph_load_text (HEADER "[hook h]\nurl = http://h/\nmodules = bad-init\n", NULL);
 
-  ph_assert_diag (l, PH_DIAG_ERROR, "module 'bad-init'", "failed to start: no webcam here", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "module 'bad-init'", "failed to start: no webcam here", PH_END);
 }
 END_TEST
 
@@ -435,9 +435,9 @@ START_TEST (test_chain_is_sorted_by_stage_and_checked)
   ck_assert_str_eq (((ph_chain_link *) g_ptr_array_index (hook->chain, 0))->module->name, "test-prepare");
   ck_assert_str_eq (((ph_chain_link *) g_ptr_array_index (hook->chain, 1))->module->name, "test-encode");
   ck_assert_str_eq (((ph_chain_link *) g_ptr_array_index (hook->chain, 2))->module->name, "test-sender");
-  ph_assert_diag (no_sender, PH_DIAG_ERROR, "no send module", NULL);
-  ph_assert_diag (twice, PH_DIAG_ERROR, "'test-sender' is listed twice", NULL);
-  ph_assert_diag (two_senders, PH_DIAG_ERROR, "bad-no-symbol", "does not export", NULL);
+  ph_assert_diag (no_sender, PH_DIAG_ERROR, "no send module", PH_END);
+  ph_assert_diag (twice, PH_DIAG_ERROR, "'test-sender' is listed twice", PH_END);
+  ph_assert_diag (two_senders, PH_DIAG_ERROR, "bad-no-symbol", "does not export", PH_END);
 }
 END_TEST
 
@@ -446,9 +446,9 @@ START_TEST (test_headers_are_checked)
   g_autoptr (ph_loaded) l = ph_load_text (HOOK ("headers = {\"Bad Name\": \"x\", \"X-Obj\": {\"a\": 1}, "
                                                 "\"X-Num\": 5, \"X-T\": \"@{oops\"}\n"), NULL);
 
-  ph_assert_diag (l, PH_DIAG_ERROR, "'Bad Name' is not a valid header name", NULL);
-  ph_assert_diag (l, PH_DIAG_ERROR, "header 'X-Obj' must be a string", NULL);
-  ph_assert_diag (l, PH_DIAG_ERROR, "header 'X-T'", NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "'Bad Name' is not a valid header name", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "header 'X-Obj' must be a string", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "header 'X-T'", PH_END);
 }
 END_TEST
 
@@ -462,10 +462,10 @@ START_TEST (test_signing_secret_rules)
 
   ck_assert (ok->config != NULL);
   ph_assert_no_diag (ok, PH_DIAG_WARNING);
-  ph_assert_diag (prefix, PH_DIAG_ERROR, "signing_secret", "starts with whsec_", NULL);
+  ph_assert_diag (prefix, PH_DIAG_ERROR, "signing_secret", "starts with whsec_", PH_END);
   ck_assert (github->config != NULL);
-  ph_assert_diag (short_key, PH_DIAG_WARNING, "signing_secret", "3 bytes", NULL);
-  ph_assert_diag (kind, PH_DIAG_ERROR, "signature", "'gitlab' is not standard or github", NULL);
+  ph_assert_diag (short_key, PH_DIAG_WARNING, "signing_secret", "3 bytes", PH_END);
+  ph_assert_diag (kind, PH_DIAG_ERROR, "signature", "'gitlab' is not standard or github", PH_END);
 }
 END_TEST
 
@@ -475,8 +475,8 @@ START_TEST (test_tls_settings)
   g_autoptr (ph_loaded) ca = ph_load_text (HOOK ("tls_ca_file = /nonexistent/ca.pem\n"), NULL);
 
   ck_assert (off->config != NULL);
-  ph_assert_diag (off, PH_DIAG_WARNING, "tls_verify", "not checked", NULL);
-  ph_assert_diag (ca, PH_DIAG_ERROR, "tls_ca_file", "/nonexistent/ca.pem does not exist", NULL);
+  ph_assert_diag (off, PH_DIAG_WARNING, "tls_verify", "not checked", PH_END);
+  ph_assert_diag (ca, PH_DIAG_ERROR, "tls_ca_file", "/nonexistent/ca.pem does not exist", PH_END);
 }
 END_TEST
 
@@ -489,8 +489,8 @@ START_TEST (test_retry_schedule)
   ck_assert_str_eq (list[0], "1");
   ck_assert_str_eq (list[1], "2.5");
   ck_assert_str_eq (list[2], "60");
-  ph_assert_diag (bad, PH_DIAG_ERROR, "retry.schedule", "'soon'", NULL);
-  ph_assert_diag (bad, PH_DIAG_ERROR, "retry.schedule", "'-3'", NULL);
+  ph_assert_diag (bad, PH_DIAG_ERROR, "retry.schedule", "'soon'", PH_END);
+  ph_assert_diag (bad, PH_DIAG_ERROR, "retry.schedule", "'-3'", PH_END);
 }
 END_TEST
 
@@ -516,9 +516,9 @@ START_TEST (test_syntax_errors_have_line_numbers)
   g_autoptr (ph_loaded) l = ph_load_text ("orphan = 1\n[printhook]\nnot a pair\n[broken\n", NULL);
 
   ck_assert (l->config == NULL);
-  ck_assert_uint_eq (ph_assert_diag (l, PH_DIAG_ERROR, "before the first [group]", NULL), 1);
-  ck_assert_uint_eq (ph_assert_diag (l, PH_DIAG_ERROR, "'not a pair' is not 'key = value'", NULL), 3);
-  ck_assert_uint_eq (ph_assert_diag (l, PH_DIAG_ERROR, "'[broken' is not a valid group header", NULL), 4);
+  ck_assert_uint_eq (ph_assert_diag (l, PH_DIAG_ERROR, "before the first [group]", PH_END), 1);
+  ck_assert_uint_eq (ph_assert_diag (l, PH_DIAG_ERROR, "'not a pair' is not 'key = value'", PH_END), 3);
+  ck_assert_uint_eq (ph_assert_diag (l, PH_DIAG_ERROR, "'[broken' is not a valid group header", PH_END), 4);
 }
 END_TEST
 
@@ -531,7 +531,7 @@ START_TEST (test_missing_file_and_empty_file)
   ck_assert (config == NULL);
   ck_assert_ptr_nonnull (strstr (((ph_diag_entry *) g_ptr_array_index (diag->entries, 0))->text, "cannot read"));
   ck_assert (empty->config != NULL);
-  ph_assert_diag (empty, PH_DIAG_WARNING, "no hooks are configured", NULL);
+  ph_assert_diag (empty, PH_DIAG_WARNING, "no hooks are configured", PH_END);
 }
 END_TEST
 
@@ -544,12 +544,12 @@ START_TEST (test_hostile_files_never_crash)
   g_autoptr (ph_loaded) huge = NULL;
   g_autoptr (ph_loaded) escape = ph_load_text (HOOK ("api_secret = tab\\there\n"), NULL);
 
-  ph_assert_diag (binary, PH_DIAG_ERROR, "not UTF-8", NULL);
+  ph_assert_diag (binary, PH_DIAG_ERROR, "not UTF-8", PH_END);
   for (int i = 0; i < 5000; i++)
     g_string_append (deep, "{\"a\":");
   g_string_append (deep, "1\n");
   nested = ph_load_text (deep->str, NULL);
-  ph_assert_diag (nested, PH_DIAG_ERROR, "[hook h] data", "invalid JSON", NULL);
+  ph_assert_diag (nested, PH_DIAG_ERROR, "[hook h] data", "invalid JSON", PH_END);
   for (int i = 0; i < 1000000; i++)
     g_string_append_c (long_line, 'x');
   g_string_append_c (long_line, '\n');

@@ -75,7 +75,7 @@ END_TEST
 
 START_TEST (test_wrong_abi_major_is_refused)
 {
-  assert_open_fails ("bad-abi-major", "built for module ABI 99.0", "major version must match", NULL);
+  assert_open_fails ("bad-abi-major", "built for module ABI 99.0", "major version must match", PH_END);
 }
 END_TEST
 
@@ -83,43 +83,43 @@ START_TEST (test_newer_abi_minor_is_refused)
 {
   g_autofree char *expected = g_strdup_printf ("built for module ABI %d.%d", PRINTHOOK_ABI_MAJOR,
                                                PRINTHOOK_ABI_MINOR + 1);
-  assert_open_fails ("bad-abi-minor", expected, "minor may not be newer", NULL);
+  assert_open_fails ("bad-abi-minor", expected, "minor may not be newer", PH_END);
 }
 END_TEST
 
 START_TEST (test_name_must_match_file)
 {
-  assert_open_fails ("bad-name", "declares the name 'some-other-name'", "'bad-name.so'", NULL);
+  assert_open_fails ("bad-name", "declares the name 'some-other-name'", "'bad-name.so'", PH_END);
 }
 END_TEST
 
 START_TEST (test_unknown_stage_is_refused)
 {
-  assert_open_fails ("bad-stage", "unknown stage 7", NULL);
+  assert_open_fails ("bad-stage", "unknown stage 7", PH_END);
 }
 END_TEST
 
 START_TEST (test_missing_mandatory_ops_are_named)
 {
-  assert_open_fails ("bad-no-run", "lacks mandatory fields: ops.run", NULL);
+  assert_open_fails ("bad-no-run", "lacks mandatory fields: ops.run", PH_END);
 }
 END_TEST
 
 START_TEST (test_null_descriptor_is_refused)
 {
-  assert_open_fails ("bad-null-desc", "returned no descriptor", NULL);
+  assert_open_fails ("bad-null-desc", "returned no descriptor", PH_END);
 }
 END_TEST
 
 START_TEST (test_missing_symbol_is_refused)
 {
-  assert_open_fails ("bad-no-symbol", "not a printhook module", "printhook_module_get_desc", NULL);
+  assert_open_fails ("bad-no-symbol", "not a printhook module", "printhook_module_get_desc", PH_END);
 }
 END_TEST
 
 START_TEST (test_unresolved_symbol_fails_at_load)
 {
-  assert_open_fails ("bad-undefined", "cannot be loaded", "printhook_test_symbol_that_does_not_exist", NULL);
+  assert_open_fails ("bad-undefined", "cannot be loaded", "printhook_test_symbol_that_does_not_exist", PH_END);
 }
 END_TEST
 

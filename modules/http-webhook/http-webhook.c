@@ -101,7 +101,7 @@ body_excerpt (GBytes *body)
   if (!g_utf8_validate (text->str, -1, NULL))
     {
       g_string_free (text, TRUE);
-      return g_strdup_printf ("<%zu bytes>", size);
+      return g_strdup_printf ("<%" G_GSIZE_FORMAT " bytes>", size);
     }
   return g_string_free (text, FALSE);
 }
