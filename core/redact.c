@@ -63,9 +63,92 @@ ph_redactor_add_hook (ph_redactor *redactor, const ph_hook *hook)
     }
 }
 
-/* Hides "user:pass@" after a "scheme:" and two slashes, wherever it appears. */
+/* Query parameters whose values are credentials: "?key=...&token=...". */
+static gboolean
+query_name_is_sensitive (const char *name, gsize length)
+{
+  static const char *const names[] = {
+    "key", "apikey", "api_key", "token", "access_token", "auth", "secret", "password",
+    "pass", "sig", "signature", NULL
+  };
+
+  for (guint i = 0; names[i] != NULL; i++)
+    if (strlen (names[i]) == length && g_ascii_strncasecmp (name, names[i], length) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Appends one URL (without its scheme) with its credentials hidden: the
+ * userinfo, the token of a Discord-style ".../webhooks/ID/TOKEN" path, a
+ * Telegram-style "/botID:TOKEN" segment, and credential query values
+ * (webhook-delivery.md §5.2: these services keep the secret in the URL). */
+static void
+append_redacted_url (GString *out, const char *url, gsize length)
+{
+  gsize authority = strcspn (url, "/?#");
+  const char *at = g_strrstr_len (url, MIN (authority, length), "@");
+  gsize i = 0;
+  const char *previous = NULL, *before_previous = NULL;
+  gsize previous_length = 0, before_previous_length = 0;
+
+  if (at != NULL)
+    {
+      g_string_append (out, PH_REDACTED);
+      i = at - url;
+    }
+  /* The path, one segment at a time. */
+  while (i < length && url[i] != '?' && url[i] != '#')
+    {
+      gsize segment;
+
+      g_string_append_c (out, url[i]);   /* the '/' or the host's first byte */
+      if (url[i] != '/')
+        {
+          i++;
+          continue;
+        }
+      i++;
+      segment = strcspn (url + i, "/?#");
+      segment = MIN (segment, length - i);
+      if (before_previous != NULL && before_previous_length == 8
+          && g_ascii_strncasecmp (before_previous, "webhooks", 8) == 0 && segment > 0)
+        g_string_append (out, PH_REDACTED);
+      else if (segment > 3 && strncmp (url + i, "bot", 3) == 0
+               && memchr (url + i, ':', segment) != NULL)
+        g_string_append (out, "bot" PH_REDACTED);
+      else
+        g_string_append_len (out, url + i, segment);
+      before_previous = previous;
+      before_previous_length = previous_length;
+      previous = url + i;
+      previous_length = segment;
+      i += segment;
+    }
+  /* The query, one parameter at a time. */
+  while (i < length && url[i] != '#')
+    {
+      gsize param, name_length;
+
+      g_string_append_c (out, url[i]);   /* '?' or '&' */
+      i++;
+      param = strcspn (url + i, "&#");
+      param = MIN (param, length - i);
+      name_length = strcspn (url + i, "=");
+      if (name_length < param && query_name_is_sensitive (url + i, name_length))
+        {
+          g_string_append_len (out, url + i, name_length + 1);
+          g_string_append (out, PH_REDACTED);
+        }
+      else
+        g_string_append_len (out, url + i, param);
+      i += param;
+    }
+  g_string_append_len (out, url + i, length - i);
+}
+
+/* Hides the credentials of every URL in text (see append_redacted_url). */
 static char *
-hide_userinfo (const char *text)
+hide_url_credentials (const char *text)
 {
   GString *out = g_string_new (NULL);
   const char *p = text;
@@ -73,18 +156,12 @@ hide_userinfo (const char *text)
 
   while ((scheme_end = strstr (p, "://")) != NULL)
     {
-      const char *authority = scheme_end + 3;
-      gsize span = strcspn (authority, "/?# \t\r\n\"'");
-      const char *at = g_strrstr_len (authority, span, "@");
+      const char *url = scheme_end + 3;
+      gsize span = strcspn (url, " \t\r\n\"'<>");
 
-      g_string_append_len (out, p, authority - p);
-      if (at != NULL)
-        {
-          g_string_append (out, PH_REDACTED);
-          p = at;
-        }
-      else
-        p = authority;
+      g_string_append_len (out, p, url - p);
+      append_redacted_url (out, url, span);
+      p = url + span;
     }
   g_string_append (out, p);
   return g_string_free (out, FALSE);
@@ -93,7 +170,7 @@ hide_userinfo (const char *text)
 char *
 ph_redactor_apply (const ph_redactor *redactor, const char *text)
 {
-  char *result = hide_userinfo (text);
+  char *result = hide_url_credentials (text);
 
   for (guint i = 0; i < redactor->secrets->len; i++)
     {

@@ -21,8 +21,11 @@ void ph_redactor_add (ph_redactor *redactor, const char *secret);
  * module key declared secret. */
 void ph_redactor_add_hook (ph_redactor *redactor, const ph_hook *hook);
 
-/* text with every secret replaced by ****, longest secrets first, and URL
- * userinfo ("user:password@") hidden.  Transfer full. */
+/* text with every secret replaced by ****, longest secrets first, and the
+ * credentials of every URL in it hidden: userinfo ("user:password@"), the
+ * token of a ".../webhooks/ID/TOKEN" path (Discord, Slack-style), a
+ * "/botID:TOKEN" segment (Telegram), and the values of query parameters
+ * such as key, token, secret or signature.  Transfer full. */
 char *ph_redactor_apply (const ph_redactor *redactor, const char *text);
 
 /* TRUE for headers that carry credentials (Authorization, Cookie, API keys,

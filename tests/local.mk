@@ -166,3 +166,9 @@ EXTRA_DIST += tests/valgrind-wrapper tests/servers/receiver.py \
 	tests/configs/good/hooks.d/20-chat.conf \
 	tests/configs/good/hooks.d/30-query.conf \
 	tests/configs/good/printhook.conf
+
+check_PROGRAMS += tests/test-redact
+TESTS += tests/test-redact
+tests_test_redact_SOURCES = tests/test_redact.c
+tests_test_redact_CFLAGS = $(test_cflags)
+tests_test_redact_LDADD = $(test_ldadd)
