@@ -16,5 +16,8 @@ int ph_cmd_modules (int argc, char **argv);
 int ph_cmd_render (int argc, char **argv);
 int ph_cmd_test (int argc, char **argv);
 int ph_cmd_listen (int argc, char **argv);
+int ph_cmd_run (int argc, char **argv);
+int ph_cmd_emit (int argc, char **argv);
+int ph_cmd_simulate (int argc, char **argv);
 
 #endif

@@ -302,8 +302,37 @@ hook_name_is_valid (const char *name)
 }
 
 static void
+read_source_group (ph_config_loader *loader, ph_config *config, ph_config_file *file,
+                   const char *group, GHashTable *source_files)
+{
+  g_autofree char *name = g_strstrip (g_strdup (group + strlen ("source")));
+  const char *other;
+  ph_source_config *source;
+
+  if (!hook_name_is_valid (name))
+    {
+      ph_config_report (loader, PH_DIAG_ERROR, file, group, NULL,
+                        "a source needs a name of letters, digits, '-', '_' and '.': "
+                        "[source octoprint]");
+      return;
+    }
+  other = g_hash_table_lookup (source_files, name);
+  if (other != NULL)
+    {
+      ph_config_report (loader, PH_DIAG_ERROR, file, group, NULL,
+                        "source '%s' is already defined in %s; source names must be unique",
+                        name, other);
+      return;
+    }
+  g_hash_table_insert (source_files, g_strdup (name), g_strdup (file->path));
+  source = ph_config_build_source (loader, file, group, name);
+  if (source != NULL)
+    g_ptr_array_add (config->sources, source);
+}
+
+static void
 read_hook_groups (ph_config_loader *loader, ph_config *config, ph_config_file *file,
-                  GHashTable *hook_files)
+                  GHashTable *hook_files, GHashTable *source_files)
 {
   g_auto (GStrv) groups = g_key_file_get_groups (file->keyfile, NULL);
 
@@ -321,22 +350,21 @@ read_hook_groups (ph_config_loader *loader, ph_config *config, ph_config_file *f
         }
       if (g_str_has_prefix (group, "source ") || strcmp (group, "source") == 0)
         {
-          ph_config_report (loader, PH_DIAG_ERROR, file, group, NULL,
-                            "event sources are not supported by printhook %s yet; "
-                            "remove this group", PACKAGE_VERSION);
+          read_source_group (loader, config, file, group, source_files);
           continue;
         }
       if (!g_str_has_prefix (group, "hook ") && strcmp (group, "hook") != 0)
         {
           const char *hint = NULL;
-          static const char *const known[] = { "printhook", "hook", NULL };
+          static const char *const known[] = { "printhook", "hook", "source", NULL };
           g_autofree char *first_word = g_strndup (group, strcspn (group, " "));
 
           hint = ph_suggest (first_word, known);
           ph_config_report (loader, PH_DIAG_ERROR, file, group, NULL,
-                            "unknown group; groups are [printhook] and [hook NAME]%s%s%s",
+                            "unknown group; groups are [printhook], [source NAME] and "
+                            "[hook NAME]%s%s%s",
                             hint ? " (did you mean [" : "", hint ? hint : "",
-                            hint ? (strcmp (hint, "hook") == 0 ? " NAME]?)" : "]?)") : "");
+                            hint ? (strcmp (hint, "printhook") == 0 ? "]?)" : " NAME]?)") : "");
           continue;
         }
       {
@@ -366,13 +394,14 @@ read_hook_groups (ph_config_loader *loader, ph_config *config, ph_config_file *f
     }
 }
 
-ph_config *
-ph_config_load (const char *path, const printhook_host *host, ph_diag *diag)
+static ph_config *
+load (const char *path, const printhook_host *host, ph_registry *reuse, ph_diag *diag)
 {
   g_autoptr (ph_config) config = g_new0 (ph_config, 1);
   g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) config_file_free);
   g_autoptr (GPtrArray) hook_paths = NULL;
   g_autoptr (GHashTable) hook_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GHashTable) source_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_auto (GStrv) search_path = NULL;
   ph_config_loader loader = { 0 };
   guint errors_before = ph_diag_count (diag, PH_DIAG_ERROR);
@@ -384,6 +413,7 @@ ph_config_load (const char *path, const printhook_host *host, ph_diag *diag)
   config->path = g_strdup (path);
   config->files = g_ptr_array_new_with_free_func (g_free);
   config->hooks = g_ptr_array_new_with_free_func ((GDestroyNotify) ph_hook_free);
+  config->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) ph_source_config_free);
 
   main_file = open_file (&loader, path);
   if (main_file == NULL)
@@ -405,11 +435,17 @@ ph_config_load (const char *path, const printhook_host *host, ph_diag *diag)
 
   read_daemon_group (&loader, config);
   search_path = ph_module_search_path (config->module_dir);
-  config->registry = ph_registry_new ((const char *const *) search_path);
+  if (reuse != NULL && g_strv_equal ((const char *const *) search_path, ph_registry_dirs (reuse)))
+    {
+      config->registry = reuse;
+      config->registry_borrowed = TRUE;
+    }
+  else
+    config->registry = ph_registry_new ((const char *const *) search_path);
   loader.registry = config->registry;
   check_module_defaults (&loader);
   for (guint i = 0; i < files->len; i++)
-    read_hook_groups (&loader, config, g_ptr_array_index (files, i), hook_files);
+    read_hook_groups (&loader, config, g_ptr_array_index (files, i), hook_files, source_files);
   if (config->hooks->len == 0 && ph_diag_count (diag, PH_DIAG_ERROR) == errors_before)
     ph_diag_add (diag, PH_DIAG_WARNING, path, 0,
                  "no hooks are configured: add a [hook NAME] group here or a file in hooks.d/");
@@ -429,7 +465,10 @@ ph_config_free (ph_config *config)
    * modules down. */
   if (config->hooks != NULL)
     g_ptr_array_unref (config->hooks);
-  ph_registry_free (config->registry);
+  if (config->sources != NULL)
+    g_ptr_array_unref (config->sources);
+  if (!config->registry_borrowed)
+    ph_registry_free (config->registry);
   if (config->files != NULL)
     g_ptr_array_unref (config->files);
   g_free (config->path);
@@ -437,6 +476,40 @@ ph_config_free (ph_config *config)
   g_free (config->spool);
   g_free (config->control_socket);
   g_free (config);
+}
+
+ph_config *
+ph_config_load (const char *path, const printhook_host *host, ph_diag *diag)
+{
+  return load (path, host, NULL, diag);
+}
+
+ph_config *
+ph_config_reload (const char *path, const printhook_host *host, ph_registry *registry,
+                  ph_diag *diag)
+{
+  return load (path, host, registry, diag);
+}
+
+void
+ph_config_take_registry (ph_config *to, ph_config *from)
+{
+  if (!to->registry_borrowed || to->registry != from->registry || from->registry_borrowed)
+    return;
+  to->registry_borrowed = FALSE;
+  from->registry_borrowed = TRUE;
+}
+
+const ph_source_config *
+ph_config_find_source (const ph_config *config, const char *name)
+{
+  for (guint i = 0; i < config->sources->len; i++)
+    {
+      const ph_source_config *source = g_ptr_array_index (config->sources, i);
+      if (strcmp (source->name, name) == 0)
+        return source;
+    }
+  return NULL;
 }
 
 const ph_hook *

@@ -38,6 +38,21 @@ typedef struct {
   GPtrArray *chain;          /* ph_chain_link *, in stage order */
 } ph_hook;
 
+typedef enum {
+  PH_SOURCE_OCTOPRINT
+} ph_source_type;
+
+/* One [source NAME] group (DESIGN.md §7). */
+typedef struct {
+  char *name;
+  char *file;                /* the file defining [source NAME] */
+  guint line;
+  ph_source_type type;
+  gboolean enabled;
+  char *url;                 /* base URL, http or https, without a trailing '/' */
+  char *api_key;             /* secret */
+} ph_source_config;
+
 typedef struct {
   char *path;                /* the main file */
   GPtrArray *files;          /* every file read, in order (char *) */
@@ -46,6 +61,8 @@ typedef struct {
   char *control_socket;
   GPtrArray *hooks;          /* ph_hook *, in file order */
   ph_registry *registry;
+  GPtrArray *sources;        /* ph_source_config *, in file order */
+  gboolean registry_borrowed; /* registry belongs to another config */
 } ph_config;
 
 /* Reads path and every *.conf of the hooks.d directory beside it (sorted by
@@ -54,11 +71,29 @@ typedef struct {
  * Every problem goes to diag (errors and warnings, each with file and
  * line).  Returns transfer full when there was no error, else NULL. */
 ph_config *ph_config_load (const char *path, const printhook_host *host, ph_diag *diag);
+
+/* ph_config_load for a reload: when the new file asks for the same module
+ * search path, the modules of registry (transfer none) are reused, so that
+ * each module is initialised once for the life of the daemon; the new
+ * config then borrows registry from the config that owns it (see
+ * ph_config_take_registry). */
+ph_config *ph_config_reload (const char *path, const printhook_host *host,
+                             ph_registry *registry, ph_diag *diag);
+
+/* Moves the ownership of the registry that to borrows from from to to, so
+ * that from can be freed first.  Nothing happens when to owns its own. */
+void ph_config_take_registry (ph_config *to, ph_config *from);
 void ph_config_free (ph_config *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_config, ph_config_free)
 
 /* Transfer none; NULL when there is no such hook. */
 const ph_hook *ph_config_find_hook (const ph_config *config, const char *name);
+
+/* Transfer none; NULL when there is no such source. */
+const ph_source_config *ph_config_find_source (const ph_config *config, const char *name);
+
+/* Whether two sources would connect to the same place the same way. */
+gboolean ph_source_config_equal (const ph_source_config *a, const ph_source_config *b);
 
 /* Whether the hook wants the event (names compare case-insensitively). */
 gboolean ph_hook_subscribes (const ph_hook *hook, const char *event);

@@ -66,6 +66,18 @@ static const printhook_config_key daemon_keys[] = {
   { NULL, 0, NULL, FALSE, FALSE, 0, 0, NULL }
 };
 
+static const printhook_config_key source_keys[] = {
+  { "type", PRINTHOOK_KEY_STRING, NULL, TRUE, FALSE, 0, 0,
+    "the kind of printer server: octoprint" },
+  { "url", PRINTHOOK_KEY_STRING, NULL, TRUE, FALSE, 0, 0,
+    "the server's base URL (http or https), as in a browser: http://octopi.local" },
+  { "api_key", PRINTHOOK_KEY_STRING, NULL, FALSE, TRUE, 0, 0,
+    "an API key of a user with the STATUS permission (OctoPrint: Settings > Application Keys)" },
+  { "enabled", PRINTHOOK_KEY_BOOL, "true", FALSE, FALSE, 0, 0,
+    "false leaves the source unconnected" },
+  { NULL, 0, NULL, FALSE, FALSE, 0, 0, NULL }
+};
+
 static const printhook_config_key message_key = {
   "message", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
   "message.EVENT: the @message template of one event"
@@ -81,6 +93,12 @@ const printhook_config_key *
 ph_daemon_keys (void)
 {
   return daemon_keys;
+}
+
+const printhook_config_key *
+ph_source_keys (void)
+{
+  return source_keys;
 }
 
 const printhook_config_key *

@@ -11,6 +11,9 @@ const printhook_config_key *ph_hook_keys (void);
 /* Keys only [printhook] has (the daemon's own settings). */
 const printhook_config_key *ph_daemon_keys (void);
 
+/* Keys of a [source NAME] group. */
+const printhook_config_key *ph_source_keys (void);
+
 /* Looks a key up in a NULL-name terminated table; NULL when absent. */
 const printhook_config_key *ph_find_key (const printhook_config_key *table, const char *name);
 

@@ -51,6 +51,12 @@ ph_hook *ph_config_build_hook (ph_config_loader *loader, ph_config_file *file,
                                const char *group, const char *name);
 void ph_hook_free (ph_hook *hook);
 
+/* Builds and validates the source defined by [group] of file.  Returns
+ * transfer full, or NULL after reporting why. */
+ph_source_config *ph_config_build_source (ph_config_loader *loader, ph_config_file *file,
+                                          const char *group, const char *name);
+void ph_source_config_free (ph_source_config *source);
+
 /* The module names of the chain a hook gets when it has no "modules" key. */
 char **ph_chain_derive (gboolean has_oauth, gboolean has_snapshot, const char *method,
                         ph_content_type content_type);

@@ -24,6 +24,12 @@ ph_event *ph_event_ref (ph_event *event);
 void ph_event_unref (ph_event *event);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_event, ph_event_unref)
 
+/* The shared value a source sets on its events when it knows the printer's
+ * webcam: the snapshot URL (a char *), for the snapshot module to use when
+ * a hook has no snapshot.url ("webcam.snapshot_url" through
+ * host->shared_get). */
+#define PH_EVENT_SHARED_WEBCAM_URL "webcam.snapshot_url"
+
 /* The shared values: transfer none / value transfer full. */
 gpointer ph_event_shared_get (ph_event *event, const char *key);
 void ph_event_shared_set (ph_event *event, const char *key, gpointer value,

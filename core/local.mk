@@ -25,10 +25,21 @@ core_libphcore_la_SOURCES += core/json_text.c core/json_text.h
 core_libphcore_la_SOURCES += core/template.c core/template.h
 core_libphcore_la_SOURCES += core/http.c core/http.h
 core_libphcore_la_SOURCES += core/listen_format.c core/listen_format.h core/signature_verify.c core/signature_verify.h
+core_libphcore_la_SOURCES += core/config_source.c \
+	core/progress.c core/progress.h core/cooldown.c core/cooldown.h \
+	core/generation.c core/generation.h core/deliverer.c core/deliverer.h \
+	core/router.c core/router.h \
+	core/control_protocol.c core/control_protocol.h \
+	core/control_socket.c core/control_socket.h \
+	core/sources/user_action.c core/sources/user_action.h \
+	core/sources/octoprint_api.c core/sources/octoprint_api.h \
+	core/sources/octoprint.c core/sources/octoprint.h \
+	core/daemon.c core/daemon.h
 core_libphcore_la_LIBADD = $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS)
 
 bin_PROGRAMS += printhook
 printhook_SOURCES = core/main.c core/cli_check.c core/cli_modules.c core/cli_render.c \
 	core/cli_test.c
 printhook_SOURCES += core/cli_listen.c
+printhook_SOURCES += core/cli_run.c core/cli_emit.c core/cli_simulate.c
 printhook_LDADD = core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS)

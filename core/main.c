@@ -22,6 +22,9 @@ static const subcommand subcommands[] = {
   { "render", ph_cmd_render, "show what a hook would send for an event, without sending it" },
   { "test", ph_cmd_test, "send one simulated event to one hook and show the outcome" },
   { "listen", ph_cmd_listen, "run a local receiver that prints every request it gets" },
+  { "run", ph_cmd_run, "run the daemon: watch the sources and send the webhooks" },
+  { "emit", ph_cmd_emit, "hand one event to the running daemon" },
+  { "simulate", ph_cmd_simulate, "play a simulated print through the hooks" },
   { NULL, NULL, NULL }
 };
 

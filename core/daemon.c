@@ -1,0 +1,302 @@
+#include "autoconfig.h"
+#include "daemon.h"
+
+#include <string.h>
+
+#include "control_socket.h"
+#include "deliverer.h"
+#include "generation.h"
+#include "host.h"
+#include "http.h"
+#include "router.h"
+#include "sources/octoprint.h"
+
+struct ph_daemon {
+  char *path;
+  ph_http *http;
+  ph_deliverer *deliverer;
+  ph_router *router;
+  ph_generation *gen;
+  GHashTable *sources;            /* name -> ph_octoprint * */
+  ph_control_socket *control;
+  gboolean stopping;
+  GSourceFunc done;
+  gpointer done_data;
+  guint grace_timer;
+};
+
+static gboolean
+handle_request (const ph_control_request *request, guint *deliveries, GError **error,
+                gpointer data)
+{
+  ph_daemon *daemon = data;
+  ph_octoprint *op = NULL;
+  json_object *payload = NULL;
+  g_autoptr (ph_event) event = NULL;
+
+  if (daemon->stopping)
+    {
+      g_set_error (error, PH_CONTROL_ERROR, PH_CONTROL_ERROR_INVALID, "the daemon is stopping");
+      return FALSE;
+    }
+  if (request->source != NULL)
+    {
+      op = g_hash_table_lookup (daemon->sources, request->source);
+      if (op == NULL)
+        {
+          const ph_source_config *known = ph_config_find_source (daemon->gen->config,
+                                                                 request->source);
+          g_autoptr (GString) names = g_string_new (NULL);
+
+          if (known != NULL)
+            {
+              g_set_error (error, PH_CONTROL_ERROR, PH_CONTROL_ERROR_INVALID,
+                           "source '%s' is disabled (enabled = false)", request->source);
+              return FALSE;
+            }
+          for (guint i = 0; i < daemon->gen->config->sources->len; i++)
+            g_string_append_printf (names, "%s%s", names->len > 0 ? ", " : "",
+                                    ((ph_source_config *) g_ptr_array_index (
+                                        daemon->gen->config->sources, i))->name);
+          g_set_error (error, PH_CONTROL_ERROR, PH_CONTROL_ERROR_INVALID,
+                       "unknown source '%s' (configured: %s)", request->source,
+                       names->len > 0 ? names->str : "none");
+          return FALSE;
+        }
+    }
+  json_object_deep_copy (request->payload, &payload, NULL);
+  if (op != NULL)
+    event = ph_octoprint_make_event (op, request->event, payload);
+  else
+    event = ph_event_new (request->event, g_get_host_name (), payload, NULL);
+  if (request->printer != NULL)
+    {
+      json_object_put (event->printer);
+      event->printer = NULL;
+      json_object_deep_copy (request->printer, &event->printer, NULL);
+    }
+
+  if (strcmp (request->event, "PrintProgress") == 0)
+    {
+      json_object *progress = json_object_object_get (request->payload, "progress");
+      double completion;
+
+      if (progress == NULL || !(json_object_is_type (progress, json_type_int)
+                                || json_object_is_type (progress, json_type_double)))
+        {
+          g_set_error (error, PH_CONTROL_ERROR, PH_CONTROL_ERROR_INVALID,
+                       "PrintProgress needs the job's completion: {\"progress\": PERCENT}");
+          return FALSE;
+        }
+      completion = json_object_get_double (progress);
+      if (!(completion >= 0 && completion <= 100))
+        {
+          g_set_error (error, PH_CONTROL_ERROR, PH_CONTROL_ERROR_INVALID,
+                       "the progress must be a percentage from 0 to 100");
+          return FALSE;
+        }
+      *deliveries = ph_router_progress (daemon->router, event, completion);
+    }
+  else
+    *deliveries = ph_router_dispatch (daemon->router, event);
+  g_info ("control socket: %s from %s: %u %s", event->name, event->source, *deliveries,
+          *deliveries == 1 ? "delivery" : "deliveries");
+  return TRUE;
+}
+
+/* Starts or keeps a source for each enabled [source NAME] of the current
+ * generation; a source whose settings did not change keeps its connection
+ * and state. */
+static void
+update_sources (ph_daemon *daemon)
+{
+  GPtrArray *configs = daemon->gen->config->sources;
+  g_autoptr (GHashTable) kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       (GDestroyNotify) ph_octoprint_free);
+
+  for (guint i = 0; i < configs->len; i++)
+    {
+      const ph_source_config *config = g_ptr_array_index (configs, i);
+      ph_octoprint *op = NULL;
+      char *name = NULL;
+
+      if (!config->enabled)
+        continue;
+      if (g_hash_table_steal_extended (daemon->sources, config->name, (gpointer *) &name,
+                                       (gpointer *) &op)
+          && !ph_source_config_equal (ph_octoprint_config (op), config))
+        {
+          g_info ("source %s: settings changed; reconnecting", config->name);
+          g_clear_pointer (&op, ph_octoprint_free);
+        }
+      g_free (name);
+      if (op == NULL)
+        op = ph_octoprint_new (config, daemon->http, daemon->router);
+      g_hash_table_insert (kept, g_strdup (config->name), op);
+    }
+  /* What is left was removed or disabled. */
+  g_hash_table_remove_all (daemon->sources);
+  g_hash_table_unref (daemon->sources);
+  daemon->sources = g_steal_pointer (&kept);
+}
+
+ph_daemon *
+ph_daemon_new (const char *path, ph_config *config, GError **error)
+{
+  ph_daemon *daemon = g_new0 (ph_daemon, 1);
+
+  daemon->path = g_strdup (path);
+  daemon->gen = ph_generation_new (config);
+  daemon->control = ph_control_socket_new (config->control_socket, handle_request, daemon, error);
+  if (daemon->control == NULL)
+    {
+      ph_generation_unref (daemon->gen);
+      g_free (daemon->path);
+      g_free (daemon);
+      return NULL;
+    }
+  daemon->http = ph_http_new (NULL);
+  ph_host_set_http (daemon->http);
+  daemon->deliverer = ph_deliverer_new ();
+  daemon->router = ph_router_new (daemon->deliverer);
+  ph_router_set_generation (daemon->router, daemon->gen);
+  daemon->sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) ph_octoprint_free);
+  update_sources (daemon);
+  g_info ("running with %u hooks and %u sources from %s; control socket %s",
+          config->hooks->len, g_hash_table_size (daemon->sources), path,
+          config->control_socket);
+  return daemon;
+}
+
+static void
+log_diagnostics (const ph_diag *diag)
+{
+  for (guint i = 0; i < diag->entries->len; i++)
+    {
+      const ph_diag_entry *e = g_ptr_array_index (diag->entries, i);
+      const char *level = e->level == PH_DIAG_ERROR ? "error" : "warning";
+
+      if (e->file != NULL && e->line > 0)
+        g_warning ("%s:%u: %s: %s", e->file, e->line, level, e->text);
+      else
+        g_warning ("%s: %s: %s", e->file != NULL ? e->file : "config", level, e->text);
+    }
+}
+
+void
+ph_daemon_reload (ph_daemon *daemon)
+{
+  g_autoptr (ph_diag) diag = ph_diag_new ();
+  ph_config *config;
+  ph_generation *old = daemon->gen;
+
+  if (daemon->stopping)
+    return;
+  g_info ("reloading %s", daemon->path);
+  config = ph_config_reload (daemon->path, ph_host (), old->config->registry, diag);
+  log_diagnostics (diag);
+  if (config == NULL)
+    {
+      guint errors = ph_diag_count (diag, PH_DIAG_ERROR);
+
+      g_warning ("reload: %s has %u error%s; still running the previous configuration",
+                 daemon->path, errors, errors == 1 ? "" : "s");
+      return;
+    }
+  if (g_strcmp0 (config->control_socket, old->config->control_socket) != 0)
+    {
+      g_autoptr (GError) error = NULL;
+      ph_control_socket *control = ph_control_socket_new (config->control_socket, handle_request,
+                                                          daemon, &error);
+
+      if (control == NULL)
+        {
+          g_warning ("reload: %s; still running the previous configuration", error->message);
+          ph_config_free (config);
+          return;
+        }
+      ph_control_socket_free (daemon->control);
+      daemon->control = control;
+    }
+  ph_config_take_registry (config, old->config);
+  daemon->gen = ph_generation_new (config);
+  ph_router_set_generation (daemon->router, daemon->gen);
+  update_sources (daemon);
+  /* Deliveries still running hold their own references. */
+  ph_generation_unref (old);
+  g_info ("reloaded: %u hooks and %u sources", config->hooks->len,
+          g_hash_table_size (daemon->sources));
+}
+
+static gboolean
+finish_shutdown (gpointer data)
+{
+  ph_daemon *daemon = data;
+  GSourceFunc done = daemon->done;
+
+  if (done == NULL)
+    return G_SOURCE_REMOVE;
+  daemon->done = NULL;
+  g_clear_handle_id (&daemon->grace_timer, g_source_remove);
+  ph_deliverer_set_idle_func (daemon->deliverer, NULL, NULL);
+  done (daemon->done_data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_grace_over (gpointer data)
+{
+  ph_daemon *daemon = data;
+  guint left = ph_deliverer_in_flight (daemon->deliverer);
+
+  daemon->grace_timer = 0;
+  g_warning ("%u %s still running after the grace period; giving %s up", left,
+             left == 1 ? "delivery" : "deliveries", left == 1 ? "it" : "them");
+  return finish_shutdown (daemon);
+}
+
+void
+ph_daemon_shut_down (ph_daemon *daemon, guint grace_s, GSourceFunc done, gpointer user_data)
+{
+  guint left;
+
+  if (daemon->stopping)
+    return;
+  daemon->stopping = TRUE;
+  daemon->done = done;
+  daemon->done_data = user_data;
+  ph_router_stop (daemon->router);
+  g_hash_table_remove_all (daemon->sources);
+  g_clear_pointer (&daemon->control, ph_control_socket_free);
+  left = ph_deliverer_in_flight (daemon->deliverer);
+  if (left == 0)
+    {
+      g_idle_add (finish_shutdown, daemon);
+      return;
+    }
+  g_info ("stopping: waiting up to %u s for %u %s", grace_s, left,
+          left == 1 ? "delivery" : "deliveries");
+  ph_deliverer_set_idle_func (daemon->deliverer, finish_shutdown, daemon);
+  daemon->grace_timer = g_timeout_add_seconds (grace_s, on_grace_over, daemon);
+}
+
+void
+ph_daemon_free (ph_daemon *daemon)
+{
+  if (daemon == NULL)
+    return;
+  g_clear_handle_id (&daemon->grace_timer, g_source_remove);
+  g_hash_table_unref (daemon->sources);
+  g_clear_pointer (&daemon->control, ph_control_socket_free);
+  ph_deliverer_set_idle_func (daemon->deliverer, NULL, NULL);
+  /* Runs the callback of every transfer still going, so every delivery
+   * finishes (as cancelled) and lets go of its generation. */
+  ph_http_free (daemon->http);
+  ph_host_set_http (NULL);
+  ph_router_free (daemon->router);
+  ph_deliverer_free (daemon->deliverer);
+  ph_generation_unref (daemon->gen);
+  g_free (daemon->path);
+  g_free (daemon);
+}

@@ -1,0 +1,23 @@
+/* One loaded configuration as the daemon runs it.  A reload makes a new
+ * generation; the old one lives on until its last delivery is finished,
+ * because deliveries point into its hooks. */
+#ifndef PH_GENERATION_H
+#define PH_GENERATION_H
+
+#include <glib.h>
+#include "config.h"
+#include "redact.h"
+
+typedef struct {
+  gint ref_count;
+  ph_config *config;
+  ph_redactor *redactor;   /* every secret of the config: hooks' and sources' */
+} ph_generation;
+
+/* config: transfer full.  Returns transfer full. */
+ph_generation *ph_generation_new (ph_config *config);
+ph_generation *ph_generation_ref (ph_generation *gen);
+void ph_generation_unref (ph_generation *gen);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_generation, ph_generation_unref)
+
+#endif
