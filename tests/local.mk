@@ -172,3 +172,9 @@ TESTS += tests/test-redact
 tests_test_redact_SOURCES = tests/test_redact.c
 tests_test_redact_CFLAGS = $(test_cflags)
 tests_test_redact_LDADD = $(test_ldadd)
+
+check_PROGRAMS += tests/test-chain
+TESTS += tests/test-chain
+tests_test_chain_SOURCES = tests/test_chain.c
+tests_test_chain_CFLAGS = $(test_cflags)
+tests_test_chain_LDADD = $(test_ldadd)
