@@ -15,6 +15,52 @@ finish (printhook_delivery *d, printhook_result result, GError *error)
     g_error_free (error);
 }
 
+static void step (printhook_delivery *d);
+
+static gboolean
+continue_later (gpointer data)
+{
+  step (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A 401 from the receiver may only mean that a cached credential went
+ * stale: the prepare modules that supply credentials forget theirs and the
+ * chain runs once more from the start, from the loop.  Returns TRUE when it
+ * will; FALSE leaves the failure as it is. */
+static gboolean
+refresh_credentials (printhook_delivery *d, const ph_chain_link *failed)
+{
+  const GPtrArray *chain = d->hook->chain;
+  gboolean any = FALSE;
+
+  if (failed->module->desc->stage != PRINTHOOK_STAGE_SEND || d->response.status != 401
+      || d->credentials_refreshed)
+    return FALSE;
+  for (guint i = 0; i < chain->len; i++)
+    {
+      const ph_chain_link *link = g_ptr_array_index (chain, i);
+
+      if (link->module->desc->stage != PRINTHOOK_STAGE_PREPARE
+          || link->module->desc->ops->invalidate == NULL)
+        continue;
+      d->module_name = link->module->name;
+      link->module->desc->ops->invalidate (link->instance, d);
+      any = TRUE;
+    }
+  d->module_name = NULL;
+  if (!any)
+    return FALSE;
+  g_log ("printhook", G_LOG_LEVEL_MESSAGE, "hook %s, delivery %s: the receiver answered "
+         "HTTP 401; sending once more with fresh credentials", d->hook->name, d->id);
+  d->credentials_refreshed = TRUE;
+  d->next_link = 0;
+  d->rendered = FALSE;
+  ph_delivery_reset_attempt (d);
+  g_idle_add (continue_later, d);
+  return TRUE;
+}
+
 static void
 step (printhook_delivery *d)
 {
@@ -59,6 +105,11 @@ step (printhook_delivery *d)
                          result == PRINTHOOK_RESULT_RETRY ? PRINTHOOK_ERROR_TRANSIENT
                                                           : PRINTHOOK_ERROR_PERMANENT,
                          "gave no reason");
+          if (refresh_credentials (d, link))
+            {
+              g_clear_error (&error);
+              return;
+            }
           g_prefix_error (&error, "%s: ", link->module->name);
           finish (d, result, error);
           return;
@@ -79,16 +130,11 @@ ph_chain_run (printhook_delivery *d, ph_chain_done done, gpointer user_data)
   d->next_link = 0;
   d->rendered = FALSE;
   d->pending = FALSE;
+  d->credentials_refreshed = FALSE;
   d->done = done;
   d->done_data = user_data;
+  ph_delivery_reset_attempt (d);
   step (d);
-}
-
-static gboolean
-continue_later (gpointer data)
-{
-  step (data);
-  return G_SOURCE_REMOVE;
 }
 
 void
@@ -124,6 +170,12 @@ ph_chain_resume (printhook_delivery *d, printhook_result result, GError *error)
       g_set_error (&error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT,
                    "resumed with result %d, which is not DONE, RETRY or FAIL", result);
       result = PRINTHOOK_RESULT_FAIL;
+    }
+  if (refresh_credentials (d, link))
+    {
+      if (error != NULL)
+        g_error_free (error);
+      return;
     }
   if (error == NULL)
     g_set_error (&error, PRINTHOOK_ERROR,

@@ -10,7 +10,10 @@
  * runs.  A module that returns PENDING continues when it calls
  * host->resume.  done runs exactly once: with DONE when the send module
  * delivered, RETRY or FAIL with the reason (its message starts with the
- * module's name).  It may run before ph_chain_run returns, and may free d. */
+ * module's name).  It may run before ph_chain_run returns, and may free d.
+ * When the receiver answers HTTP 401 and some prepare module can invalidate
+ * the credentials it supplied, they are invalidated and the chain runs once
+ * more from the start before done is called. */
 void ph_chain_run (printhook_delivery *d, ph_chain_done done, gpointer user_data);
 
 /* host->resume: error transfer full. */

@@ -79,6 +79,29 @@ ph_delivery_free (printhook_delivery *d)
   g_free (d);
 }
 
+gboolean
+ph_delivery_in_stage (printhook_delivery *d, printhook_stage stage)
+{
+  const GPtrArray *chain = d->hook->chain;
+  const ph_chain_link *link;
+
+  if (chain == NULL || d->next_link >= chain->len)
+    return FALSE;
+  link = g_ptr_array_index (chain, d->next_link);
+  return link->module->desc->stage == stage;
+}
+
+void
+ph_delivery_reset_attempt (printhook_delivery *d)
+{
+  g_clear_pointer (&d->body, g_bytes_unref);
+  g_clear_pointer (&d->response.error, g_free);
+  g_clear_pointer (&d->response.excerpt, g_free);
+  g_clear_pointer (&d->response.location, g_free);
+  memset (&d->response, 0, sizeof d->response);
+  d->response.retry_after = -1;
+}
+
 /* Enough of a response body to say what the receiver meant. */
 #define EXCERPT_BYTES 1024
 

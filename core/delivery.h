@@ -56,6 +56,7 @@ struct _printhook_delivery {
   ph_chain_done done;
   gpointer done_data;
   ph_response_note response;
+  gboolean credentials_refreshed;  /* this attempt already ran again after a 401 */
 };
 
 /* A new delivery with its parameters built (see ph_params_build).  hook:
@@ -81,6 +82,14 @@ void ph_delivery_set_header (printhook_delivery *d, const char *name, const char
 void ph_delivery_set_body (printhook_delivery *d, GBytes *body, const char *content_type);
 void ph_delivery_add_attachment (printhook_delivery *d, const char *field, const char *filename,
                                  const char *content_type, GBytes *bytes);
+
+/* Whether the chain is running a module of that stage now (an HTTP
+ * request submitted from the send stage is the receiver's answer). */
+gboolean ph_delivery_in_stage (printhook_delivery *d, printhook_stage stage);
+
+/* Forgets the last HTTP outcome and the encoded body: what an attempt
+ * starts from.  Attachments stay (a retry resends the same snapshot). */
+void ph_delivery_reset_attempt (printhook_delivery *d);
 
 /* Records an HTTP outcome on the delivery (strings copied). */
 void ph_delivery_note_response (printhook_delivery *d, long status, const char *error,

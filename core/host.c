@@ -1,6 +1,7 @@
 #include "autoconfig.h"
 #include "host.h"
 
+#include <gio/gio.h>
 #include <stdarg.h>
 
 #include "chain_run.h"
@@ -8,6 +9,7 @@
 #include "http.h"
 #include "hook_config.h"
 #include "json_text.h"
+#include "params.h"
 #include "template.h"
 
 static const char *current_module;
@@ -185,6 +187,7 @@ typedef struct {
   printhook_delivery *d;
   printhook_http_callback callback;
   gpointer user_data;
+  gboolean is_outcome;   /* the send stage's request: the receiver's answer */
 } submitted;
 
 static void
@@ -193,12 +196,13 @@ on_http_response (const ph_http_response *response, gpointer data)
   submitted *s = data;
   const GError *error = ph_http_response_get_error (response);
 
-  ph_delivery_note_response (s->d, ph_http_response_get_status (response),
-                             error != NULL ? error->message : NULL,
-                             ph_http_response_get_body (response),
-                             ph_http_response_get_redirect_url (response),
-                             ph_http_response_get_retry_after (response),
-                             ph_http_response_get_total_time (response));
+  if (s->is_outcome)
+    ph_delivery_note_response (s->d, ph_http_response_get_status (response),
+                               error != NULL ? error->message : NULL,
+                               ph_http_response_get_body (response),
+                               ph_http_response_get_redirect_url (response),
+                               ph_http_response_get_retry_after (response),
+                               ph_http_response_get_total_time (response));
   s->callback (s->d, (const printhook_http_response *) response, s->user_data);
   g_free (s);
 }
@@ -213,6 +217,7 @@ host_http_submit (printhook_delivery *d, printhook_http_request *request,
   s->d = d;
   s->callback = callback;
   s->user_data = user_data;
+  s->is_outcome = ph_delivery_in_stage (d, PRINTHOOK_STAGE_SEND);
   ph_http_submit (http, (ph_http_request *) request, on_http_response, s);
 }
 
@@ -252,6 +257,66 @@ host_http_response_can_retry (const printhook_http_response *response)
   const GError *error = ph_http_response_get_error ((const ph_http_response *) response);
 
   return error != NULL && !g_error_matches (error, PH_HTTP_ERROR, PH_HTTP_ERROR_URL);
+}
+
+static void
+host_http_request_set_max_response_bytes (printhook_http_request *request, gsize max)
+{
+  ph_http_request_set_max_response_bytes ((ph_http_request *) request, max);
+}
+
+static gboolean
+host_http_response_is_truncated (const printhook_http_response *response)
+{
+  return ph_http_response_is_truncated ((const ph_http_response *) response);
+}
+
+static const char *
+host_request_get_snapshot_field (printhook_delivery *d)
+{
+  return d->hook->snapshot_field;
+}
+
+/* One run_in_thread call: the GTask's data, freed with the task. */
+typedef struct {
+  printhook_delivery *d;
+  printhook_thread_func func;
+  printhook_thread_done done;
+  gpointer data;
+} thread_job;
+
+static void
+thread_job_run (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  thread_job *job = task_data;
+
+  job->func (job->data);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* GTask calls this from the main context that was the thread's default
+ * when the job started: the loop, never the worker. */
+static void
+thread_job_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  thread_job *job = g_task_get_task_data (G_TASK (result));
+
+  job->done (job->d, job->data);
+}
+
+static void
+host_run_in_thread (printhook_delivery *d, printhook_thread_func func, gpointer data,
+                    printhook_thread_done done)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, thread_job_done, NULL);
+  thread_job *job = g_new0 (thread_job, 1);
+
+  job->d = d;
+  job->func = func;
+  job->done = done;
+  job->data = data;
+  g_task_set_task_data (task, job, g_free);
+  g_task_run_in_thread (task, thread_job_run);
 }
 
 static const printhook_host host = {
@@ -299,6 +364,11 @@ static const printhook_host host = {
   .resume = ph_chain_resume,
   .shared_get = host_shared_get,
   .shared_set = host_shared_set,
+  .http_request_set_max_response_bytes = host_http_request_set_max_response_bytes,
+  .http_response_is_truncated = host_http_response_is_truncated,
+  .param_is_builtin = ph_param_is_builtin,
+  .request_get_snapshot_field = host_request_get_snapshot_field,
+  .run_in_thread = host_run_in_thread,
 };
 
 const printhook_host *

@@ -44,6 +44,49 @@ ph_redactor_add (ph_redactor *redactor, const char *secret)
   g_ptr_array_sort (redactor->secrets, longest_first);
 }
 
+/* Every string under value (numbers too: a PIN is a secret). */
+static void
+add_json_leaves (ph_redactor *redactor, json_object *value)
+{
+  switch (json_object_get_type (value))
+    {
+    case json_type_object:
+      json_object_object_foreach (value, name, child)
+        {
+          (void) name;
+          add_json_leaves (redactor, child);
+        }
+      break;
+    case json_type_array:
+      for (size_t i = 0; i < json_object_array_length (value); i++)
+        add_json_leaves (redactor, json_object_array_get_idx (value, i));
+      break;
+    case json_type_string:
+    case json_type_int:
+    case json_type_double:
+      ph_redactor_add (redactor, json_object_get_string (value));
+      break;
+    default:
+      break;
+    }
+}
+
+/* A secret JSON object (oauth.data, oauth.headers) mixes secrets with
+ * plain words ("grant_type": "client_credentials"): only the values under
+ * names that say secret (client_secret, Authorization, password...) are
+ * hidden, or every "read" in every message would be starred out. */
+static void
+add_json_secrets (ph_redactor *redactor, json_object *object)
+{
+  json_object_object_foreach (object, name, value)
+    {
+      if (ph_header_is_sensitive (name))
+        add_json_leaves (redactor, value);
+      else if (json_object_is_type (value, json_type_object))
+        add_json_secrets (redactor, value);
+    }
+}
+
 void
 ph_redactor_add_hook (ph_redactor *redactor, const ph_hook *hook)
 {
@@ -58,6 +101,15 @@ ph_redactor_add_hook (ph_redactor *redactor, const ph_hook *hook)
         if (k->secret)
           {
             g_autofree char *full = g_strdup_printf ("%s.%s", link->module->name, k->name);
+
+            if (k->type == PRINTHOOK_KEY_JSON)
+              {
+                json_object *json = ph_hook_config_get_json (hook->config, full);
+
+                if (json != NULL)
+                  add_json_secrets (redactor, json);
+                continue;
+              }
             ph_redactor_add (redactor, ph_hook_config_get_string (hook->config, full));
           }
     }

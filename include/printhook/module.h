@@ -117,6 +117,11 @@ typedef void (*printhook_http_callback) (printhook_delivery *d,
                                          const printhook_http_response *response,
                                          gpointer user_data);
 
+/* Work done in a worker thread, and its return to the main loop (see
+ * run_in_thread). */
+typedef void (*printhook_thread_func) (gpointer data);
+typedef void (*printhook_thread_done) (printhook_delivery *d, gpointer data);
+
 /* Services the host gives a module.  The table is owned by the host and
  * valid until shutdown() returns. */
 struct printhook_host {
@@ -200,8 +205,10 @@ struct printhook_host {
    * Defaults: connect timeout 5 s, total 15 s, TLS verified, redirects not
    * followed, response bodies kept up to 64 KiB.  http_submit takes the
    * request (transfer full) and calls callback exactly once, later, from
-   * the main loop; the host remembers the response as the delivery's
-   * outcome ("printhook test" shows it). */
+   * the main loop; when a send module submitted it, the host remembers
+   * the response as the delivery's outcome ("printhook test" shows it; a
+   * prepare module's own exchanges, such as a token request, are not the
+   * receiver's answer). */
   printhook_http_request *(*http_request_new) (const char *method, const char *url);
   void (*http_request_add_header) (printhook_http_request *request, const char *name,
                                    const char *value);
@@ -239,7 +246,31 @@ struct printhook_host {
   void (*shared_set) (printhook_delivery *d, const char *key, gpointer value,
                       GDestroyNotify destroy);
 
-  gpointer reserved[16];
+  /* Response body bytes kept for request (default 64 KiB); a longer body
+   * stops the transfer and the response is marked truncated, which is not
+   * an error. */
+  void (*http_request_set_max_response_bytes) (printhook_http_request *request, gsize max);
+  /* TRUE when the body went beyond the request's maximum and was cut. */
+  gboolean (*http_response_is_truncated) (const printhook_http_response *response);
+
+  /* TRUE for the names of the host's own parameters (topic, message,
+   * extra, ...), which a module should not silently replace. */
+  gboolean (*param_is_builtin) (const char *name);
+
+  /* The top-level data key that held "@snapshot" in the hook's data
+   * template, where an image attachment belongs; NULL when the data has
+   * none.  Transfer none, valid as long as d. */
+  const char *(*request_get_snapshot_field) (printhook_delivery *d);
+
+  /* Runs func (data) once in a worker thread, off the main loop (JPEG
+   * decoding).  func must not call the host nor touch d.  done (d, data)
+   * then runs once on the main loop, never from inside this call.  data:
+   * transfer none; the module frees it, usually in done.  d must stay
+   * alive until done has run: call it from a stage that returns PENDING. */
+  void (*run_in_thread) (printhook_delivery *d, printhook_thread_func func, gpointer data,
+                         printhook_thread_done done);
+
+  gpointer reserved[11];
 };
 
 /* The module's side of the contract. */
@@ -258,7 +289,12 @@ typedef struct {
   void (*instance_free) (gpointer instance);
   /* Optional. */
   void (*shutdown) (void);
-  gpointer reserved[8];
+  /* Optional, prepare stage.  The receiver refused the credentials this
+   * module supplied for d (it answered HTTP 401): forget them, so that the
+   * next run fetches fresh ones.  The host then runs d's chain once more
+   * from the start (once per attempt).  d: transfer none. */
+  void (*invalidate) (gpointer instance, printhook_delivery *d);
+  gpointer reserved[7];
 } printhook_module_ops;
 
 typedef struct {
