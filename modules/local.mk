@@ -19,3 +19,9 @@ modules_multipart_la_SOURCES = modules/multipart/multipart.c
 modules_multipart_la_CFLAGS = $(module_compile_flags)
 modules_multipart_la_LDFLAGS = $(module_link_flags)
 modules_multipart_la_LIBADD = $(module_libs) $(SOUP_LIBS)
+
+module_LTLIBRARIES += modules/oauth.la
+modules_oauth_la_SOURCES = modules/oauth/oauth.c modules/oauth/token.c modules/oauth/token.h
+modules_oauth_la_CFLAGS = $(module_compile_flags)
+modules_oauth_la_LDFLAGS = $(module_link_flags)
+modules_oauth_la_LIBADD = $(module_libs)

@@ -178,3 +178,15 @@ TESTS += tests/test-chain
 tests_test_chain_SOURCES = tests/test_chain.c
 tests_test_chain_CFLAGS = $(test_cflags)
 tests_test_chain_LDADD = $(test_ldadd)
+
+# The oauth and snapshot modules, against test servers of their own
+# (tests/servers/oauth_server.py, camera_server.py) and the receiver.
+EXTRA_DIST += tests/servers/oauth_server.py
+ph_test_helpers = tests/in_process.c tests/in_process.h \
+	tests/servers/script_server.c tests/servers/script_server.h
+
+check_PROGRAMS += tests/test-oauth
+TESTS += tests/test-oauth
+tests_test_oauth_SOURCES = tests/test_oauth.c $(ph_test_helpers)
+tests_test_oauth_CFLAGS = $(test_cflags)
+tests_test_oauth_LDADD = $(test_ldadd)
