@@ -36,6 +36,10 @@ log_to_stderr (const char *domain, GLogLevelFlags flags, const char *message, gp
     level = LEVEL_DEBUG, name = "debug";
   if (level > max_level)
     return;
+  /* Libraries' debug output only when asked for by G_MESSAGES_DEBUG. */
+  if (level == LEVEL_DEBUG && domain != NULL && strcmp (domain, "printhook") != 0
+      && g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, domain))
+    return;
   /* Libraries' own messages say whose they are. */
   if (domain != NULL && strcmp (domain, "printhook") != 0)
     fprintf (stderr, "printhook: %s: %s: %s\n", name, domain, message);

@@ -169,7 +169,8 @@ ph_config_build_source (ph_config_loader *loader, ph_config_file *file, const ch
   api_key = read_key (loader, file, group, "api_key");
   if (api_key != NULL)
     source->api_key = g_strdup (g_strstrip (api_key->text));
-  if (typed && source->type == PH_SOURCE_OCTOPRINT
+  /* Every type known needs a key: say so even when the type is wrong. */
+  if ((!typed || source->type == PH_SOURCE_OCTOPRINT)
       && (source->api_key == NULL || *source->api_key == '\0')
       && !(g_key_file_has_key (file->keyfile, group, "api_key", NULL) && api_key == NULL))
     ph_config_report (loader, PH_DIAG_ERROR, file, group,

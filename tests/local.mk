@@ -190,3 +190,17 @@ TESTS += tests/test-oauth
 tests_test_oauth_SOURCES = tests/test_oauth.c $(ph_test_helpers)
 tests_test_oauth_CFLAGS = $(test_cflags)
 tests_test_oauth_LDADD = $(test_ldadd)
+
+# The daemon, run as a child process and fed through its control socket
+# (test-daemon) or by a fake OctoPrint (test-octoprint).
+tests_libphtest_la_SOURCES += tests/daemon_process.c tests/daemon_process.h \
+	tests/fake_octoprint.c tests/fake_octoprint.h
+EXTRA_DIST += tests/servers/fake_octoprint.py
+check_PROGRAMS += tests/test-daemon tests/test-octoprint
+TESTS += tests/test-daemon tests/test-octoprint
+tests_test_daemon_SOURCES = tests/test_daemon.c
+tests_test_daemon_CFLAGS = $(test_cflags)
+tests_test_daemon_LDADD = $(test_ldadd)
+tests_test_octoprint_SOURCES = tests/test_octoprint.c
+tests_test_octoprint_CFLAGS = $(test_cflags)
+tests_test_octoprint_LDADD = $(test_ldadd)

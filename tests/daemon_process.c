@@ -1,0 +1,201 @@
+#include "autoconfig.h"
+#include "daemon_process.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "harness.h"
+
+#define POLL_MS 10
+#define RUNNING "printhook: info: running with "
+
+struct ph_daemon_process {
+  GPid pid;
+  gboolean exited;
+  int wait_status;
+  char *log_path;
+};
+
+guint
+ph_daemon_process_slowness (void)
+{
+  return g_getenv ("PH_TEST_VALGRIND") != NULL ? 10 : 1;
+}
+
+static gboolean
+reap (ph_daemon_process *d, gboolean block)
+{
+  int status;
+  pid_t pid;
+
+  if (d->exited)
+    return TRUE;
+  do
+    pid = waitpid (d->pid, &status, block ? 0 : WNOHANG);
+  while (pid < 0 && errno == EINTR);
+  if (pid != d->pid)
+    return FALSE;
+  d->exited = TRUE;
+  d->wait_status = status;
+  return TRUE;
+}
+
+static ph_daemon_process *
+spawn (const char *config)
+{
+  ph_daemon_process *d = g_new0 (ph_daemon_process, 1);
+  g_autofree char *dir = ph_test_tmpdir ();
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  int log_fd;
+
+  d->log_path = g_build_filename (dir, "daemon.log", NULL);
+  log_fd = g_open (d->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ck_assert_msg (log_fd >= 0, "cannot create %s", d->log_path);
+  /* As tests/harness.c runs printhook under make check-valgrind. */
+  if (g_getenv ("PH_TEST_VALGRIND") != NULL)
+    {
+      g_ptr_array_add (args, (char *) "valgrind");
+      g_ptr_array_add (args, (char *) "--quiet");
+      g_ptr_array_add (args, (char *) "--leak-check=full");
+      g_ptr_array_add (args, (char *) "--errors-for-leak-kinds=definite");
+      g_ptr_array_add (args, (char *) "--show-leak-kinds=definite");
+      g_ptr_array_add (args, (char *) "--error-exitcode=99");
+      g_ptr_array_add (args, (char *) "--suppressions=/usr/share/glib-2.0/valgrind/glib.supp");
+    }
+  g_ptr_array_add (args, (char *) ph_test_binary ());
+  g_ptr_array_add (args, (char *) "run");
+  g_ptr_array_add (args, (char *) "-c");
+  g_ptr_array_add (args, (char *) config);
+  g_ptr_array_add (args, (char *) "-v");
+  g_ptr_array_add (args, NULL);
+  if (!g_spawn_async_with_fds (NULL, (char **) args->pdata, NULL,
+                               G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &d->pid, -1, log_fd, log_fd, &error))
+    ck_abort_msg ("cannot run %s: %s", ph_test_binary (), error->message);
+  close (log_fd);
+  return d;
+}
+
+char *
+ph_daemon_process_log (ph_daemon_process *d)
+{
+  char *text = NULL;
+
+  if (!g_file_get_contents (d->log_path, &text, NULL, NULL))
+    return g_strdup ("");
+  return text;
+}
+
+guint
+ph_daemon_process_count_log (ph_daemon_process *d, const char *text)
+{
+  g_autofree char *log = ph_daemon_process_log (d);
+  guint count = 0;
+
+  for (const char *p = log; (p = strstr (p, text)) != NULL; p += strlen (text))
+    count++;
+  return count;
+}
+
+void
+ph_daemon_process_wait_log (ph_daemon_process *d, const char *text, guint count,
+                            guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time ()
+                    + (gint64) timeout_ms * 1000 * ph_daemon_process_slowness ();
+
+  while (ph_daemon_process_count_log (d, text) < count)
+    {
+      if (reap (d, FALSE) || g_get_monotonic_time () >= deadline)
+        {
+          g_autofree char *log = ph_daemon_process_log (d);
+          ck_abort_msg ("the daemon %s before logging '%s' %u times; its log:\n%s",
+                        d->exited ? "exited" : "timed out", text, count, log);
+        }
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (POLL_MS * 1000);
+    }
+}
+
+ph_daemon_process *
+ph_daemon_process_start (const char *config)
+{
+  ph_daemon_process *d = spawn (config);
+
+  ph_daemon_process_wait_log (d, RUNNING, 1, 10000);
+  return d;
+}
+
+/* Waits for the exit, first sending SIGTERM when term is TRUE. */
+static int
+wait_exit (ph_daemon_process *d, guint timeout_s, gboolean term)
+{
+  gint64 deadline = g_get_monotonic_time ()
+                    + (gint64) timeout_s * G_USEC_PER_SEC * ph_daemon_process_slowness ();
+
+  if (term && !reap (d, FALSE))
+    kill (d->pid, SIGTERM);
+  while (!reap (d, FALSE))
+    {
+      if (g_get_monotonic_time () >= deadline)
+        {
+          g_autofree char *log = ph_daemon_process_log (d);
+
+          kill (d->pid, SIGKILL);
+          reap (d, TRUE);
+          ck_abort_msg ("the daemon did not exit within %u s%s; its log:\n%s", timeout_s,
+                        term ? " of SIGTERM" : "", log);
+        }
+      g_usleep (POLL_MS * 1000);
+    }
+  if (WIFEXITED (d->wait_status))
+    return WEXITSTATUS (d->wait_status);
+  return 128 + WTERMSIG (d->wait_status);
+}
+
+int
+ph_daemon_process_run_to_exit (const char *config, char **log)
+{
+  g_autoptr (ph_daemon_process) d = spawn (config);
+  int status = wait_exit (d, 10, FALSE);
+
+  *log = ph_daemon_process_log (d);
+  return status;
+}
+
+void
+ph_daemon_process_signal (ph_daemon_process *d, int sig)
+{
+  ck_assert_msg (!reap (d, FALSE), "the daemon is not running");
+  kill (d->pid, sig);
+}
+
+int
+ph_daemon_process_stop (ph_daemon_process *d, guint timeout_s)
+{
+  return wait_exit (d, timeout_s, TRUE);
+}
+
+void
+ph_daemon_process_free (ph_daemon_process *d)
+{
+  if (d == NULL)
+    return;
+  if (!reap (d, FALSE))
+    {
+      kill (d->pid, SIGKILL);
+      reap (d, TRUE);
+    }
+  g_spawn_close_pid (d->pid);
+  g_unlink (d->log_path);
+  g_free (d->log_path);
+  g_free (d);
+}

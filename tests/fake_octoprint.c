@@ -1,0 +1,173 @@
+#include "autoconfig.h"
+#include "fake_octoprint.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+#include "json_text.h"
+
+#define PYTHON "/usr/bin/python3"
+#define POLL_MS 10
+
+struct ph_fake_octoprint {
+  GPid pid;
+  gboolean reaped;
+  char *port_file;
+  char *record_file;
+  guint16 port;
+};
+
+static gboolean
+exited (ph_fake_octoprint *f)
+{
+  if (!f->reaped && waitpid (f->pid, NULL, WNOHANG) == f->pid)
+    f->reaped = TRUE;
+  return f->reaped;
+}
+
+void
+ph_fake_octoprint_stop (ph_fake_octoprint *f)
+{
+  gint64 deadline;
+
+  if (f == NULL)
+    return;
+  if (!f->reaped)
+    {
+      kill (f->pid, SIGTERM);
+      deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+      while (!exited (f) && g_get_monotonic_time () < deadline)
+        g_usleep (POLL_MS * 1000);
+      if (!f->reaped)
+        {
+          kill (f->pid, SIGKILL);
+          while (waitpid (f->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        }
+    }
+  g_spawn_close_pid (f->pid);
+  g_free (f->port_file);
+  g_free (f->record_file);
+  g_free (f);
+}
+
+ph_fake_octoprint *
+ph_fake_octoprint_start (const char *scenario, const char *const *extra_args)
+{
+  ph_fake_octoprint *f = g_new0 (ph_fake_octoprint, 1);
+  g_autofree char *dir = ph_test_tmpdir ();
+  g_autofree char *script = g_build_filename (ph_test_srcdir (), "tests", "servers",
+                                              "fake_octoprint.py", NULL);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  gint64 deadline;
+
+  f->port_file = g_build_filename (dir, "port", NULL);
+  f->record_file = g_build_filename (dir, "records.jsonl", NULL);
+  /* -I: Debian's tornado only, whatever PYTHONPATH says. */
+  g_ptr_array_add (argv, (char *) PYTHON);
+  g_ptr_array_add (argv, (char *) "-I");
+  g_ptr_array_add (argv, script);
+  g_ptr_array_add (argv, (char *) "--port-file");
+  g_ptr_array_add (argv, f->port_file);
+  g_ptr_array_add (argv, (char *) "--record");
+  g_ptr_array_add (argv, f->record_file);
+  g_ptr_array_add (argv, (char *) "--scenario");
+  g_ptr_array_add (argv, (char *) scenario);
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) extra_args[i]);
+  g_ptr_array_add (argv, NULL);
+  if (!g_spawn_async (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                      &f->pid, &error))
+    ck_abort_msg ("cannot run %s: %s", script, error->message);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autofree char *contents = NULL;
+      guint64 port = 0;
+
+      if (g_file_get_contents (f->port_file, &contents, NULL, NULL)
+          && g_ascii_string_to_unsigned (g_strstrip (contents), 10, 1, G_MAXUINT16, &port, NULL))
+        {
+          f->port = port;
+          return f;
+        }
+      if (exited (f) || g_get_monotonic_time () >= deadline)
+        {
+          ph_fake_octoprint_stop (f);
+          ck_abort_msg ("fake_octoprint.py did not start listening");
+        }
+      g_usleep (POLL_MS * 1000);
+    }
+}
+
+char *
+ph_fake_octoprint_url (ph_fake_octoprint *f)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u", (guint) f->port);
+}
+
+json_object *
+ph_fake_octoprint_records (ph_fake_octoprint *f)
+{
+  json_object *records = json_object_new_array ();
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents (f->record_file, &contents, NULL, NULL))
+    return records;
+  lines = g_strsplit (contents, "\n", -1);
+  /* The last piece is empty, or a line still being written. */
+  for (guint i = 0; lines[i] != NULL && lines[i + 1] != NULL; i++)
+    {
+      json_object *record = json_tokener_parse (lines[i]);
+
+      ck_assert_msg (record != NULL, "fake OctoPrint record %u is not JSON: %s", i, lines[i]);
+      json_object_array_add (records, record);
+    }
+  return records;
+}
+
+json_object *
+ph_fake_octoprint_records_of (ph_fake_octoprint *f, const char *kind)
+{
+  g_autoptr (json_object) all = ph_fake_octoprint_records (f);
+  json_object *some = json_object_new_array ();
+
+  for (size_t i = 0; i < json_object_array_length (all); i++)
+    {
+      json_object *record = json_object_array_get_idx (all, i);
+
+      if (g_strcmp0 (json_object_get_string (json_object_object_get (record, "kind")), kind) == 0)
+        json_object_array_add (some, json_object_get (record));
+    }
+  return some;
+}
+
+void
+ph_fake_octoprint_wait (ph_fake_octoprint *f, const char *kind, guint n, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      json_object *some = ph_fake_octoprint_records_of (f, kind);
+      guint count = json_object_array_length (some);
+
+      json_object_put (some);
+      if (count >= n)
+        return;
+      if (g_get_monotonic_time () >= deadline)
+        ck_abort_msg ("fake OctoPrint: %u of %u '%s' records within %u ms", count, n, kind,
+                      timeout_ms);
+      if (exited (f))
+        ck_abort_msg ("fake_octoprint.py died");
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (POLL_MS * 1000);
+    }
+}

@@ -1,0 +1,445 @@
+/* printhook run against a fake OctoPrint (tests/servers/fake_octoprint.py,
+ * tornado, speaking OctoPrint 1.11's push API and REST calls): a scripted
+ * print turns into exactly the webhooks the configuration asks for. */
+#include "autoconfig.h"
+
+#include <signal.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "daemon_process.h"
+#include "fake_octoprint.h"
+#include "harness.h"
+#include "json_text.h"
+#include "receiver.h"
+
+#define assert_contains(haystack, needle) \
+  ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (haystack))
+
+#define DATA(name) \
+  "data = {\"hook\": \"" name "\", \"topic\": \"@topic\", \"event\": \"@event\", " \
+  "\"m\": \"@percentCompleteMilestone\", \"message\": \"@message\", \"file\": \"@job.file.name\", " \
+  "\"completion\": \"@progress.completion\", \"state\": \"@state.text\", " \
+  "\"width\": \"@meta.analysis.dimensions.width\", \"hash\": \"@meta.hash\", " \
+  "\"printer\": \"@appearance.name\", \"dev\": \"@deviceIdentifier\", \"extra\": \"@extra\"}\n"
+
+/* A config with one [source NAME] per fake (NULL-terminated names and
+ * fakes) and the given hooks; returns its path. */
+static char *
+write_config (const char *const *names, ph_fake_octoprint **fakes, const char *api_key,
+              const char *hooks)
+{
+  g_autofree char *dir = ph_test_tmpdir ();
+  g_autofree char *socket = g_build_filename (dir, "control.sock", NULL);
+  g_autoptr (GString) text = g_string_new (NULL);
+  char *path = g_build_filename (dir, "printhook.conf", NULL);
+
+  g_string_append_printf (text, "[printhook]\ncontrol_socket = %s\n\n", socket);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *url = ph_fake_octoprint_url (fakes[i]);
+
+      g_string_append_printf (text, "[source %s]\ntype = octoprint\nurl = %s/\napi_key = %s\n\n",
+                              names[i], url, api_key != NULL ? api_key : PH_FAKE_OCTOPRINT_KEY);
+    }
+  g_string_append (text, hooks);
+  ck_assert (g_file_set_contents (path, text->str, -1, NULL));
+  g_chmod (path, 0600);
+  return path;
+}
+
+static const char *
+field (json_object *records, guint i, const char *name)
+{
+  json_object *json = json_object_object_get (json_object_array_get_idx (records, i), "json");
+  json_object *value = json_object_object_get (json, name);
+
+  ck_assert_msg (value != NULL, "record %u has no %s: %s", i, name,
+                 json_object_to_json_string (json));
+  return json_object_get_string (value);
+}
+
+/* A field holding an object, as compact JSON. */
+#define assert_field_json(records, i, name, expected)                                        \
+  do                                                                                       \
+    {                                                                                      \
+      json_object *json_ = json_object_object_get (json_object_array_get_idx ((records), (i)), "json"); \
+      g_autofree char *text_ = ph_json_to_text (json_object_object_get (json_, (name)), FALSE); \
+      ck_assert_str_eq (text_, (expected));                                                \
+    }                                                                                      \
+  while (0)
+
+/* "event:milestone" of every webhook for hook (all when NULL), in order. */
+static char *
+summary (json_object *records, const char *hook)
+{
+  GString *out = g_string_new (NULL);
+
+  for (size_t i = 0; i < json_object_array_length (records); i++)
+    if (hook == NULL || strcmp (field (records, i, "hook"), hook) == 0)
+      g_string_append_printf (out, "%s%s:%s", out->len ? " " : "", field (records, i, "event"),
+                              field (records, i, "m"));
+  return g_string_free (out, FALSE);
+}
+
+/* Waits for the fake's scenario to end and for n webhooks, then makes sure
+ * no more come. */
+static json_object *
+exactly (ph_fake_octoprint *f, ph_receiver *r, guint n)
+{
+  guint slow = ph_daemon_process_slowness ();
+  json_object *records;
+
+  ph_fake_octoprint_wait (f, "done", 1, 20000 * slow);
+  if (n > 0)
+    json_object_put (ph_receiver_wait (r, n, 10000 * slow));
+  g_usleep (300 * 1000);
+  records = ph_receiver_records (r);
+  if (json_object_array_length (records) != n)
+    {
+      g_autofree char *seen = summary (records, NULL);
+      ck_abort_msg ("expected %u webhooks, got %zu: %s", n, json_object_array_length (records), seen);
+    }
+  return records;
+}
+
+static guint
+count (ph_fake_octoprint *f, const char *kind)
+{
+  g_autoptr (json_object) some = ph_fake_octoprint_records_of (f, kind);
+  return json_object_array_length (some);
+}
+
+START_TEST (test_a_whole_print)
+{
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("print", NULL);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook main]\nurl = %s\nevents = PrintStarted, PrintProgress, PrintDone\n"
+      "message.PrintDone = @job.file.name done in @extra.time s\n" DATA ("main"), url);
+  const char *names[] = { "mk3", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+  g_autoptr (json_object) records = exactly (f, r, 7);
+  g_autofree char *seen = summary (records, NULL);
+  g_autoptr (json_object) logins = ph_fake_octoprint_records_of (f, "login");
+  g_autoptr (json_object) opens = ph_fake_octoprint_records_of (f, "ws_open");
+  g_autoptr (json_object) messages = ph_fake_octoprint_records_of (f, "ws_message");
+  g_autoptr (json_object) sent = ph_fake_octoprint_records_of (f, "sent");
+  json_object *login = json_object_array_get_idx (logins, 0);
+  g_autofree char *auth = NULL;
+
+  /* 8 -> 27 % fires 20 once; 50 -> 51 nothing; 99.9 is not 100. */
+  ck_assert_str_eq (seen, "PrintStarted:0 PrintProgress:20 PrintProgress:30 PrintProgress:50 "
+                          "PrintProgress:70 PrintProgress:90 PrintDone:90");
+  ck_assert_str_eq (field (records, 0, "topic"), "Print Started");
+  ck_assert_str_eq (field (records, 0, "message"), "Your print has started.");
+  ck_assert_str_eq (field (records, 0, "file"), "benchy.gcode");
+  ck_assert_str_eq (field (records, 0, "state"), "Printing");
+  /* @meta was fetched before PrintStarted went out. */
+  ck_assert_str_eq (field (records, 0, "width"), "60.1");
+  ck_assert_str_eq (field (records, 0, "hash"), "9b0e5a1f4c2d");
+  ck_assert_str_eq (field (records, 0, "printer"), "Prusa MK3S");
+  ck_assert_str_eq (field (records, 0, "dev"), "mk3");
+  assert_field_json (records, 0, "extra", "{\"name\":\"benchy.gcode\",\"path\":\"parts/benchy.gcode\","
+                    "\"origin\":\"local\",\"size\":1183897,\"owner\":\"admin\",\"user\":\"admin\"}");
+  ck_assert_str_eq (field (records, 1, "topic"), "Print Progress");
+  ck_assert_str_eq (field (records, 1, "message"), "Your print is 20 % complete.");
+  ck_assert_str_eq (field (records, 1, "completion"), "27.0");
+  ck_assert_str_eq (field (records, 5, "completion"), "99.9");
+  ck_assert_str_eq (field (records, 6, "topic"), "Print Done");
+  ck_assert_str_eq (field (records, 6, "message"), "benchy.gcode done in 3625.12 s");
+  ck_assert_str_eq (field (records, 6, "width"), "60.1");
+
+  /* The wire: one passive login with the key, no Origin, auth and throttle. */
+  ck_assert_int_eq (json_object_array_length (logins), 1);
+  ck_assert_str_eq (json_object_get_string (json_object_object_get (login, "api_key")), PH_FAKE_OCTOPRINT_KEY);
+  ck_assert_str_eq (json_object_get_string (json_object_object_get (login, "body")), "{\"passive\": true}");
+  ck_assert_str_eq (json_object_get_string (json_object_object_get (login, "content_type")), "application/json");
+  ck_assert_int_eq (json_object_array_length (opens), 1);
+  ck_assert_ptr_null (json_object_object_get (json_object_array_get_idx (opens, 0), "origin"));
+  auth = g_strdup (json_object_get_string (json_object_object_get (json_object_array_get_idx (messages, 0), "text")));
+  ck_assert (g_str_has_prefix (auth, "{\"auth\":\"admin:"));
+  ck_assert_str_eq (json_object_get_string (json_object_object_get (json_object_array_get_idx (messages, 1), "text")),
+                    "{\"throttle\":1}");
+  /* history was far beyond libsoup's 128 KiB default. */
+  ck_assert_str_eq (json_object_get_string (json_object_object_get (json_object_array_get_idx (sent, 0), "type")), "history");
+  ck_assert_int_gt (json_object_get_int (json_object_object_get (json_object_array_get_idx (sent, 0), "bytes")), 128 * 1024);
+  assert_contains (ph_daemon_process_log (d), "source mk3: connected to OctoPrint at http://127.0.0.1:");
+  /* The API key is never logged. */
+  ck_assert_ptr_null (strstr (ph_daemon_process_log (d), PH_FAKE_OCTOPRINT_KEY));
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
+}
+END_TEST
+
+START_TEST (test_each_hook_has_its_own_milestones)
+{
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("print", NULL);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook quarter]\nurl = %s\nevents = PrintProgress, PrintDone\nprogress_step = 25\n" DATA ("quarter")
+      "\n[hook noise]\nurl = %s\nevents = FileSelected, ZChange, timelapse\n" DATA ("noise"), url, url);
+  const char *names[] = { "octoprint", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+  g_autoptr (json_object) records = exactly (f, r, 6);
+  g_autofree char *quarter = summary (records, "quarter");
+  g_autofree char *noise = summary (records, "noise");
+
+  ck_assert_str_eq (quarter, "PrintProgress:25 PrintProgress:50 PrintProgress:75 PrintDone:75");
+  /* Any OctoPrint event is a custom event by name; other message types are not events. */
+  ck_assert_str_eq (noise, "FileSelected:0 ZChange:0");
+}
+END_TEST
+
+START_TEST (test_cancel_is_one_failure)
+{
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("cancel", NULL);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook failed]\nurl = %s\nevents = PrintFailed\n" DATA ("failed")
+      "\n[hook both]\nurl = %s\nevents = PrintCancelled, PrintFailed, PrintProgress\n"
+      "message.PrintCancelled = Cancelled at @extra.progress%%\n" DATA ("both"), url, url);
+  const char *names[] = { "octoprint", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+  g_autoptr (json_object) records = exactly (f, r, 5);
+  g_autofree char *failed = summary (records, "failed");
+  g_autofree char *both = summary (records, "both");
+
+  ck_assert_str_eq (failed, "PrintFailed:30");
+  ck_assert_str_eq (both, "PrintProgress:10 PrintProgress:30 PrintCancelled:30 PrintFailed:30");
+  for (guint i = 0; i < 5; i++)
+    {
+      const char *event = field (records, i, "event");
+
+      if (strcmp (event, "PrintCancelled") == 0)
+        {
+          ck_assert_str_eq (field (records, i, "topic"), "Custom Event");
+          ck_assert_str_eq (field (records, i, "message"), "Cancelled at 33%");
+        }
+      else if (strcmp (event, "PrintFailed") == 0)
+        {
+          ck_assert_str_eq (field (records, i, "topic"), "Print Failed");
+          ck_assert_str_eq (field (records, i, "message"), "Something went wrong and your print has failed.");
+        }
+    }
+}
+END_TEST
+
+START_TEST (test_user_action_once_per_pause)
+{
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("busy", NULL);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook user]\nurl = %s\nevents = UserActionNeeded, PrintDone\n" DATA ("user"), url);
+  const char *names[] = { "octoprint", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+  g_autoptr (json_object) records = exactly (f, r, 4);
+  g_autofree char *seen = summary (records, NULL);
+
+  /* history's old busy line is not a pause; five busy lines are one; a
+   * prompt and the busy lines after it are one; the prompt plugin's
+   * dialog is one. */
+  ck_assert_str_eq (seen, "UserActionNeeded:20 UserActionNeeded:20 UserActionNeeded:20 PrintDone:20");
+  ck_assert_str_eq (field (records, 0, "topic"), "User Action Needed");
+  ck_assert_str_eq (field (records, 0, "message"), "User action needed. You might need to change the filament color.");
+  assert_field_json (records, 0, "extra", "{\"reason\":\"busy\"}");
+  assert_field_json (records, 1, "extra", "{\"reason\":\"prompt\",\"text\":\"Filament runout detected\"}");
+  assert_field_json (records, 2, "extra", "{\"reason\":\"prompt\",\"text\":\"Remove the print\"}");
+}
+END_TEST
+
+START_TEST (test_busy_lines_every_two_seconds_are_one_pause)
+{
+  const char *args[] = { "--busy-ms", "2000", "--busy-repeats", "3", NULL };
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("busy", args);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook user]\nurl = %s\nevents = UserActionNeeded\n" DATA ("user"), url);
+  const char *names[] = { "octoprint", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+  g_autoptr (json_object) records = exactly (f, r, 3);
+
+  assert_field_json (records, 0, "extra", "{\"reason\":\"busy\"}");
+  assert_field_json (records, 1, "extra", "{\"reason\":\"prompt\",\"text\":\"Filament runout detected\"}");
+}
+END_TEST
+
+START_TEST (test_reconnects_after_a_restart_and_keeps_firing)
+{
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("restart", NULL);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook main]\nurl = %s\nevents = PrintStarted, PrintProgress, PrintDone\n" DATA ("main"), url);
+  const char *names[] = { "octoprint", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+  g_autoptr (json_object) records = exactly (f, r, 6);
+  g_autofree char *seen = summary (records, NULL);
+
+  ck_assert_str_eq (seen, "PrintStarted:0 PrintProgress:10 PrintProgress:20 PrintProgress:30 "
+                          "PrintProgress:40 PrintDone:40");
+  ck_assert_uint_eq (count (f, "restart"), 1);
+  ck_assert_uint_eq (count (f, "login"), 2);
+  assert_contains (ph_daemon_process_log (d), "source octoprint: the connection to OctoPrint at http://127.0.0.1:");
+  ck_assert_uint_eq (ph_daemon_process_count_log (d, "source octoprint: connected to OctoPrint"), 2);
+}
+END_TEST
+
+START_TEST (test_reauth_required_logs_in_again)
+{
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("reauth", NULL);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook main]\nurl = %s\nevents = PrintStarted, PrintProgress, PrintDone\n" DATA ("main"), url);
+  const char *names[] = { "octoprint", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+  g_autoptr (json_object) records = exactly (f, r, 4);
+  g_autofree char *seen = summary (records, NULL);
+
+  ck_assert_str_eq (seen, "PrintStarted:0 PrintProgress:10 PrintProgress:20 PrintDone:20");
+  ck_assert_uint_eq (count (f, "login"), 2);
+  assert_contains (ph_daemon_process_log (d), "source octoprint: OctoPrint asks to log in again (stale)");
+}
+END_TEST
+
+START_TEST (test_bad_api_key_is_a_clear_error_that_does_not_spin)
+{
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("idle", NULL);
+  const char *names[] = { "octoprint", NULL };
+  g_autofree char *config = write_config (names, &f, "WRONGKEY",
+                                          "[hook h]\nurl = http://127.0.0.1:9/\n");
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+
+  ph_daemon_process_wait_log (d, "did not accept the api_key", 1, 10000);
+  g_usleep (2500 * 1000);
+  ck_assert_uint_eq (count (f, "login"), 1);
+  ck_assert_uint_eq (count (f, "ws_open"), 0);
+  assert_contains (ph_daemon_process_log (d), "printhook: warning: source octoprint: OctoPrint at http://127.0.0.1:");
+  ck_assert_ptr_null (strstr (ph_daemon_process_log (d), "WRONGKEY"));
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
+}
+END_TEST
+
+START_TEST (test_several_printers_keep_their_own_state)
+{
+  ph_fake_octoprint *fakes[2] = { ph_fake_octoprint_start ("print", NULL),
+                                  ph_fake_octoprint_start ("cancel", NULL) };
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook farm]\nurl = %s\nevents = PrintStarted, PrintProgress, PrintDone, PrintFailed\n"
+      "progress_step = 25\n" DATA ("farm"), url);
+  const char *names[] = { "left", "right", NULL };
+  g_autofree char *config = write_config (names, fakes, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+  g_autoptr (json_object) records = NULL;
+  g_autoptr (GString) left = g_string_new (NULL);
+  g_autoptr (GString) right = g_string_new (NULL);
+
+  ph_fake_octoprint_wait (fakes[1], "done", 1, 20000 * ph_daemon_process_slowness ());
+  records = exactly (fakes[0], r, 5 + 3);
+  for (size_t i = 0; i < json_object_array_length (records); i++)
+    {
+      GString *out = strcmp (field (records, i, "dev"), "left") == 0 ? left : right;
+
+      g_string_append_printf (out, "%s%s:%s", out->len ? " " : "", field (records, i, "event"),
+                              field (records, i, "m"));
+    }
+  ck_assert_str_eq (left->str, "PrintStarted:0 PrintProgress:25 PrintProgress:50 PrintProgress:75 PrintDone:75");
+  ck_assert_str_eq (right->str, "PrintStarted:0 PrintProgress:25 PrintFailed:25");
+  ph_fake_octoprint_stop (fakes[0]);
+  ph_fake_octoprint_stop (fakes[1]);
+}
+END_TEST
+
+START_TEST (test_print_started_waits_at_most_two_seconds_for_meta)
+{
+  const char *args[] = { "--meta-delay-ms", "4000", NULL };
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("print", args);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook main]\nurl = %s\nevents = PrintStarted, PrintProgress\nprogress_step = 50\n" DATA ("main"), url);
+  const char *names[] = { "octoprint", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+  g_autoptr (json_object) records = exactly (f, r, 2);
+  json_object *started = json_object_array_get_idx (records, 0);
+  json_object *progress = json_object_array_get_idx (records, 1);
+  double waited = json_object_get_double (json_object_object_get (started, "time"));
+
+  /* Without @meta, and the progress behind it still in order. */
+  ck_assert_str_eq (field (records, 0, "event"), "PrintStarted");
+  ck_assert_str_eq (field (records, 0, "width"), "");
+  ck_assert_str_eq (field (records, 1, "event"), "PrintProgress");
+  ck_assert (json_object_get_double (json_object_object_get (progress, "time")) >= waited);
+  assert_contains (ph_daemon_process_log (d), "not there within 2000 ms; sending without it");
+}
+END_TEST
+
+START_TEST (test_emit_from_a_source_carries_its_state)
+{
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("print", NULL);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook main]\nurl = %s\nevents = FilamentChange\n" DATA ("main"), url);
+  const char *names[] = { "mk3", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+  const char *argv[] = { "emit", "-c", config, "FilamentChange", "--source", "mk3", NULL };
+  g_autoptr (ph_run_result) out = NULL;
+  g_autoptr (json_object) records = NULL;
+
+  ph_fake_octoprint_wait (f, "done", 1, 20000 * ph_daemon_process_slowness ());
+  out = ph_run_printhook (argv, NULL, 30);
+  ck_assert_msg (out->exit_status == 0, "%s%s", out->out, out->err);
+  records = exactly (f, r, 1);
+  ck_assert_str_eq (field (records, 0, "dev"), "mk3");
+  ck_assert_str_eq (field (records, 0, "topic"), "Custom Event");
+  ck_assert_str_eq (field (records, 0, "file"), "benchy.gcode");
+  ck_assert_str_eq (field (records, 0, "state"), "Operational");
+  ck_assert_str_eq (field (records, 0, "width"), "60.1");
+}
+END_TEST
+
+static Suite *
+octoprint_suite (void)
+{
+  Suite *s = suite_create ("octoprint");
+  TCase *tc = tcase_create ("octoprint");
+
+  tcase_set_timeout (tc, 60 * ph_daemon_process_slowness ());
+  tcase_add_test (tc, test_a_whole_print);
+  tcase_add_test (tc, test_each_hook_has_its_own_milestones);
+  tcase_add_test (tc, test_cancel_is_one_failure);
+  tcase_add_test (tc, test_user_action_once_per_pause);
+  tcase_add_test (tc, test_busy_lines_every_two_seconds_are_one_pause);
+  tcase_add_test (tc, test_reconnects_after_a_restart_and_keeps_firing);
+  tcase_add_test (tc, test_reauth_required_logs_in_again);
+  tcase_add_test (tc, test_bad_api_key_is_a_clear_error_that_does_not_spin);
+  tcase_add_test (tc, test_several_printers_keep_their_own_state);
+  tcase_add_test (tc, test_print_started_waits_at_most_two_seconds_for_meta);
+  tcase_add_test (tc, test_emit_from_a_source_carries_its_state);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+int
+main (void)
+{
+  ph_test_init ();
+  return ph_test_run (octoprint_suite ());
+}
