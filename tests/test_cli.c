@@ -197,7 +197,8 @@ START_TEST (test_render_shows_encoder_output_messages_and_redacts)
 
   ck_assert_msg (r->exit_status == 0, "exit %d:\n%s", r->exit_status, r->err);
   ck_assert_str_eq (r->out,
-                    "PUT https://chat.invalid/api/webhooks/123/PrintProgress\n"
+                    /* The last step of a .../webhooks/ID/TOKEN path is a token. */
+                    "PUT https://chat.invalid/api/webhooks/123/****\n"
                     "Authorization: ****\n"
                     "X-Printer: Test Printer\n"
                     "X-Hello: \n"

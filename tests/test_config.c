@@ -263,9 +263,11 @@ START_TEST (test_unknown_group_is_rejected_with_hint)
 {
   g_autoptr (ph_loaded) l = ph_load_text (HEADER "[hoook x]\nurl = http://h/\n", NULL);
   g_autoptr (ph_loaded) s = ph_load_text (HEADER "[source octoprint]\nurl = http://127.0.0.1:5000\n", NULL);
+  g_autoptr (ph_loaded) t = ph_load_text (HEADER "[source farm]\ntype = repetier\nurl = http://127.0.0.1:5000\n", NULL);
 
   ph_assert_diag (l, PH_DIAG_ERROR, "[hoook x]", "did you mean [hook NAME]?", PH_END);
-  ph_assert_diag (s, PH_DIAG_ERROR, "[source octoprint]", "not supported", PH_END);
+  ph_assert_diag (s, PH_DIAG_ERROR, "[source octoprint]", "a source needs a type", PH_END);
+  ph_assert_diag (t, PH_DIAG_ERROR, "[source farm] type", "'repetier' is not a source type", PH_END);
 }
 END_TEST
 
