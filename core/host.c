@@ -1,7 +1,6 @@
 #include "autoconfig.h"
 #include "host.h"
 
-#include <gio/gio.h>
 #include <stdarg.h>
 
 #include "chain_run.h"
@@ -277,46 +276,63 @@ host_request_get_snapshot_field (printhook_delivery *d)
   return d->hook->snapshot_field;
 }
 
-/* One run_in_thread call: the GTask's data, freed with the task. */
+/* One run_in_thread call.  Each gets a thread of its own, joined before
+ * done runs: a pooled thread (GTask's) would outlive the job holding
+ * libjpeg-turbo's thread-local state, and LeakSanitizer crashes scanning
+ * such dynamic TLS at exit (google/sanitizers#1322); one short-lived
+ * thread per snapshot costs nothing worth pooling for. */
 typedef struct {
   printhook_delivery *d;
   printhook_thread_func func;
   printhook_thread_done done;
   gpointer data;
+  GMainContext *context;       /* where done runs: the caller's loop */
+  GThread *thread;
 } thread_job;
 
-static void
-thread_job_run (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+/* On the loop: the worker has finished func; wait for it to end, then
+ * hand the result back. */
+static gboolean
+thread_job_done (gpointer user_data)
 {
-  thread_job *job = task_data;
+  thread_job *job = user_data;
 
-  job->func (job->data);
-  g_task_return_boolean (task, TRUE);
+  g_thread_join (job->thread);
+  job->done (job->d, job->data);
+  g_main_context_unref (job->context);
+  g_free (job);
+  return G_SOURCE_REMOVE;
 }
 
-/* GTask calls this from the main context that was the thread's default
- * when the job started: the loop, never the worker. */
-static void
-thread_job_done (GObject *source, GAsyncResult *result, gpointer user_data)
+static gpointer
+thread_job_run (gpointer user_data)
 {
-  thread_job *job = g_task_get_task_data (G_TASK (result));
+  thread_job *job = user_data;
+  GSource *source = g_idle_source_new ();
 
-  job->done (job->d, job->data);
+  job->func (job->data);
+  /* An idle source, not g_main_context_invoke, which could run done right
+   * here in the worker when the loop happens to be idle. */
+  g_source_set_callback (source, thread_job_done, job, NULL);
+  g_source_attach (source, job->context);
+  g_source_unref (source);
+  return NULL;
 }
 
 static void
 host_run_in_thread (printhook_delivery *d, printhook_thread_func func, gpointer data,
                     printhook_thread_done done)
 {
-  g_autoptr (GTask) task = g_task_new (NULL, NULL, thread_job_done, NULL);
   thread_job *job = g_new0 (thread_job, 1);
 
   job->d = d;
   job->func = func;
   job->done = done;
   job->data = data;
-  g_task_set_task_data (task, job, g_free);
-  g_task_run_in_thread (task, thread_job_run);
+  job->context = g_main_context_ref_thread_default ();
+  /* The loop cannot run thread_job_done before this returns, so job->thread
+   * is set by then. */
+  job->thread = g_thread_new ("printhook-work", thread_job_run, job);
 }
 
 static const printhook_host host = {

@@ -25,3 +25,10 @@ modules_oauth_la_SOURCES = modules/oauth/oauth.c modules/oauth/token.c modules/o
 modules_oauth_la_CFLAGS = $(module_compile_flags)
 modules_oauth_la_LDFLAGS = $(module_link_flags)
 modules_oauth_la_LIBADD = $(module_libs)
+
+module_LTLIBRARIES += modules/snapshot.la
+modules_snapshot_la_SOURCES = modules/snapshot/snapshot.c modules/snapshot/jpeg.c \
+	modules/snapshot/jpeg.h modules/snapshot/image.c modules/snapshot/image.h
+modules_snapshot_la_CFLAGS = $(module_compile_flags) $(JPEG_CFLAGS)
+modules_snapshot_la_LDFLAGS = $(module_link_flags)
+modules_snapshot_la_LIBADD = $(module_libs) $(JPEG_LIBS)

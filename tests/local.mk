@@ -181,7 +181,8 @@ tests_test_chain_LDADD = $(test_ldadd)
 
 # The oauth and snapshot modules, against test servers of their own
 # (tests/servers/oauth_server.py, camera_server.py) and the receiver.
-EXTRA_DIST += tests/servers/oauth_server.py
+EXTRA_DIST += tests/servers/oauth_server.py tests/servers/camera_server.py \
+	tests/servers/jpeg_tool.py
 ph_test_helpers = tests/in_process.c tests/in_process.h \
 	tests/servers/script_server.c tests/servers/script_server.h
 
@@ -204,6 +205,19 @@ tests_test_daemon_LDADD = $(test_ldadd)
 tests_test_octoprint_SOURCES = tests/test_octoprint.c
 tests_test_octoprint_CFLAGS = $(test_cflags)
 tests_test_octoprint_LDADD = $(test_ldadd)
+
+check_PROGRAMS += tests/test-snapshot
+TESTS += tests/test-snapshot
+tests_test_snapshot_SOURCES = tests/test_snapshot.c $(ph_test_helpers)
+tests_test_snapshot_CFLAGS = $(test_cflags)
+tests_test_snapshot_LDADD = $(test_ldadd)
+
+# The snapshot module's pixel code, compiled in from the module's source.
+check_PROGRAMS += tests/test-snapshot-image
+TESTS += tests/test-snapshot-image
+tests_test_snapshot_image_SOURCES = tests/test_snapshot_image.c modules/snapshot/image.c
+tests_test_snapshot_image_CFLAGS = $(test_cflags) -I$(top_srcdir)/modules/snapshot
+tests_test_snapshot_image_LDADD = $(test_ldadd)
 check_PROGRAMS += tests/test-router
 TESTS += tests/test-router
 tests_test_router_SOURCES = tests/test_router.c

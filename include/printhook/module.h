@@ -264,9 +264,10 @@ struct printhook_host {
 
   /* Runs func (data) once in a worker thread, off the main loop (JPEG
    * decoding).  func must not call the host nor touch d.  done (d, data)
-   * then runs once on the main loop, never from inside this call.  data:
-   * transfer none; the module frees it, usually in done.  d must stay
-   * alive until done has run: call it from a stage that returns PENDING. */
+   * then runs once on the main loop (the caller's thread-default context),
+   * never from inside this call.  data: transfer none; the module frees it,
+   * usually in done.  d must stay alive until done has run: call it from a
+   * stage that returns PENDING. */
   void (*run_in_thread) (printhook_delivery *d, printhook_thread_func func, gpointer data,
                          printhook_thread_done done);
 

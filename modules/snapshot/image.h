@@ -1,0 +1,53 @@
+/* Pixel work on decoded snapshots: fitting into a box, area-averaging
+ * shrink, flips and rotation.  Pure functions, safe in a worker thread. */
+#ifndef PH_SNAPSHOT_IMAGE_H
+#define PH_SNAPSHOT_IMAGE_H
+
+#include <glib.h>
+
+/* Decoded pixels: height rows of width * channels bytes, top to bottom
+ * (channels: 1 gray, 3 RGB, 4 CMYK). */
+typedef struct {
+  guint width;
+  guint height;
+  guint channels;
+  guint8 *pixels;
+} snapshot_image;
+
+/* A new image with uninitialised pixels, or NULL when that much memory is
+ * not to be had.  Transfer full. */
+snapshot_image *snapshot_image_new (guint width, guint height, guint channels);
+void snapshot_image_free (snapshot_image *image);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (snapshot_image, snapshot_image_free)
+
+/* The size of a width x height image shrunk to fit max_width x max_height,
+ * keeping its aspect ratio (rounded, at least 1 x 1).  Returns FALSE, with
+ * the size unchanged, when it already fits. */
+gboolean snapshot_fit (guint width, guint height, guint max_width, guint max_height,
+                       guint *fit_width, guint *fit_height);
+
+/* Shrinks rows as they are decoded, by area averaging: each output pixel is
+ * the mean of the source area it covers, partial pixels weighted by the
+ * part covered, so no source pixel is skipped and none counts twice. */
+typedef struct snapshot_shrinker snapshot_shrinker;
+
+/* For a src_width x src_height source shrunk to dst (each at most its
+ * source size, at least 1).  NULL when out of memory.  Transfer full. */
+snapshot_shrinker *snapshot_shrinker_new (guint src_width, guint src_height, guint channels,
+                                          guint dst_width, guint dst_height);
+/* The next source row, src_width * channels bytes (transfer none). */
+void snapshot_shrinker_push_row (snapshot_shrinker *shrinker, const guint8 *row);
+/* Takes the result out once every source row was pushed (transfer full);
+ * NULL when rows are missing or it was taken already. */
+snapshot_image *snapshot_shrinker_steal_result (snapshot_shrinker *shrinker);
+void snapshot_shrinker_free (snapshot_shrinker *shrinker);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (snapshot_shrinker, snapshot_shrinker_free)
+
+/* The image mirrored left-right (flip_h), then top-bottom (flip_v), then
+ * turned 90 degrees counter-clockwise (rotate90), the old plugin's order;
+ * a turn swaps width and height and crops nothing.  NULL when out of
+ * memory.  Transfer full. */
+snapshot_image *snapshot_orient (const snapshot_image *image, gboolean flip_h, gboolean flip_v,
+                                 gboolean rotate90);
+
+#endif

@@ -1,0 +1,382 @@
+#include "jpeg.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <jpeglib.h>
+#include <jerror.h>
+
+#include "image.h"
+#include "printhook/module.h"
+
+/* libjpeg's own budget for its whole-image buffers (a progressive image
+ * keeps all its coefficients: 2 bytes a sample), on top of the pixel limit:
+ * enough for a 64 Mpx 4:2:0 image, refused beyond. */
+#define MEMORY_LIMIT (256L * 1024 * 1024)
+#define OUTPUT_CHUNK 16384
+
+/* libjpeg reports errors through error_exit, which by default calls
+ * exit(): ours jumps back to the caller instead (libjpeg.txt, "Error
+ * handling"), keeping the message. */
+typedef struct {
+  struct jpeg_error_mgr pub;
+  jmp_buf escape;
+  char message[JMSG_LENGTH_MAX];
+} error_manager;
+
+static void
+on_error_exit (j_common_ptr cinfo)
+{
+  error_manager *err = (error_manager *) cinfo->err;
+
+  cinfo->err->format_message (cinfo, err->message);
+  longjmp (err->escape, 1);
+}
+
+/* Warnings that mean pixels are missing or garbled (a cut-off upload ends
+ * with "Premature end of JPEG file") stop the decoding like errors; odd
+ * metadata and padding between markers are tolerated, as viewers do. */
+static void
+on_emit_message (j_common_ptr cinfo, int level)
+{
+  if (level >= 0)
+    return;
+  switch (cinfo->err->msg_code)
+    {
+    case JWRN_JPEG_EOF:
+    case JWRN_HIT_MARKER:
+    case JWRN_HUFF_BAD_CODE:
+    case JWRN_ARITH_BAD_CODE:
+    case JWRN_MUST_RESYNC:
+    case JWRN_NOT_SEQUENTIAL:
+      on_error_exit (cinfo);
+      break;
+    default:
+      cinfo->err->num_warnings++;
+      break;
+    }
+}
+
+/* A daemon has no terminal: libjpeg must never print. */
+static void
+on_output_message (j_common_ptr cinfo)
+{
+}
+
+static void
+use_error_manager (error_manager *err)
+{
+  jpeg_std_error (&err->pub);
+  err->pub.error_exit = on_error_exit;
+  err->pub.emit_message = on_emit_message;
+  err->pub.output_message = on_output_message;
+}
+
+/* What a body that is not a JPEG looks like, for the log. */
+static const char *
+describe_non_jpeg (const guint8 *data, gsize size)
+{
+  gsize i = 0;
+
+  if (size >= 8 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0)
+    return "a PNG image";
+  if (size >= 4 && memcmp (data, "GIF8", 4) == 0)
+    return "a GIF image";
+  while (i < size && g_ascii_isspace (data[i]))
+    i++;
+  if (i < size && data[i] == '<')
+    return "HTML or XML text, such as an error page";
+  if (i < size && (data[i] == '{' || data[i] == '['))
+    return "JSON text";
+  return "data of an unknown kind";
+}
+
+/* The state of one decoding, on the heap so that nothing changed between
+ * setjmp and longjmp lives in a register. */
+typedef struct {
+  struct jpeg_decompress_struct cinfo;
+  error_manager err;
+  gboolean created;
+  guint8 *row;
+  snapshot_shrinker *shrinker;
+  snapshot_image *image;
+} decoder;
+
+static void
+decoder_free (decoder *dec)
+{
+  if (dec->created)
+    jpeg_destroy_decompress (&dec->cinfo);
+  g_free (dec->row);
+  snapshot_shrinker_free (dec->shrinker);
+  snapshot_image_free (dec->image);
+  g_free (dec);
+}
+
+static J_COLOR_SPACE
+output_color_space (J_COLOR_SPACE jpeg_color_space)
+{
+  switch (jpeg_color_space)
+    {
+    case JCS_GRAYSCALE:
+      return JCS_GRAYSCALE;
+    case JCS_CMYK:
+    case JCS_YCCK:
+      return JCS_CMYK;
+    default:
+      return JCS_RGB;
+    }
+}
+
+/* The smallest DCT scale M/8 whose output is still at least target: the
+ * IDCT then does most of the shrinking for free (libjpeg.txt, scale_num). */
+static void
+choose_scale (struct jpeg_decompress_struct *cinfo, guint target_width, guint target_height)
+{
+  cinfo->scale_denom = 8;
+  for (cinfo->scale_num = 1; cinfo->scale_num < 8; cinfo->scale_num++)
+    {
+      jpeg_calc_output_dimensions (cinfo);
+      if (cinfo->output_width >= target_width && cinfo->output_height >= target_height)
+        return;
+    }
+  jpeg_calc_output_dimensions (cinfo);
+}
+
+/* Decodes the whole of data.  Returns the image at the size it is to be
+ * sent, in the source's orientation (transfer full); or NULL with
+ * *unchanged TRUE when the JPEG is sound and goes out as it is; or NULL
+ * with error. */
+static snapshot_image *
+decode (const guint8 *data, gsize size, const snapshot_options *o, gboolean *unchanged,
+        GError **error)
+{
+  decoder *dec = g_new0 (decoder, 1);
+  struct jpeg_decompress_struct *cinfo = &dec->cinfo;
+  guint width, height, fit_width, fit_height, target_width, target_height;
+  gboolean transform;
+  snapshot_image *result;
+
+  *unchanged = FALSE;
+  use_error_manager (&dec->err);
+  cinfo->err = &dec->err.pub;
+  if (setjmp (dec->err.escape))
+    {
+      /* libjpeg says "Backing store not supported" when MEMORY_LIMIT is hit. */
+      if (dec->err.pub.msg_code == JERR_NO_BACKING_STORE)
+        g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT,
+                     "decoding this %u x %u JPEG would take more than %ld MiB",
+                     cinfo->image_width, cinfo->image_height, MEMORY_LIMIT / (1024 * 1024));
+      else
+        g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT,
+                     "the JPEG does not decode: %s", dec->err.message);
+      decoder_free (dec);
+      return NULL;
+    }
+  jpeg_create_decompress (cinfo);
+  dec->created = TRUE;
+  cinfo->mem->max_memory_to_use = MEMORY_LIMIT;
+  jpeg_mem_src (cinfo, data, size);
+  jpeg_read_header (cinfo, TRUE);
+
+  width = cinfo->image_width;
+  height = cinfo->image_height;
+  if ((guint64) width * height > SNAPSHOT_PIXEL_LIMIT)
+    {
+      g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT,
+                   "the JPEG claims %u x %u pixels, more than the limit of %u megapixels",
+                   width, height, SNAPSHOT_PIXEL_LIMIT / (1024 * 1024));
+      decoder_free (dec);
+      return NULL;
+    }
+  cinfo->out_color_space = output_color_space (cinfo->jpeg_color_space);
+
+  /* The box is for the image as sent: a turned image fits it turned. */
+  transform = snapshot_fit (o->rotate90 ? height : width, o->rotate90 ? width : height,
+                            o->max_width, o->max_height, &fit_width, &fit_height)
+              || o->flip_h || o->flip_v || o->rotate90;
+  target_width = o->rotate90 ? fit_height : fit_width;
+  target_height = o->rotate90 ? fit_width : fit_height;
+  if (transform)
+    choose_scale (cinfo, target_width, target_height);
+  else
+    {
+      /* Only proving that every byte decodes: entropy decoding runs in
+       * full at any scale, the rest is cheapest at 1/8. */
+      cinfo->scale_num = 1;
+      cinfo->scale_denom = 8;
+      cinfo->dct_method = JDCT_IFAST;
+      cinfo->do_fancy_upsampling = FALSE;
+    }
+  jpeg_start_decompress (cinfo);
+
+  dec->row = g_try_malloc ((gsize) cinfo->output_width * cinfo->output_components);
+  if (transform && (cinfo->output_width != target_width || cinfo->output_height != target_height))
+    dec->shrinker = snapshot_shrinker_new (cinfo->output_width, cinfo->output_height,
+                                           cinfo->output_components, target_width, target_height);
+  else if (transform)
+    dec->image = snapshot_image_new (target_width, target_height, cinfo->output_components);
+  if (dec->row == NULL || (transform && dec->shrinker == NULL && dec->image == NULL))
+    {
+      g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT,
+                   "not enough memory to decode a %u x %u JPEG", width, height);
+      decoder_free (dec);
+      return NULL;
+    }
+  while (cinfo->output_scanline < cinfo->output_height)
+    {
+      JSAMPROW row = dec->row;
+
+      if (dec->image != NULL)
+        row = dec->image->pixels + (gsize) cinfo->output_scanline * cinfo->output_width
+                                   * cinfo->output_components;
+      if (jpeg_read_scanlines (cinfo, &row, 1) != 1)
+        ERREXIT (cinfo, JERR_CANT_SUSPEND);
+      if (dec->shrinker != NULL)
+        snapshot_shrinker_push_row (dec->shrinker, row);
+    }
+  jpeg_finish_decompress (cinfo);
+
+  if (dec->shrinker != NULL)
+    dec->image = snapshot_shrinker_steal_result (dec->shrinker);
+  result = g_steal_pointer (&dec->image);
+  *unchanged = !transform;
+  decoder_free (dec);
+  return result;
+}
+
+/* libjpeg writes into our GByteArray: its jpeg_mem_dest leaks its buffer
+ * when an error strikes after it grew it. */
+typedef struct {
+  struct jpeg_destination_mgr pub;
+  GByteArray *out;
+  JOCTET chunk[OUTPUT_CHUNK];
+} destination;
+
+static void
+on_init_destination (j_compress_ptr cinfo)
+{
+  destination *dest = (destination *) cinfo->dest;
+
+  dest->pub.next_output_byte = dest->chunk;
+  dest->pub.free_in_buffer = OUTPUT_CHUNK;
+}
+
+static boolean
+on_empty_output_buffer (j_compress_ptr cinfo)
+{
+  destination *dest = (destination *) cinfo->dest;
+
+  g_byte_array_append (dest->out, dest->chunk, OUTPUT_CHUNK);
+  on_init_destination (cinfo);
+  return TRUE;
+}
+
+static void
+on_term_destination (j_compress_ptr cinfo)
+{
+  destination *dest = (destination *) cinfo->dest;
+
+  g_byte_array_append (dest->out, dest->chunk, OUTPUT_CHUNK - dest->pub.free_in_buffer);
+}
+
+typedef struct {
+  struct jpeg_compress_struct cinfo;
+  error_manager err;
+  destination dest;
+  gboolean created;
+} encoder;
+
+static void
+encoder_free (encoder *enc)
+{
+  if (enc->created)
+    jpeg_destroy_compress (&enc->cinfo);
+  if (enc->dest.out != NULL)
+    g_byte_array_unref (enc->dest.out);
+  g_free (enc);
+}
+
+/* EXIF and other markers of the camera's file are not carried over: its
+ * orientation tag, for one, would be wrong after a turn. */
+static GBytes *
+encode (const snapshot_image *image, int quality, GError **error)
+{
+  encoder *enc = g_new0 (encoder, 1);
+  struct jpeg_compress_struct *cinfo = &enc->cinfo;
+  gsize stride = (gsize) image->width * image->channels;
+  GBytes *bytes;
+
+  use_error_manager (&enc->err);
+  cinfo->err = &enc->err.pub;
+  enc->dest.out = g_byte_array_new ();
+  enc->dest.pub.init_destination = on_init_destination;
+  enc->dest.pub.empty_output_buffer = on_empty_output_buffer;
+  enc->dest.pub.term_destination = on_term_destination;
+  if (setjmp (enc->err.escape))
+    {
+      g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT,
+                   "cannot encode the JPEG: %s", enc->err.message);
+      encoder_free (enc);
+      return NULL;
+    }
+  jpeg_create_compress (cinfo);
+  enc->created = TRUE;
+  cinfo->dest = &enc->dest.pub;
+  cinfo->image_width = image->width;
+  cinfo->image_height = image->height;
+  cinfo->input_components = image->channels;
+  cinfo->in_color_space = image->channels == 1 ? JCS_GRAYSCALE
+                          : image->channels == 4 ? JCS_CMYK : JCS_RGB;
+  jpeg_set_defaults (cinfo);
+  jpeg_set_quality (cinfo, quality, TRUE);
+  jpeg_start_compress (cinfo, TRUE);
+  while (cinfo->next_scanline < cinfo->image_height)
+    {
+      JSAMPROW row = image->pixels + (gsize) cinfo->next_scanline * stride;
+      jpeg_write_scanlines (cinfo, &row, 1);
+    }
+  jpeg_finish_compress (cinfo);
+  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&enc->dest.out));
+  encoder_free (enc);
+  return bytes;
+}
+
+GBytes *
+snapshot_jpeg_process (GBytes *jpeg, const snapshot_options *o, GError **error)
+{
+  gsize size = 0;
+  const guint8 *data = g_bytes_get_data (jpeg, &size);
+  g_autoptr (snapshot_image) image = NULL;
+  g_autoptr (snapshot_image) oriented = NULL;
+  gboolean unchanged = FALSE;
+
+  if (size == 0)
+    {
+      g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT, "the camera sent no bytes");
+      return NULL;
+    }
+  /* Every JPEG starts with an SOI marker; say what came instead. */
+  if (size < 3 || data[0] != 0xff || data[1] != 0xd8 || data[2] != 0xff)
+    {
+      g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT,
+                   "not a JPEG: the camera sent %s (%zu bytes)", describe_non_jpeg (data, size),
+                   size);
+      return NULL;
+    }
+  image = decode (data, size, o, &unchanged, error);
+  if (image == NULL)
+    return unchanged ? g_bytes_ref (jpeg) : NULL;
+  if (o->flip_h || o->flip_v || o->rotate90)
+    {
+      oriented = snapshot_orient (image, o->flip_h, o->flip_v, o->rotate90);
+      if (oriented == NULL)
+        {
+          g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT,
+                       "not enough memory to turn a %u x %u image", image->width, image->height);
+          return NULL;
+        }
+      return encode (oriented, o->quality, error);
+    }
+  return encode (image, o->quality, error);
+}

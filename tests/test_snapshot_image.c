@@ -1,0 +1,214 @@
+/* The snapshot module's pixel work (modules/snapshot/image.c, compiled in):
+ * fitting a size into the box, the area-averaging shrink checked against a
+ * plain reference, and flips and turns on labelled pixels. */
+#include "autoconfig.h"
+
+#include <string.h>
+
+#include "harness.h"
+#include "image.h"
+
+START_TEST (test_fit_keeps_the_aspect_ratio)
+{
+  static const struct { guint w, h, box_w, box_h, fit_w, fit_h; } cases[] = {
+    { 3280, 2464, 1640, 1232, 1640, 1232 },
+    { 4000, 1000, 1640, 1232, 1640, 410 },
+    { 1000, 3000, 1640, 1232, 411, 1232 },    /* 410.67 rounds up */
+    { 1641, 1232, 1640, 1232, 1640, 1231 },   /* 1231.25 rounds down */
+    { 2400, 3200, 1640, 1232, 924, 1232 },
+    { 100000, 10, 1640, 1232, 1640, 1 },      /* never below one pixel */
+    { 10, 100000, 1640, 1232, 1, 1232 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      guint w = 0, h = 0;
+
+      ck_assert (snapshot_fit (cases[i].w, cases[i].h, cases[i].box_w, cases[i].box_h, &w, &h));
+      ck_assert_msg (w == cases[i].fit_w && h == cases[i].fit_h, "%ux%u: %ux%u", cases[i].w,
+                     cases[i].h, w, h);
+    }
+}
+END_TEST
+
+START_TEST (test_fit_leaves_images_within_the_box_alone)
+{
+  guint w = 0, h = 0;
+
+  ck_assert (!snapshot_fit (1640, 1232, 1640, 1232, &w, &h));
+  ck_assert_uint_eq (w, 1640);
+  ck_assert_uint_eq (h, 1232);
+  ck_assert (!snapshot_fit (1, 1, 1640, 1232, &w, &h));
+  ck_assert_uint_eq (w, 1);
+}
+END_TEST
+
+static snapshot_image *
+shrink (const guint8 *pixels, guint w, guint h, guint channels, guint dst_w, guint dst_h)
+{
+  g_autoptr (snapshot_shrinker) s = snapshot_shrinker_new (w, h, channels, dst_w, dst_h);
+
+  ck_assert_ptr_nonnull (s);
+  for (guint y = 0; y < h; y++)
+    snapshot_shrinker_push_row (s, pixels + (gsize) y * w * channels);
+  return snapshot_shrinker_steal_result (s);
+}
+
+START_TEST (test_shrink_averages_whole_and_partial_pixels)
+{
+  static const guint8 halves[] = { 0, 100, 200, 250 };
+  /* Three into two: each output covers one and a half source pixels. */
+  static const guint8 thirds[] = { 0, 90, 180 };
+  static const guint8 square[] = { 0, 40, 80, 120 };
+  g_autoptr (snapshot_image) a = shrink (halves, 4, 1, 1, 2, 1);
+  g_autoptr (snapshot_image) b = shrink (thirds, 3, 1, 1, 2, 1);
+  g_autoptr (snapshot_image) c = shrink (thirds, 1, 3, 1, 1, 2);
+  g_autoptr (snapshot_image) d = shrink (square, 2, 2, 1, 1, 1);
+
+  ck_assert_uint_eq (a->pixels[0], 50);
+  ck_assert_uint_eq (a->pixels[1], 225);
+  ck_assert_uint_eq (b->pixels[0], 30);     /* (0 + 90 / 2) / 1.5 */
+  ck_assert_uint_eq (b->pixels[1], 150);    /* (90 / 2 + 180) / 1.5 */
+  ck_assert_uint_eq (c->pixels[0], 30);
+  ck_assert_uint_eq (c->pixels[1], 150);
+  ck_assert_uint_eq (d->pixels[0], 60);
+}
+END_TEST
+
+/* The area average computed the plain way: every output pixel sums every
+ * source pixel times the area they share. */
+static double
+reference (const guint8 *src, guint w, guint h, guint channels, guint dst_w, guint dst_h,
+           guint x, guint y, guint k)
+{
+  double fx = (double) w / dst_w, fy = (double) h / dst_h;
+  double x0 = x * fx, x1 = (x + 1) * fx, y0 = y * fy, y1 = (y + 1) * fy;
+  double sum = 0;
+
+  for (guint sy = (guint) y0; sy < h && sy < y1; sy++)
+    for (guint sx = (guint) x0; sx < w && sx < x1; sx++)
+      {
+        double ox = MIN (x1, sx + 1.0) - MAX (x0, (double) sx);
+        double oy = MIN (y1, sy + 1.0) - MAX (y0, (double) sy);
+
+        if (ox > 0 && oy > 0)
+          sum += ox * oy * src[((gsize) sy * w + sx) * channels + k];
+      }
+  return sum / (fx * fy);
+}
+
+START_TEST (test_shrink_matches_the_plain_area_average)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (20240517);
+
+  for (guint round = 0; round < 40; round++)
+    {
+      guint channels = round % 3 == 0 ? 1 : 3;
+      guint w = g_rand_int_range (rand, 1, 90), h = g_rand_int_range (rand, 1, 90);
+      guint dst_w = g_rand_int_range (rand, 1, w + 1), dst_h = g_rand_int_range (rand, 1, h + 1);
+      g_autofree guint8 *src = g_malloc ((gsize) w * h * channels);
+      g_autoptr (snapshot_image) out = NULL;
+
+      for (gsize i = 0; i < (gsize) w * h * channels; i++)
+        src[i] = g_rand_int_range (rand, 0, 256);
+      out = shrink (src, w, h, channels, dst_w, dst_h);
+      ck_assert_uint_eq (out->width, dst_w);
+      ck_assert_uint_eq (out->height, dst_h);
+      for (guint y = 0; y < dst_h; y++)
+        for (guint x = 0; x < dst_w; x++)
+          for (guint k = 0; k < channels; k++)
+            {
+              double want = reference (src, w, h, channels, dst_w, dst_h, x, y, k);
+              int got = out->pixels[((gsize) y * dst_w + x) * channels + k];
+
+              ck_assert_msg (ABS (got - want) <= 0.51, "%ux%u -> %ux%u at (%u,%u,%u): %d, want %.3f",
+                             w, h, dst_w, dst_h, x, y, k, got, want);
+            }
+    }
+}
+END_TEST
+
+START_TEST (test_shrink_wants_every_row)
+{
+  static const guint8 rows[] = { 1, 2, 3, 4 };
+  g_autoptr (snapshot_shrinker) s = snapshot_shrinker_new (2, 2, 1, 1, 1);
+
+  snapshot_shrinker_push_row (s, rows);
+  ck_assert_ptr_null (snapshot_shrinker_steal_result (s));
+}
+END_TEST
+
+/* A 3x2 image whose pixels are 1 to 6, row by row:
+ *   1 2 3
+ *   4 5 6 */
+static snapshot_image *
+labelled (void)
+{
+  snapshot_image *image = snapshot_image_new (3, 2, 1);
+
+  for (guint i = 0; i < 6; i++)
+    image->pixels[i] = i + 1;
+  return image;
+}
+
+static void
+assert_oriented (gboolean flip_h, gboolean flip_v, gboolean rotate90, guint w, guint h,
+                 const char *expected)
+{
+  g_autoptr (snapshot_image) image = labelled ();
+  g_autoptr (snapshot_image) out = snapshot_orient (image, flip_h, flip_v, rotate90);
+  g_autoptr (GString) seen = g_string_new (NULL);
+
+  for (guint i = 0; i < out->width * out->height; i++)
+    g_string_append_printf (seen, "%u", out->pixels[i]);
+  ck_assert_uint_eq (out->width, w);
+  ck_assert_uint_eq (out->height, h);
+  ck_assert_str_eq (seen->str, expected);
+}
+
+START_TEST (test_orient_flips_and_turns_counter_clockwise)
+{
+  assert_oriented (FALSE, FALSE, FALSE, 3, 2, "123456");
+  assert_oriented (TRUE, FALSE, FALSE, 3, 2, "321654");
+  assert_oriented (FALSE, TRUE, FALSE, 3, 2, "456123");
+  assert_oriented (TRUE, TRUE, FALSE, 3, 2, "654321");
+  /* Turned counter-clockwise:  3 6
+   *                            2 5
+   *                            1 4 */
+  assert_oriented (FALSE, FALSE, TRUE, 2, 3, "362514");
+  /* Flipped left-right first, then turned. */
+  assert_oriented (TRUE, FALSE, TRUE, 2, 3, "142536");
+  assert_oriented (TRUE, TRUE, TRUE, 2, 3, "415263");
+}
+END_TEST
+
+START_TEST (test_huge_images_fail_softly)
+{
+  ck_assert_ptr_null (snapshot_image_new (G_MAXUINT, G_MAXUINT, 4));
+  ck_assert_ptr_null (snapshot_image_new (0, 10, 3));
+}
+END_TEST
+
+static Suite *
+image_suite (void)
+{
+  Suite *s = suite_create ("snapshot-image");
+  TCase *t = tcase_create ("image");
+
+  tcase_add_test (t, test_fit_keeps_the_aspect_ratio);
+  tcase_add_test (t, test_fit_leaves_images_within_the_box_alone);
+  tcase_add_test (t, test_shrink_averages_whole_and_partial_pixels);
+  tcase_add_test (t, test_shrink_matches_the_plain_area_average);
+  tcase_add_test (t, test_shrink_wants_every_row);
+  tcase_add_test (t, test_orient_flips_and_turns_counter_clockwise);
+  tcase_add_test (t, test_huge_images_fail_softly);
+  suite_add_tcase (s, t);
+  return s;
+}
+
+int
+main (void)
+{
+  ph_test_init ();
+  return ph_test_run (image_suite ());
+}
