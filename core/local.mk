@@ -43,3 +43,10 @@ printhook_SOURCES = core/main.c core/cli_check.c core/cli_modules.c core/cli_ren
 printhook_SOURCES += core/cli_listen.c
 printhook_SOURCES += core/cli_run.c core/cli_emit.c core/cli_simulate.c
 printhook_LDADD = core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS)
+
+# The spool (issue 6): SQLite store, retry schedule, and printhook spool.
+core_libphcore_la_SOURCES += core/backoff.c core/backoff.h \
+	core/spool.c core/spool.h core/spool_private.h core/spool_sql.c core/spool_entry.c \
+	core/spool_open.c core/spool_delivery.c core/spool_delivery.h
+core_libphcore_la_LIBADD += $(SQLITE_LIBS)
+printhook_LDADD += $(SQLITE_LIBS)

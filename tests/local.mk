@@ -223,3 +223,22 @@ TESTS += tests/test-router
 tests_test_router_SOURCES = tests/test_router.c
 tests_test_router_CFLAGS = $(test_cflags)
 tests_test_router_LDADD = $(test_ldadd)
+
+# The spool, the retry schedule and printhook spool (issue 6).
+check_PROGRAMS += tests/test-backoff
+TESTS += tests/test-backoff
+tests_test_backoff_SOURCES = tests/test_backoff.c
+tests_test_backoff_CFLAGS = $(test_cflags)
+tests_test_backoff_LDADD = $(test_ldadd) $(SQLITE_LIBS)
+
+ph_spool_test_helpers = tests/spool_fixture.c tests/spool_fixture.h
+check_PROGRAMS += tests/test-spool
+TESTS += tests/test-spool
+tests_test_spool_SOURCES = tests/test_spool.c $(ph_spool_test_helpers)
+tests_test_spool_CFLAGS = $(test_cflags)
+tests_test_spool_LDADD = $(test_ldadd) $(SQLITE_LIBS)
+check_PROGRAMS += tests/test-spool-open
+TESTS += tests/test-spool-open
+tests_test_spool_open_SOURCES = tests/test_spool_open.c $(ph_spool_test_helpers)
+tests_test_spool_open_CFLAGS = $(test_cflags)
+tests_test_spool_open_LDADD = $(test_ldadd) $(SQLITE_LIBS)

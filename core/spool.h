@@ -1,0 +1,195 @@
+/* The spool: every delivery written down before its first attempt, so that
+ * neither a flaky receiver nor a restart loses a webhook (DESIGN.md §6).
+ * One SQLite file in WAL mode, shared by the daemon and "printhook spool";
+ * each function is one transaction, and another process's changes show
+ * through ph_spool_changed_externally.
+ *
+ * Times are Unix microseconds (g_get_real_time) unless said otherwise.  A
+ * delivery is pending (waiting for its next attempt, or being attempted) or
+ * dead (a dead letter, kept until retried or dropped); a delivered one is
+ * removed. */
+#ifndef PH_SPOOL_H
+#define PH_SPOOL_H
+
+#include <glib.h>
+
+/* The schema this code writes (PRAGMA user_version).  Older files are
+ * migrated on open; newer ones are not touched. */
+#define PH_SPOOL_SCHEMA_VERSION 1
+
+/* spool.max_deliveries when the config does not say. */
+#define PH_SPOOL_DEFAULT_MAX_DELIVERIES 10000
+
+/* The event name whose deliveries go first when the spool is full. */
+#define PH_SPOOL_PROGRESS_EVENT "PrintProgress"
+
+#define PH_SPOOL_ERROR ph_spool_error_quark ()
+
+typedef enum {
+  PH_SPOOL_ERROR_OPEN,       /* no usable spool at that path (missing, unreadable, not one) */
+  PH_SPOOL_ERROR_NEWER,      /* written by a newer printhook: a schema this one does not know */
+  PH_SPOOL_ERROR_CORRUPT,    /* SQLite found the file damaged */
+  PH_SPOOL_ERROR_NOT_FOUND,  /* no delivery with that id */
+  PH_SPOOL_ERROR_EXISTS,     /* put: a delivery with that id is there already */
+  PH_SPOOL_ERROR_BUSY,       /* retry: an attempt of that delivery is running */
+  PH_SPOOL_ERROR_FAILED      /* any other SQLite failure (disk full, locked too long) */
+} ph_spool_error;
+
+GQuark ph_spool_error_quark (void);
+
+typedef enum {
+  PH_SPOOL_PENDING,
+  PH_SPOOL_DEAD
+} ph_spool_state;
+
+/* An attachment kept with a delivery (the snapshot taken at event time). */
+typedef struct {
+  char *field;
+  char *filename;           /* may be NULL */
+  char *content_type;       /* may be NULL */
+  GBytes *bytes;            /* NULL in ph_spool_list results */
+  gsize size;
+} ph_spool_attachment;
+
+/* Transfer full; strings copied, bytes referenced (NULL allowed). */
+ph_spool_attachment *ph_spool_attachment_new (const char *field, const char *filename,
+                                              const char *content_type, GBytes *bytes);
+void ph_spool_attachment_free (ph_spool_attachment *attachment);
+
+/* One delivery as the spool keeps it: everything needed to render its
+ * request again under the hook's current config. */
+typedef struct {
+  char *id;                 /* the webhook-id, stable across attempts ("msg_...") */
+  char *hook;               /* the hook's name */
+  char *event;              /* the event's name ("PrintDone") */
+  char *source;             /* the event's source name, may be NULL */
+  char *payload;            /* the event payload, JSON text of an object; NULL in list results */
+  char *printer;            /* the printer state, JSON text of an object; NULL in list results */
+  gint64 event_time;        /* Unix seconds when the event happened (@currentTime) */
+  int milestone;            /* the hook's PrintProgress milestone, 0 for other events */
+  GPtrArray *attachments;   /* ph_spool_attachment *, in order; never NULL */
+  gint64 created;
+  gint64 window_start;      /* retry.max_age counts from here: created, or the last manual retry */
+  guint attempts;           /* attempts started since window_start */
+  gint64 next_attempt;      /* pending: when it is due (in the future while attempted) */
+  gint64 last_attempt;      /* when the last attempt started; 0 before the first */
+  gboolean in_progress;     /* an attempt started and its outcome is not recorded yet */
+  ph_spool_state state;
+  long last_status;         /* the receiver's last HTTP status, 0 when none */
+  char *last_outcome;       /* what the last attempt came to; NULL before the first */
+  char *dead_reason;        /* dead letters: why; else NULL */
+} ph_spool_entry;
+
+/* An empty entry (attachments an empty array).  Transfer full. */
+ph_spool_entry *ph_spool_entry_new (void);
+void ph_spool_entry_free (ph_spool_entry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_spool_entry, ph_spool_entry_free)
+
+typedef struct ph_spool ph_spool;
+
+typedef enum {
+  PH_SPOOL_OPEN_EXISTING = 0,      /* the file must exist and be a spool ("printhook spool") */
+  PH_SPOOL_OPEN_CREATE = 1 << 0,   /* create the file (and its directory) when missing */
+  PH_SPOOL_OPEN_RECOVER = 1 << 1   /* move a file that is no usable spool aside and start afresh */
+} ph_spool_open_flags;
+
+/* Opens the spool at path: WAL, a busy timeout, the schema created or
+ * migrated, and a quick integrity check.  With PH_SPOOL_OPEN_RECOVER, a
+ * file that is not a database, is damaged, cannot be opened, or has a
+ * schema from a newer printhook is renamed to PATH.corrupt-<UTC time>
+ * (with its -wal and -shm files) and a fresh spool is created: the daemon
+ * never crash-loops on its spool, and the old file stays for inspection.
+ * *recovered (may be NULL) then receives an error saying what was wrong
+ * and where the file went, for the caller to log; it stays NULL otherwise.
+ * Returns transfer full, or NULL with error. */
+ph_spool *ph_spool_open (const char *path, ph_spool_open_flags flags, GError **recovered,
+                         GError **error);
+void ph_spool_close (ph_spool *spool);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_spool, ph_spool_close)
+
+/* Transfer none. */
+const char *ph_spool_path (const ph_spool *spool);
+
+/* Records a new delivery, pending and due at entry->next_attempt, with
+ * entry (transfer none)'s id, hook, event, source, payload, printer,
+ * event_time, milestone, attachments and created (window_start = created,
+ * no attempts; the other fields are ignored).  When the spool already
+ * holds max_deliveries (0: no bound), the oldest PrintProgress deliveries
+ * are dropped to make room, then the oldest others, never one being
+ * attempted; each dropped delivery is added to *dropped (may be NULL;
+ * created when needed; ph_spool_entry * as in ph_spool_list, transfer
+ * full) for the caller to log. */
+gboolean ph_spool_put (ph_spool *spool, const ph_spool_entry *entry, guint max_deliveries,
+                       GPtrArray **dropped, GError **error);
+
+/* The delivery with that id, with payload, printer and attachment bytes.
+ * Transfer full, or NULL with PH_SPOOL_ERROR_NOT_FOUND or another error. */
+ph_spool_entry *ph_spool_get (ph_spool *spool, const char *id, GError **error);
+
+/* Pending deliveries due at now (next_attempt <= now), oldest first, at
+ * most limit, complete as ph_spool_get gives them.  Transfer full (an
+ * empty array when none), or NULL with error. */
+GPtrArray *ph_spool_due (ph_spool *spool, gint64 now, guint limit, GError **error);
+
+/* Every delivery, pending and dead, oldest first, without payload, printer
+ * and attachment bytes (attachments keep their names and sizes).
+ * Transfer full, or NULL with error. */
+GPtrArray *ph_spool_list (ph_spool *spool, GError **error);
+
+/* *pending and *dead (either may be NULL) receive the counts. */
+gboolean ph_spool_count (ph_spool *spool, guint *pending, guint *dead, GError **error);
+
+/* *when receives the earliest next_attempt of a pending delivery, or -1
+ * when there is none. */
+gboolean ph_spool_next_wakeup (ph_spool *spool, gint64 *when, GError **error);
+
+/* An attempt of id starts now: its attempt count goes up, and until
+ * now + lease it is not due again (so ph_spool_due does not hand it out
+ * twice, while a daemon that dies mid-attempt still leaves it pending).
+ * PH_SPOOL_ERROR_NOT_FOUND when it was dropped meanwhile: do not send. */
+gboolean ph_spool_begin_attempt (ph_spool *spool, const char *id, gint64 now, gint64 lease,
+                                 GError **error);
+
+/* Replaces the attachments of id with attachments (ph_spool_attachment *,
+ * transfer none): what a prepare stage captured during the first attempt,
+ * so that every retry sends the same snapshot. */
+gboolean ph_spool_set_attachments (ph_spool *spool, const char *id,
+                                   const GPtrArray *attachments, GError **error);
+
+/* The attempt failed transiently: id stays pending, due at next_attempt,
+ * with status (0: none) and outcome (transfer none, may be NULL) as its
+ * last outcome. */
+gboolean ph_spool_schedule_retry (ph_spool *spool, const char *id, long status,
+                                  const char *outcome, gint64 next_attempt, GError **error);
+
+/* id becomes a dead letter, with its last outcome (as above) and reason
+ * (transfer none). */
+gboolean ph_spool_mark_dead (ph_spool *spool, const char *id, long status, const char *outcome,
+                             const char *reason, GError **error);
+
+/* Deletes id and its attachments: it was delivered, or "printhook spool
+ * drop" asked.  PH_SPOOL_ERROR_NOT_FOUND when there is no such delivery. */
+gboolean ph_spool_remove (ph_spool *spool, const char *id, GError **error);
+
+/* "printhook spool retry ID": id (pending or dead) becomes pending, due at
+ * now, with a fresh retry window (window_start = now, no attempts), so the
+ * schedule and retry.max_age start over.  PH_SPOOL_ERROR_BUSY when an
+ * attempt of it is running. */
+gboolean ph_spool_retry (ph_spool *spool, const char *id, gint64 now, GError **error);
+
+/* ph_spool_retry for every dead letter; *count (may be NULL) receives how
+ * many. */
+gboolean ph_spool_retry_dead (ph_spool *spool, gint64 now, guint *count, GError **error);
+
+/* At daemon start: attempts that were running when the last daemon died
+ * are over.  Those deliveries become due at now, so they are sent again
+ * at once (at least once; same webhook-id).  *count (may be NULL)
+ * receives how many. */
+gboolean ph_spool_recover (ph_spool *spool, gint64 now, guint *count, GError **error);
+
+/* TRUE when another connection (another process, such as "printhook
+ * spool") committed a change since the previous call, or since the open;
+ * also TRUE when it cannot tell.  Cheap enough for a timer. */
+gboolean ph_spool_changed_externally (ph_spool *spool);
+
+#endif
