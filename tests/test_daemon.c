@@ -18,6 +18,22 @@
 #define assert_contains(haystack, needle) \
   ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (haystack))
 
+#define assert_log_contains(d, needle)                   \
+  do                                                     \
+    {                                                    \
+      g_autofree char *log_ = ph_daemon_process_log (d); \
+      assert_contains (log_, (needle));                  \
+    }                                                    \
+  while (0)
+
+#define assert_log_lacks(d, needle)                                                       \
+  do                                                                                      \
+    {                                                                                     \
+      g_autofree char *log_ = ph_daemon_process_log (d);                                  \
+      ck_assert_msg (strstr (log_, (needle)) == NULL, "'%s' in the log:\n%s", (needle), log_); \
+    }                                                                                     \
+  while (0)
+
 /* Each hook says who it is, so interleaved deliveries can be told apart. */
 #define DATA(name) \
   "data = {\"hook\": \"" name "\", \"topic\": \"@topic\", \"event\": \"@event\", " \
@@ -210,6 +226,7 @@ START_TEST (test_delivery_ids_are_unique)
       ck_assert (id != NULL && g_str_has_prefix (id, "msg_"));
       ck_assert_msg (g_hash_table_add (ids, (gpointer) id), "id %s sent twice", id);
     }
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -336,7 +353,8 @@ START_TEST (test_cooldown_per_hook_and_event)
   ck_assert_uint_eq (slow, 1);
   ck_assert_str_eq (field (records, 4, "topic"), "Print Done");
   ck_assert_uint_eq (ph_daemon_process_count_log (d, "hook slow: UserActionNeeded from "), 2);
-  assert_contains (ph_daemon_process_log (d), "(cooldown 60 s)");
+  assert_log_contains (d, "(cooldown 60 s)");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -390,6 +408,7 @@ START_TEST (test_progress_milestones_per_hook)
         ck_assert_str_eq (field (records, i, "message"), "25% of ");
         break;
       }
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -417,6 +436,7 @@ START_TEST (test_cancel_gives_one_print_failed)
       ck_assert_str_eq (field (records, i, "topic"), "Print Failed");
     else
       ck_assert_str_eq (field (records, i, "topic"), "Custom Event");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -437,8 +457,8 @@ START_TEST (test_sigterm_lets_deliveries_finish)
   started = g_get_monotonic_time ();
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
   ck_assert (g_get_monotonic_time () - started < 5 * G_USEC_PER_SEC * ph_daemon_process_slowness ());
-  assert_contains (ph_daemon_process_log (d), "stopping: waiting up to 10 s for 1 delivery");
-  assert_contains (ph_daemon_process_log (d), "hook slow: PrintDone delivered: HTTP 200");
+  assert_log_contains (d, "stopping: waiting up to 10 s for 1 delivery");
+  assert_log_contains (d, "hook slow: PrintDone delivered: HTTP 200");
 }
 END_TEST
 
@@ -460,8 +480,8 @@ START_TEST (test_sighup_reloads_or_keeps_the_old_config)
   write_config (&s, "[hook h]\nurl = nowhere\nevetns = PrintDone\n");
   ph_daemon_process_signal (d, SIGHUP);
   ph_daemon_process_wait_log (d, "still running the previous configuration", 1, 10000);
-  assert_contains (ph_daemon_process_log (d), "[hook h] url: 'nowhere' is not an http:// or https:// URL");
-  assert_contains (ph_daemon_process_log (d), "[hook h] evetns: unknown key; did you mean 'events'?");
+  assert_log_contains (d, "[hook h] url: 'nowhere' is not an http:// or https:// URL");
+  assert_log_contains (d, "[hook h] evetns: unknown key; did you mean 'events'?");
   emit_ok (&s, "PrintDone", NULL);
 
   write_config (&s, new_hooks);
@@ -549,6 +569,48 @@ START_TEST (test_simulate_into_the_daemon)
 }
 END_TEST
 
+START_TEST (test_run_command_line)
+{
+  const char *help[] = { "run", "--help", NULL };
+  const char *level[] = { "run", "--log-level", "loud", NULL };
+  const char *extra[] = { "run", "extra", NULL };
+  g_autoptr (ph_run_result) h = ph_run_printhook (help, NULL, 30);
+  g_autoptr (ph_run_result) l = ph_run_printhook (level, NULL, 30);
+  g_autoptr (ph_run_result) e = ph_run_printhook (extra, NULL, 30);
+
+  ck_assert_int_eq (h->exit_status, 0);
+  assert_contains (h->out, "SIGHUP");
+  assert_contains (h->out, "--log-level=LEVEL");
+  ck_assert_int_eq (l->exit_status, 2);
+  ck_assert_str_eq (l->err, "printhook run: --log-level must be error, warning, info or debug, not 'loud'\n");
+  ck_assert_int_eq (e->exit_status, 2);
+}
+END_TEST
+
+START_TEST (test_sigterm_gives_up_after_ten_seconds)
+{
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hang");
+  g_autofree char *hooks = g_strdup_printf ("[hook stuck]\nurl = %s\nevents = PrintDone\n"
+                                            "timeout = 600\n", url);
+  g_auto (setup) s = { 0 };
+  g_autoptr (ph_daemon_process) d = NULL;
+  gint64 started;
+  double waited;
+
+  write_config (&s, hooks);
+  d = ph_daemon_process_start (s.config);
+  emit_ok (&s, "PrintDone", NULL);
+  json_object_put (ph_receiver_wait (r, 1, 10000 * ph_daemon_process_slowness ()));
+  started = g_get_monotonic_time ();
+  ck_assert_int_eq (ph_daemon_process_stop (d, 30), 0);
+  waited = (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC;
+  ck_assert_msg (waited >= 9.5 && waited < 10.0 * ph_daemon_process_slowness () + 5, "%.1f s", waited);
+  assert_log_contains (d, "1 delivery still running after the grace period; giving it up");
+  assert_log_contains (d, "hook stuck: PrintDone NOT delivered after ");
+}
+END_TEST
+
 static Suite *
 daemon_suite (void)
 {
@@ -565,6 +627,8 @@ daemon_suite (void)
   tcase_add_test (tc, test_progress_milestones_per_hook);
   tcase_add_test (tc, test_cancel_gives_one_print_failed);
   tcase_add_test (tc, test_sigterm_lets_deliveries_finish);
+  tcase_add_test (tc, test_sigterm_gives_up_after_ten_seconds);
+  tcase_add_test (tc, test_run_command_line);
   tcase_add_test (tc, test_sighup_reloads_or_keeps_the_old_config);
   tcase_add_test (tc, test_simulate_direct);
   tcase_add_test (tc, test_simulate_into_the_daemon);

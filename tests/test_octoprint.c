@@ -16,6 +16,22 @@
 #define assert_contains(haystack, needle) \
   ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (haystack))
 
+#define assert_log_contains(d, needle)                   \
+  do                                                     \
+    {                                                    \
+      g_autofree char *log_ = ph_daemon_process_log (d); \
+      assert_contains (log_, (needle));                  \
+    }                                                    \
+  while (0)
+
+#define assert_log_lacks(d, needle)                                                       \
+  do                                                                                      \
+    {                                                                                     \
+      g_autofree char *log_ = ph_daemon_process_log (d);                                  \
+      ck_assert_msg (strstr (log_, (needle)) == NULL, "'%s' in the log:\n%s", (needle), log_); \
+    }                                                                                     \
+  while (0)
+
 #define DATA(name) \
   "data = {\"hook\": \"" name "\", \"topic\": \"@topic\", \"event\": \"@event\", " \
   "\"m\": \"@percentCompleteMilestone\", \"message\": \"@message\", \"file\": \"@job.file.name\", " \
@@ -166,9 +182,9 @@ START_TEST (test_a_whole_print)
   /* history was far beyond libsoup's 128 KiB default. */
   ck_assert_str_eq (json_object_get_string (json_object_object_get (json_object_array_get_idx (sent, 0), "type")), "history");
   ck_assert_int_gt (json_object_get_int (json_object_object_get (json_object_array_get_idx (sent, 0), "bytes")), 128 * 1024);
-  assert_contains (ph_daemon_process_log (d), "source mk3: connected to OctoPrint at http://127.0.0.1:");
+  assert_log_contains (d, "source mk3: connected to OctoPrint at http://127.0.0.1:");
   /* The API key is never logged. */
-  ck_assert_ptr_null (strstr (ph_daemon_process_log (d), PH_FAKE_OCTOPRINT_KEY));
+  assert_log_lacks (d, PH_FAKE_OCTOPRINT_KEY);
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
@@ -191,6 +207,7 @@ START_TEST (test_each_hook_has_its_own_milestones)
   ck_assert_str_eq (quarter, "PrintProgress:25 PrintProgress:50 PrintProgress:75 PrintDone:75");
   /* Any OctoPrint event is a custom event by name; other message types are not events. */
   ck_assert_str_eq (noise, "FileSelected:0 ZChange:0");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -227,6 +244,7 @@ START_TEST (test_cancel_is_one_failure)
           ck_assert_str_eq (field (records, i, "message"), "Something went wrong and your print has failed.");
         }
     }
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -252,6 +270,7 @@ START_TEST (test_user_action_once_per_pause)
   assert_field_json (records, 0, "extra", "{\"reason\":\"busy\"}");
   assert_field_json (records, 1, "extra", "{\"reason\":\"prompt\",\"text\":\"Filament runout detected\"}");
   assert_field_json (records, 2, "extra", "{\"reason\":\"prompt\",\"text\":\"Remove the print\"}");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -270,6 +289,7 @@ START_TEST (test_busy_lines_every_two_seconds_are_one_pause)
 
   assert_field_json (records, 0, "extra", "{\"reason\":\"busy\"}");
   assert_field_json (records, 1, "extra", "{\"reason\":\"prompt\",\"text\":\"Filament runout detected\"}");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -290,8 +310,9 @@ START_TEST (test_reconnects_after_a_restart_and_keeps_firing)
                           "PrintProgress:40 PrintDone:40");
   ck_assert_uint_eq (count (f, "restart"), 1);
   ck_assert_uint_eq (count (f, "login"), 2);
-  assert_contains (ph_daemon_process_log (d), "source octoprint: the connection to OctoPrint at http://127.0.0.1:");
+  assert_log_contains (d, "source octoprint: the connection to OctoPrint at http://127.0.0.1:");
   ck_assert_uint_eq (ph_daemon_process_count_log (d, "source octoprint: connected to OctoPrint"), 2);
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -310,7 +331,8 @@ START_TEST (test_reauth_required_logs_in_again)
 
   ck_assert_str_eq (seen, "PrintStarted:0 PrintProgress:10 PrintProgress:20 PrintDone:20");
   ck_assert_uint_eq (count (f, "login"), 2);
-  assert_contains (ph_daemon_process_log (d), "source octoprint: OctoPrint asks to log in again (stale)");
+  assert_log_contains (d, "source octoprint: OctoPrint asks to log in again (stale)");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -326,8 +348,8 @@ START_TEST (test_bad_api_key_is_a_clear_error_that_does_not_spin)
   g_usleep (2500 * 1000);
   ck_assert_uint_eq (count (f, "login"), 1);
   ck_assert_uint_eq (count (f, "ws_open"), 0);
-  assert_contains (ph_daemon_process_log (d), "printhook: warning: source octoprint: OctoPrint at http://127.0.0.1:");
-  ck_assert_ptr_null (strstr (ph_daemon_process_log (d), "WRONGKEY"));
+  assert_log_contains (d, "printhook: warning: source octoprint: OctoPrint at http://127.0.0.1:");
+  assert_log_lacks (d, "WRONGKEY");
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
@@ -361,6 +383,7 @@ START_TEST (test_several_printers_keep_their_own_state)
   ck_assert_str_eq (right->str, "PrintStarted:0 PrintProgress:25 PrintFailed:25");
   ph_fake_octoprint_stop (fakes[0]);
   ph_fake_octoprint_stop (fakes[1]);
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -385,7 +408,8 @@ START_TEST (test_print_started_waits_at_most_two_seconds_for_meta)
   ck_assert_str_eq (field (records, 0, "width"), "");
   ck_assert_str_eq (field (records, 1, "event"), "PrintProgress");
   ck_assert (json_object_get_double (json_object_object_get (progress, "time")) >= waited);
-  assert_contains (ph_daemon_process_log (d), "not there within 2000 ms; sending without it");
+  assert_log_contains (d, "not there within 2000 ms; sending without it");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -412,6 +436,48 @@ START_TEST (test_emit_from_a_source_carries_its_state)
   ck_assert_str_eq (field (records, 0, "file"), "benchy.gcode");
   ck_assert_str_eq (field (records, 0, "state"), "Operational");
   ck_assert_str_eq (field (records, 0, "width"), "60.1");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
+}
+END_TEST
+
+START_TEST (test_reload_keeps_sources_whose_settings_did_not_change)
+{
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("idle", NULL);
+  const char *names[] = { "octoprint", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, "[hook h]\nurl = http://127.0.0.1:9/a\n");
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+
+  ph_fake_octoprint_wait (f, "done", 1, 10000 * ph_daemon_process_slowness ());
+  /* Another hook, the same source: the connection stays. */
+  {
+    g_autofree char *text = NULL;
+    g_autofree char *url = ph_fake_octoprint_url (f);
+    g_autofree char *dir = g_path_get_dirname (config);
+    g_autofree char *socket = g_build_filename (dir, "control.sock", NULL);
+
+    text = g_strdup_printf ("[printhook]\ncontrol_socket = %s\n\n[source octoprint]\ntype = octoprint\n"
+                            "url = %s\napi_key = %s\n\n[hook h]\nurl = http://127.0.0.1:9/b\n",
+                            socket, url, PH_FAKE_OCTOPRINT_KEY);
+    ck_assert (g_file_set_contents (config, text, -1, NULL));
+    ph_daemon_process_signal (d, SIGHUP);
+    ph_daemon_process_wait_log (d, "reloaded: 1 hooks and 1 sources", 1, 10000);
+    g_usleep (500 * 1000);
+    ck_assert_uint_eq (count (f, "login"), 1);
+
+    /* A new key: it reconnects with it. */
+    g_free (text);
+    text = g_strdup_printf ("[printhook]\ncontrol_socket = %s\n\n[source octoprint]\ntype = octoprint\n"
+                            "url = %s\napi_key = OTHERKEY\n\n[hook h]\nurl = http://127.0.0.1:9/b\n",
+                            socket, url);
+    ck_assert (g_file_set_contents (config, text, -1, NULL));
+    ph_daemon_process_signal (d, SIGHUP);
+    ph_daemon_process_wait_log (d, "reloaded: 1 hooks and 1 sources", 2, 10000);
+    ph_fake_octoprint_wait (f, "login", 2, 10000 * ph_daemon_process_slowness ());
+    assert_log_contains (d, "source octoprint: settings changed; reconnecting");
+    ph_daemon_process_wait_log (d, "did not accept the api_key", 1, 10000);
+    assert_log_lacks (d, "OTHERKEY");
+  }
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -433,6 +499,7 @@ octoprint_suite (void)
   tcase_add_test (tc, test_several_printers_keep_their_own_state);
   tcase_add_test (tc, test_print_started_waits_at_most_two_seconds_for_meta);
   tcase_add_test (tc, test_emit_from_a_source_carries_its_state);
+  tcase_add_test (tc, test_reload_keeps_sources_whose_settings_did_not_change);
   suite_add_tcase (s, tc);
   return s;
 }
