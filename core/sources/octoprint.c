@@ -286,6 +286,13 @@ answer_object (const ph_http_response *response, char **why)
 
 /* ---- connecting and reconnecting ---- */
 
+static gboolean
+unref_later (gpointer object)
+{
+  g_object_unref (object);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 drop_connection (ph_octoprint *op)
 {
@@ -300,7 +307,9 @@ drop_connection (ph_octoprint *op)
       g_signal_handlers_disconnect_by_data (op->ws, op);
       if (soup_websocket_connection_get_state (op->ws) == SOUP_WEBSOCKET_STATE_OPEN)
         soup_websocket_connection_close (op->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-      g_clear_object (&op->ws);
+      /* Often called from the connection's own "message" or "closed"
+       * handler, after which libsoup still uses it: let go from the loop. */
+      g_idle_add (unref_later, g_steal_pointer (&op->ws));
     }
 }
 
