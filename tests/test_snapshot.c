@@ -734,6 +734,65 @@ START_TEST (test_a_retry_sends_the_picture_taken_at_event_time)
 }
 END_TEST
 
+START_TEST (test_a_refreshed_token_resends_the_same_picture)
+{
+  g_autoptr (camera) c = camera_start ();
+  g_autoptr (ph_script_server) oauth = ph_script_server_start ("oauth_server.py", NULL);
+  g_autofree char *url = camera_url (c, "frame.jpg");
+  g_autofree char *token_url = ph_script_server_url (oauth, "/token?srv_expires_in=3600");
+  /* The resource takes each token once, so the second event's cached
+   * token is refused and the chain runs again with a fresh one. */
+  g_autofree char *resource = ph_script_server_url (oauth, "/api/uses/1");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook a]\nurl = %s\nheaders = {\"Authorization\": \"Bearer @access_token\"}\n"
+      "oauth.url = %s\ndata = {\"t\": \"@topic\", \"photo\": \"@snapshot\"}\n", resource, token_url);
+  g_autoptr (ph_loaded) loaded = NULL;
+  g_autoptr (ph_event) first = ph_event_new ("PrintStarted", "test", NULL, NULL);
+  g_autoptr (ph_event) second = ph_event_new ("PrintDone", "test", NULL, NULL);
+  const char *names[] = { "a", NULL };
+  g_autoptr (json_object) calls = NULL;
+
+  make_image (c, "frame.jpg", "640x480", NULL);
+  loaded = load_hooks (url, hooks);
+  deliver_event (loaded, first, names);
+  deliver_event (loaded, second, names);
+  calls = ph_script_server_records_at (oauth, "/api/uses/1");
+
+  ck_assert_int_eq (json_object_array_length (calls), 3);
+  ck_assert_int_eq (camera_requests (c), 2);
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *body = json_object_get_string (json_object_object_get (json_object_array_get_idx (calls, i), "body"));
+      const char *first_part = strstr (body, "filename=\"snapshot.jpg\"");
+
+      ck_assert_msg (first_part != NULL && strstr (first_part + 1, "filename=\"snapshot.jpg\"") == NULL,
+                     "request %u does not carry exactly one snapshot", i + 1);
+    }
+}
+END_TEST
+
+START_TEST (test_a_listed_module_attaches_under_snapshot)
+{
+  g_autoptr (camera) c = camera_start ();
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = camera_url (c, "frame.jpg");
+  g_autofree char *hook_url = ph_receiver_url (r, "/hook");
+  g_autofree char *text = g_strdup_printf ("[printhook]\nsnapshot.url = %s\n\n[hook s]\nurl = %s\n"
+                                           "modules = snapshot, multipart, http-webhook\n"
+                                           "data = {\"topic\": \"@topic\"}\n", url, hook_url);
+  g_autofree char *config = write_config (text);
+  const char *argv[] = { "test", "-c", config, "s", "PrintDone", NULL };
+  g_autoptr (ph_run_result) out = NULL;
+  g_autoptr (json_object) records = NULL;
+
+  make_image (c, "frame.jpg", "320x240", NULL);
+  out = ph_run_printhook (argv, NULL, 60);
+  records = ph_receiver_wait (r, 1, 10000);
+  ck_assert_msg (out->exit_status == 0, "%s%s", out->out, out->err);
+  ck_assert_ptr_nonnull (file_part (json_object_array_get_idx (records, 0), "snapshot"));
+}
+END_TEST
+
 /* The hostile files again, in this process, so that valgrind and the
  * sanitizers watch the decoder fail: each hook's warning is expected. */
 static guint expected_warnings;
@@ -838,6 +897,8 @@ snapshot_suite (void)
   tcase_add_test (sharing, test_one_fetch_serves_every_hook_of_an_event);
   tcase_add_test (sharing, test_each_event_takes_its_own_picture);
   tcase_add_test (sharing, test_a_retry_sends_the_picture_taken_at_event_time);
+  tcase_add_test (sharing, test_a_refreshed_token_resends_the_same_picture);
+  tcase_add_test (sharing, test_a_listed_module_attaches_under_snapshot);
   suite_add_tcase (s, sharing);
   return s;
 }
