@@ -242,3 +242,13 @@ TESTS += tests/test-spool-open
 tests_test_spool_open_SOURCES = tests/test_spool_open.c $(ph_spool_test_helpers)
 tests_test_spool_open_CFLAGS = $(test_cflags)
 tests_test_spool_open_LDADD = $(test_ldadd) $(SQLITE_LIBS)
+
+# The failing receiver (tests/servers/faulty.py), its helper and its suite.
+tests_libphtest_la_SOURCES += tests/faulty.c tests/faulty.h
+tests_libphtest_la_LIBADD += $(CURL_LIBS)
+EXTRA_DIST += tests/servers/faulty.py
+check_PROGRAMS += tests/test-faulty
+TESTS += tests/test-faulty
+tests_test_faulty_SOURCES = tests/test_faulty.c
+tests_test_faulty_CFLAGS = $(test_cflags)
+tests_test_faulty_LDADD = $(test_ldadd) $(SQLITE_LIBS)
