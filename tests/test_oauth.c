@@ -292,13 +292,13 @@ START_TEST (test_bad_oauth_settings_are_config_errors)
                                                "oauth.headers = {\"X\": {\"nested\": 1}}\n", NULL);
 
   ck_assert_ptr_null (method->config);
-  ph_assert_diag (method, PH_DIAG_ERROR, "oauth.method: 'PUT' is not POST or GET", NULL);
+  ph_assert_diag (method, PH_DIAG_ERROR, "oauth.method: 'PUT' is not POST or GET", PH_END);
   ck_assert_ptr_null (type->config);
-  ph_assert_diag (type, PH_DIAG_ERROR, "oauth.content_type: 'xml' is not json or form", NULL);
+  ph_assert_diag (type, PH_DIAG_ERROR, "oauth.content_type: 'xml' is not json or form", PH_END);
   ck_assert_ptr_null (scheme->config);
-  ph_assert_diag (scheme, PH_DIAG_ERROR, "oauth.url: 'ftp://127.0.0.1/token' is not an http", NULL);
+  ph_assert_diag (scheme, PH_DIAG_ERROR, "oauth.url: 'ftp://127.0.0.1/token' is not an http", PH_END);
   ck_assert_ptr_null (header->config);
-  ph_assert_diag (header, PH_DIAG_ERROR, "header 'X' must be a string, number or boolean", NULL);
+  ph_assert_diag (header, PH_DIAG_ERROR, "header 'X' must be a string, number or boolean", PH_END);
 }
 END_TEST
 

@@ -97,10 +97,12 @@ run_tool (const char *const *args)
 
 /* Makes c's file name: "make NAME --size SIZE" followed by the options
  * (NULL-terminated). */
+static void make_image (camera *c, const char *name, const char *size, ...) G_GNUC_NULL_TERMINATED;
+
 static void
 make_image (camera *c, const char *name, const char *size, ...)
 {
-  g_autofree char *path = g_build_filename (c->dir, name, NULL);
+  g_autofree char *path = g_build_filename (c->dir, name, PH_END);
   g_autoptr (GPtrArray) args = g_ptr_array_new ();
   const char *option;
   va_list options;
@@ -299,7 +301,7 @@ START_TEST (test_small_jpegs_arrive_byte_for_byte)
       g_autoptr (GBytes) original = NULL;
 
       make_image (c, images[i].name, images[i].size, images[i].options[0], images[i].options[1],
-                  images[i].options[2]);
+                  images[i].options[2], PH_END);
       original = read_file (c, images[i].name);
       sent = send_and_receive (r, config, i);
       ck_assert_msg (g_bytes_equal (sent, original), "%s: %zu bytes sent, %zu taken",
@@ -331,7 +333,7 @@ START_TEST (test_large_jpegs_are_shrunk_to_fit_keeping_their_aspect_ratio)
       g_autoptr (json_object) info = NULL;
       g_autofree char *seen = NULL;
 
-      make_image (c, images[i].name, images[i].size, images[i].option, NULL);
+      make_image (c, images[i].name, images[i].size, images[i].option, PH_END);
       sent = send_and_receive (r, config, i);
       info = probe (sent);
       seen = corners (info);
@@ -359,7 +361,7 @@ START_TEST (test_max_size_and_quality_shape_the_image)
   g_autoptr (GBytes) high_image = NULL;
   g_autoptr (json_object) info = NULL;
 
-  make_image (c, "big.jpg", "2000x1500", NULL);
+  make_image (c, "big.jpg", "2000x1500", PH_END);
   low_image = send_and_receive (r, low, 0);
   high_image = send_and_receive (r, high, 1);
   info = probe (low_image);
@@ -388,7 +390,7 @@ START_TEST (test_flips_and_turns_move_the_corners)
   g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
   g_autofree char *url = camera_url (c, "pattern.jpg");
 
-  make_image (c, "pattern.jpg", "640x480", NULL);
+  make_image (c, "pattern.jpg", "640x480", PH_END);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *config = snapshot_config (r, url, cases[i].settings);
@@ -415,7 +417,7 @@ START_TEST (test_turned_image_fits_the_box_turned)
   g_autoptr (json_object) info = NULL;
   g_autofree char *seen = NULL;
 
-  make_image (c, "landscape.jpg", "3200x2400", "--gray", NULL);
+  make_image (c, "landscape.jpg", "3200x2400", "--gray", PH_END);
   sent = send_and_receive (r, config, 0);
   info = probe (sent);
   seen = corners (info);
@@ -471,12 +473,12 @@ START_TEST (test_hostile_images_never_stop_the_webhook)
   g_autoptr (GBytes) whole_progressive = NULL;
   static const char html[] = "<!DOCTYPE html>\n<html><body>502 Bad Gateway</body></html>\n";
 
-  make_image (c, "whole.jpg", "1280x720", NULL);
-  make_image (c, "whole-progressive.jpg", "1280x720", "--progressive", NULL);
-  make_image (c, "picture.png", "64x48", "--format", "png", NULL);
-  make_image (c, "claims-65535.jpg", "64x48", "--claim", "65535x65535", NULL);
-  make_image (c, "claims-65000.jpg", "64x48", "--claim", "65000x65000", NULL);
-  make_image (c, "huge-progressive.jpg", "8000x8000", "--progressive", "--subsampling", "4:4:4", NULL);
+  make_image (c, "whole.jpg", "1280x720", PH_END);
+  make_image (c, "whole-progressive.jpg", "1280x720", "--progressive", PH_END);
+  make_image (c, "picture.png", "64x48", "--format", "png", PH_END);
+  make_image (c, "claims-65535.jpg", "64x48", "--claim", "65535x65535", PH_END);
+  make_image (c, "claims-65000.jpg", "64x48", "--claim", "65000x65000", PH_END);
+  make_image (c, "huge-progressive.jpg", "8000x8000", "--progressive", "--subsampling", "4:4:4", PH_END);
   whole = read_file (c, "whole.jpg");
   whole_progressive = read_file (c, "whole-progressive.jpg");
   write_file (c, "truncated.jpg", g_bytes_get_data (whole, NULL), g_bytes_get_size (whole) / 2);
@@ -500,7 +502,7 @@ START_TEST (test_oversized_image_is_refused)
   g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
   g_autofree char *url = camera_url (c, "large.jpg");
 
-  make_image (c, "large.jpg", "1024x768", NULL);
+  make_image (c, "large.jpg", "1024x768", PH_END);
   g_free (assert_sent_without_snapshot (r, url, "snapshot.max_bytes = 4096\n", 0,
                                         "the camera's image is larger than snapshot.max_bytes (4096 bytes)"));
 }
@@ -560,11 +562,11 @@ START_TEST (test_bad_snapshot_settings_are_config_errors)
                                               "data = {\"p\": \"@snapshot\"}\nsnapshot.max_bytes = 10\n", NULL);
 
   ck_assert_ptr_null (size->config);
-  ph_assert_diag (size, PH_DIAG_ERROR, "snapshot.max_size: '1640' is not WIDTHxHEIGHT", NULL);
+  ph_assert_diag (size, PH_DIAG_ERROR, "snapshot.max_size: '1640' is not WIDTHxHEIGHT", PH_END);
   ck_assert_ptr_null (url->config);
-  ph_assert_diag (url, PH_DIAG_ERROR, "snapshot.url: 'file:///etc/passwd' is not an http", NULL);
+  ph_assert_diag (url, PH_DIAG_ERROR, "snapshot.url: 'file:///etc/passwd' is not an http", PH_END);
   ck_assert_ptr_null (bytes->config);
-  ph_assert_diag (bytes, PH_DIAG_ERROR, "snapshot.max_bytes: 10 is not from 1024", NULL);
+  ph_assert_diag (bytes, PH_DIAG_ERROR, "snapshot.max_bytes: 10 is not from 1024", PH_END);
 }
 END_TEST
 
@@ -662,7 +664,7 @@ START_TEST (test_one_fetch_serves_every_hook_of_an_event)
   g_autoptr (json_object) info_a = NULL;
   g_autoptr (json_object) info_small = NULL;
 
-  make_image (c, "frame.jpg", "2592x1944", NULL);
+  make_image (c, "frame.jpg", "2592x1944", PH_END);
   loaded = load_hooks (url, hooks);
   deliver_event (loaded, event, names);
   records = ph_receiver_wait (r, 3, 10000);
@@ -692,7 +694,7 @@ START_TEST (test_each_event_takes_its_own_picture)
   g_autoptr (ph_event) second = ph_event_new ("PrintDone", "test", NULL, NULL);
   const char *names[] = { "a", NULL };
 
-  make_image (c, "frame.jpg", "640x480", NULL);
+  make_image (c, "frame.jpg", "640x480", PH_END);
   loaded = load_hooks (url, hooks);
   deliver_event (loaded, first, names);
   deliver_event (loaded, second, names);
@@ -715,13 +717,13 @@ START_TEST (test_a_retry_sends_the_picture_taken_at_event_time)
   g_autoptr (GBytes) again = NULL;
   ph_outcome outcome = { 0 };
 
-  make_image (c, "frame.jpg", "2000x1000", NULL);
+  make_image (c, "frame.jpg", "2000x1000", PH_END);
   loaded = load_hooks (url, hooks);
   d = ph_delivery_new (ph_config_find_hook (loaded->config, "a"), event, 0);
   ph_run_chains (&d, 1, &outcome, 30);
   ph_outcome_clear (&outcome);
   /* The camera now shows something else; the second attempt must not care. */
-  make_image (c, "frame.jpg", "640x480", NULL);
+  make_image (c, "frame.jpg", "640x480", PH_END);
   ph_run_chains (&d, 1, &outcome, 30);
   ph_outcome_clear (&outcome);
   records = ph_receiver_wait (r, 2, 10000);
@@ -752,7 +754,7 @@ START_TEST (test_a_refreshed_token_resends_the_same_picture)
   const char *names[] = { "a", NULL };
   g_autoptr (json_object) calls = NULL;
 
-  make_image (c, "frame.jpg", "640x480", NULL);
+  make_image (c, "frame.jpg", "640x480", PH_END);
   loaded = load_hooks (url, hooks);
   deliver_event (loaded, first, names);
   deliver_event (loaded, second, names);
@@ -785,7 +787,7 @@ START_TEST (test_a_listed_module_attaches_under_snapshot)
   g_autoptr (ph_run_result) out = NULL;
   g_autoptr (json_object) records = NULL;
 
-  make_image (c, "frame.jpg", "320x240", NULL);
+  make_image (c, "frame.jpg", "320x240", PH_END);
   out = ph_run_printhook (argv, NULL, 60);
   records = ph_receiver_wait (r, 1, 10000);
   ck_assert_msg (out->exit_status == 0, "%s%s", out->out, out->err);
@@ -826,11 +828,11 @@ START_TEST (test_hostile_images_in_process)
   g_autofree guint8 *garbled = NULL;
   gsize size;
 
-  make_image (c, "whole.jpg", "800x600", NULL);
-  make_image (c, "whole-progressive.jpg", "800x600", "--progressive", "--subsampling", "4:4:4", NULL);
-  make_image (c, "png", "64x48", "--format", "png", NULL);
-  make_image (c, "claims-65535", "64x48", "--claim", "65535x65535", NULL);
-  make_image (c, "claims-65000", "64x48", "--claim", "65000x65000", NULL);
+  make_image (c, "whole.jpg", "800x600", PH_END);
+  make_image (c, "whole-progressive.jpg", "800x600", "--progressive", "--subsampling", "4:4:4", PH_END);
+  make_image (c, "png", "64x48", "--format", "png", PH_END);
+  make_image (c, "claims-65535", "64x48", "--claim", "65535x65535", PH_END);
+  make_image (c, "claims-65000", "64x48", "--claim", "65000x65000", PH_END);
   whole = read_file (c, "whole.jpg");
   progressive = read_file (c, "whole-progressive.jpg");
   write_file (c, "truncated", g_bytes_get_data (whole, NULL), g_bytes_get_size (whole) / 2);
