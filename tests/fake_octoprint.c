@@ -77,6 +77,13 @@ ph_fake_octoprint_start (const char *scenario, const char *const *extra_args)
   g_ptr_array_add (argv, f->record_file);
   g_ptr_array_add (argv, (char *) "--scenario");
   g_ptr_array_add (argv, (char *) scenario);
+  /* Under valgrind the daemon is many times slower: so is the scenario,
+   * so that deliveries of steps in a row still arrive in order. */
+  if (g_getenv ("PH_TEST_VALGRIND") != NULL)
+    {
+      g_ptr_array_add (argv, (char *) "--step-ms");
+      g_ptr_array_add (argv, (char *) "400");
+    }
   for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
     g_ptr_array_add (argv, (char *) extra_args[i]);
   g_ptr_array_add (argv, NULL);
