@@ -178,6 +178,8 @@ ph_cmd_test (int argc, char **argv)
   ph_http_free (http);
   ph_host_set_http (NULL);
 
+  if (!show_secrets)
+    ph_redactor_add_params (redactor, d->params);
   url = d->url != NULL ? ph_redactor_apply (redactor, d->url) : g_strdup (hook->url);
   printf ("%s %s %s\n", hook->name, d->method, show_secrets && d->url ? d->url : url);
   if (o.result == PRINTHOOK_RESULT_DONE)

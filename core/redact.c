@@ -88,6 +88,12 @@ add_json_secrets (ph_redactor *redactor, json_object *object)
 }
 
 void
+ph_redactor_add_params (ph_redactor *redactor, json_object *params)
+{
+  add_json_secrets (redactor, params);
+}
+
+void
 ph_redactor_add_hook (ph_redactor *redactor, const ph_hook *hook)
 {
   ph_redactor_add (redactor, ph_hook_config_get_string (hook->config, "api_secret"));

@@ -21,6 +21,11 @@ void ph_redactor_add (ph_redactor *redactor, const char *secret);
  * module key declared secret. */
 void ph_redactor_add_hook (ph_redactor *redactor, const ph_hook *hook);
 
+/* Adds the values of a delivery's parameters whose names say they are
+ * credentials (access_token, refresh_token, @oauth.client_secret...), as
+ * an OAuth module sets them at run time.  params: transfer none. */
+void ph_redactor_add_params (ph_redactor *redactor, json_object *params);
+
 /* text with every secret replaced by ****, longest secrets first, and the
  * credentials of every URL in it hidden: userinfo ("user:password@"), the
  * token of a ".../webhooks/ID/TOKEN" path (Discord, Slack-style), a

@@ -171,6 +171,27 @@ START_TEST (test_bearer_token_reaches_the_receiver)
 }
 END_TEST
 
+START_TEST (test_token_in_the_url_is_not_printed)
+{
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autoptr (ph_script_server) oauth = start_oauth_server ();
+  g_autofree char *url = ph_receiver_url (r, "/hook/@access_token/x");
+  g_autofree char *token_url = ph_script_server_url (oauth, "/token?srv_expires_in=3600");
+  g_autofree char *text = g_strdup_printf ("[hook o]\nurl = %s\noauth.url = %s\n", url, token_url);
+  g_autofree char *config = write_config (text);
+  g_autoptr (ph_run_result) out = send_test (config, "o");
+  g_autoptr (json_object) records = ph_receiver_wait (r, 1, 5000);
+
+  ck_assert_msg (out->exit_status == 0, "%s%s", out->out, out->err);
+  ck_assert_str_eq (json_object_get_string (json_object_object_get (json_object_array_get_idx (records, 0), "path")),
+                    "/hook/tok-1/x");
+  /* Sent in the URL, but never printed: the token came at run time. */
+  assert_contains (out->out, "/hook/****/x");
+  assert_lacks (out->out, "tok-1");
+  assert_lacks (out->err, "tok-1");
+}
+END_TEST
+
 START_TEST (test_clashing_key_is_kept_under_oauth_with_a_warning)
 {
   g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
@@ -500,6 +521,7 @@ oauth_suite (void)
   tcase_add_test (request, test_token_request_posts_form);
   tcase_add_test (request, test_token_request_get_puts_data_in_the_query);
   tcase_add_test (request, test_bearer_token_reaches_the_receiver);
+  tcase_add_test (request, test_token_in_the_url_is_not_printed);
   tcase_add_test (request, test_clashing_key_is_kept_under_oauth_with_a_warning);
   tcase_add_test (request, test_modules_lists_oauth_with_its_keys);
   suite_add_tcase (s, request);

@@ -189,6 +189,25 @@ START_TEST (test_multipart_without_snapshot)
 }
 END_TEST
 
+START_TEST (test_multipart_with_nothing_to_send_goes_empty)
+{
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/empty-mp");
+  /* The snapshot module has no camera URL, so there is no image either. */
+  g_autofree char *text = g_strdup_printf ("[hook e]\nurl = %s\ndata = {\"snap\": \"@snapshot\"}\n", url);
+  g_autofree char *config = write_config (text);
+  g_autoptr (ph_run_result) out = send_test (config, "e", "PrintDone", NULL, NULL);
+  g_autoptr (json_object) records = ph_receiver_wait (r, 1, 5000);
+  json_object *rec = record_at (records, 0);
+
+  ck_assert_msg (out->exit_status == 0, "%s%s", out->out, out->err);
+  ck_assert_int_eq (json_object_get_int (json_object_object_get (rec, "body_len")), 0);
+  ck_assert_ptr_null (ph_record_header (rec, "Content-Type"));
+  /* A well-formed request: the receiver found nothing wrong with it. */
+  ck_assert_uint_eq (json_object_array_length (json_object_object_get (rec, "errors")), 0);
+}
+END_TEST
+
 START_TEST (test_standard_webhooks_signature_verifies)
 {
   const char *args[] = { "--secret", SECRET, NULL };
@@ -429,6 +448,7 @@ webhook_suite (void)
   tcase_add_test (tc, test_methods_put_patch_delete_get);
   tcase_add_test (tc, test_form_encoding);
   tcase_add_test (tc, test_multipart_without_snapshot);
+  tcase_add_test (tc, test_multipart_with_nothing_to_send_goes_empty);
   tcase_add_test (tc, test_standard_webhooks_signature_verifies);
   tcase_add_test (tc, test_github_signature_verifies);
   tcase_add_test (tc, test_connection_refused_is_retryable);

@@ -31,6 +31,7 @@ multipart_run (gpointer instance, printhook_delivery *d, GError **error)
   SoupMultipart *multipart = soup_multipart_new (SOUP_FORM_MIME_TYPE_MULTIPART);
   SoupMessageHeaders *headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
   GBytes *body = NULL;
+  guint parts = 0;
 
   json_object_object_foreach (data, key, value)
     {
@@ -41,6 +42,7 @@ multipart_run (gpointer instance, printhook_delivery *d, GError **error)
       text = field_text (value);
       soup_multipart_append_form_string (multipart, key, text);
       g_free (text);
+      parts++;
     }
   for (guint i = 0; i < host->request_get_n_attachments (d); i++)
     {
@@ -49,6 +51,21 @@ multipart_run (gpointer instance, printhook_delivery *d, GError **error)
 
       host->request_get_attachment (d, i, &field, &filename, &content_type, &bytes);
       soup_multipart_append_form_file (multipart, field, filename, content_type, bytes);
+      parts++;
+    }
+  /* A multipart body needs at least one part (RFC 2046 §5.1.1): with no
+   * field and no image (a snapshot that failed, for data holding only
+   * "@snapshot") the request goes with an empty body instead. */
+  if (parts == 0)
+    {
+      body = g_bytes_new_static ("", 0);
+      host->request_set_body (d, body, NULL);
+      host->request_set_header (d, "Content-Type", NULL);
+      host->log (d, G_LOG_LEVEL_INFO, "nothing to put in the multipart body: sending it empty");
+      g_bytes_unref (body);
+      soup_message_headers_unref (headers);
+      soup_multipart_free (multipart);
+      return PRINTHOOK_RESULT_DONE;
     }
   soup_multipart_to_message (multipart, headers, &body);
   host->request_set_body (d, body, soup_message_headers_get_one (headers, "Content-Type"));
