@@ -33,7 +33,8 @@ core_libphcore_la_SOURCES += core/config_source.c \
 	core/control_socket.c core/control_socket.h \
 	core/sources/user_action.c core/sources/user_action.h \
 	core/sources/octoprint_api.c core/sources/octoprint_api.h \
-	core/sources/octoprint.c core/sources/octoprint.h \
+	core/sources/octoprint.c core/sources/octoprint.h core/sources/octoprint_private.h \
+	core/sources/octoprint_printer.c \
 	core/daemon.c core/daemon.h
 core_libphcore_la_LIBADD = $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS)
 
