@@ -215,6 +215,27 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
   return TRUE;
 }
 
+/* /run/printhook is made by systemd (RuntimeDirectory=); a daemon started
+ * by hand makes it itself. */
+static gboolean
+make_directory (const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return TRUE;
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "cannot make the directory of the control socket %s: %s", dir,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* A socket file nobody listens on is left over from a daemon that died. */
 static gboolean
 clear_stale_socket (const char *path, GError **error)
@@ -265,7 +286,7 @@ ph_control_socket_new (const char *path, ph_control_handler handler, gpointer us
                    "the control socket path %s is too long for a UNIX socket", path);
       return NULL;
     }
-  if (!clear_stale_socket (path, error))
+  if (!make_directory (path, error) || !clear_stale_socket (path, error))
     return NULL;
   control = g_new0 (ph_control_socket, 1);
   control->path = g_strdup (path);

@@ -309,6 +309,52 @@ START_TEST (test_control_socket_refuses_bad_requests_and_keeps_running)
 }
 END_TEST
 
+/* A socket file left behind, as by a daemon that was killed. */
+static void
+leave_stale_socket (const char *path)
+{
+  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                             G_SOCKET_PROTOCOL_DEFAULT, NULL);
+  g_autoptr (GSocketAddress) address = g_unix_socket_address_new (path);
+
+  ck_assert (g_socket_bind (socket, address, FALSE, NULL));
+  g_socket_close (socket, NULL);
+  ck_assert (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
+START_TEST (test_control_socket_file_rules)
+{
+  g_autofree char *dir = ph_test_tmpdir ();
+  g_autofree char *socket = g_build_filename (dir, "run", "printhook", "control.sock", NULL);
+  g_autofree char *config = g_build_filename (dir, "printhook.conf", NULL);
+  g_autofree char *text = g_strdup_printf ("[printhook]\ncontrol_socket = %s\n\n"
+                                           "[hook a]\nurl = http://127.0.0.1:9/\n", socket);
+  g_autoptr (ph_daemon_process) first = NULL;
+  g_autofree char *log = NULL;
+
+  ck_assert (g_file_set_contents (config, text, -1, NULL));
+  /* Its directory is made when missing. */
+  first = ph_daemon_process_start (config);
+  ck_assert (g_file_test (socket, G_FILE_TEST_EXISTS));
+  /* A second daemon on the same socket is refused. */
+  ck_assert_int_eq (ph_daemon_process_run_to_exit (config, &log), 1);
+  assert_contains (log, "printhook run: not starting: another printhook daemon is listening on ");
+  ck_assert_int_eq (ph_daemon_process_stop (first, 15), 0);
+  ck_assert (!g_file_test (socket, G_FILE_TEST_EXISTS));
+
+  /* A stale socket is replaced... */
+  leave_stale_socket (socket);
+  g_clear_pointer (&first, ph_daemon_process_free);
+  first = ph_daemon_process_start (config);
+  ck_assert_int_eq (ph_daemon_process_stop (first, 15), 0);
+  /* ...but not a file that is not a socket. */
+  ck_assert (g_file_set_contents (socket, "mine", -1, NULL));
+  g_free (log);
+  ck_assert_int_eq (ph_daemon_process_run_to_exit (config, &log), 1);
+  assert_contains (log, "exists and is not a socket; remove it or set another control_socket");
+}
+END_TEST
+
 START_TEST (test_emit_without_daemon_says_so)
 {
   g_auto (setup) s = { 0 };
@@ -623,6 +669,7 @@ daemon_suite (void)
   tcase_add_test (tc, test_delivery_ids_are_unique);
   tcase_add_test (tc, test_control_socket_refuses_bad_requests_and_keeps_running);
   tcase_add_test (tc, test_emit_without_daemon_says_so);
+  tcase_add_test (tc, test_control_socket_file_rules);
   tcase_add_test (tc, test_cooldown_per_hook_and_event);
   tcase_add_test (tc, test_progress_milestones_per_hook);
   tcase_add_test (tc, test_cancel_gives_one_print_failed);
