@@ -183,6 +183,14 @@ START_TEST (test_a_whole_print)
   ck_assert_str_eq (json_object_get_string (json_object_object_get (json_object_array_get_idx (sent, 0), "type")), "history");
   ck_assert_int_gt (json_object_get_int (json_object_object_get (json_object_array_get_idx (sent, 0), "bytes")), 128 * 1024);
   assert_log_contains (d, "source mk3: connected to OctoPrint at http://127.0.0.1:");
+  /* The webcam of OctoPrint's settings, resolved against its URL, for the
+   * snapshot module. */
+  {
+    g_autofree char *base = ph_fake_octoprint_url (f);
+    g_autofree char *webcam = g_strdup_printf ("source mk3: webcam snapshot %s/webcam/?action=snapshot\n", base);
+
+    assert_log_contains (d, webcam);
+  }
   /* The API key is never logged. */
   assert_log_lacks (d, PH_FAKE_OCTOPRINT_KEY);
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
