@@ -50,4 +50,5 @@ core_libphcore_la_SOURCES += core/backoff.c core/backoff.h \
 	core/spool.c core/spool.h core/spool_private.h core/spool_sql.c core/spool_entry.c \
 	core/spool_open.c core/spool_delivery.c core/spool_delivery.h
 core_libphcore_la_LIBADD += $(SQLITE_LIBS)
+printhook_SOURCES += core/cli_spool.c
 printhook_LDADD += $(SQLITE_LIBS)

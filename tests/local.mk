@@ -252,3 +252,10 @@ TESTS += tests/test-faulty
 tests_test_faulty_SOURCES = tests/test_faulty.c
 tests_test_faulty_CFLAGS = $(test_cflags)
 tests_test_faulty_LDADD = $(test_ldadd) $(SQLITE_LIBS)
+
+# printhook spool, run as the real binary.
+check_PROGRAMS += tests/test-spool-cli
+TESTS += tests/test-spool-cli
+tests_test_spool_cli_SOURCES = tests/test_spool_cli.c $(ph_spool_test_helpers)
+tests_test_spool_cli_CFLAGS = $(test_cflags)
+tests_test_spool_cli_LDADD = $(test_ldadd) $(SQLITE_LIBS)
