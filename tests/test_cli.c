@@ -261,7 +261,7 @@ START_TEST (test_modules_lists_keys_and_problems)
 END_TEST
 
 /* The configuration files we ship must pass check with the real modules:
- * conf/printhook.conf, the demo's, and every hooks.d example. */
+ * conf/printhook.conf, the demo's, and every preset of conf/examples/. */
 static ph_run_result *
 check_shipped (const char *main_file, const char *example)
 {
@@ -279,10 +279,9 @@ check_shipped (const char *main_file, const char *example)
   g_chmod (target, 0600);
   if (example != NULL)
     {
-      g_autofree char *example_source = g_build_filename (ph_test_srcdir (), "conf", "hooks.d", example, NULL);
+      g_autofree char *example_source = g_build_filename (ph_test_srcdir (), "conf", "examples", example, NULL);
       g_autofree char *example_text = NULL;
-      g_autofree char *name = g_strndup (example, strlen (example) - strlen (".example"));
-      g_autofree char *example_target = g_build_filename (hooks, name, NULL);
+      g_autofree char *example_target = g_build_filename (hooks, example, NULL);
 
       g_mkdir (hooks, 0700);
       ck_assert (g_file_get_contents (example_source, &example_text, NULL, NULL));
@@ -294,8 +293,9 @@ check_shipped (const char *main_file, const char *example)
 
 START_TEST (test_shipped_configs_are_valid)
 {
-  static const char *const examples[] = { "discord.conf.example", "ntfy.conf.example",
-                                          "ifttt.conf.example", "signed.conf.example" };
+  static const char *const examples[] = { "discord.conf", "slack.conf", "telegram.conf", "ntfy.conf",
+                                          "gotify.conf", "home-assistant.conf", "ifttt.conf",
+                                          "node-red.conf", "signed.conf" };
   g_autoptr (ph_run_result) main_conf = check_shipped ("printhook.conf", NULL);
   g_autoptr (ph_run_result) demo = check_shipped ("demo.conf", NULL);
 
@@ -312,6 +312,84 @@ START_TEST (test_shipped_configs_are_valid)
       ck_assert_msg (*r->err == '\0', "%s: %s", examples[i], r->err);
       assert_contains (r->out, "valid, 2 hooks");
     }
+}
+END_TEST
+
+/* Each preset, rendered for PrintDone from the sample event, gives the
+ * request its service documents (the link is in the preset). */
+typedef struct {
+  const char *file;
+  const char *hook;
+  const char *expected;
+} preset_case;
+
+static const preset_case presets[] = {
+  { "discord.conf", "discord",
+    "POST https://discord.com/api/webhooks/123456789012345678/****\n"
+    "Content-Type: application/json\n\n"
+    "{\n  \"username\": \"Prusa MK4\",\n  \"content\": \"**Print Done**: example.gcode is done.\",\n"
+    "  \"allowed_mentions\": {\n    \"parse\": []\n  }\n}\n" },
+  { "slack.conf", "slack",
+    "POST https://hooks.slack.com/services/T00000000/B00000000/YOUR_WEBHOOK_SECRET\n"
+    "Content-Type: application/json\n\n"
+    "{\n  \"text\": \"*Print Done* on Prusa MK4\\nexample.gcode is done.\"\n}\n" },
+  { "telegram.conf", "telegram",
+    "POST https://api.telegram.org/bot****/sendMessage\n"
+    "Content-Type: application/json\n\n"
+    "{\n  \"chat_id\": 123456789,\n  \"text\": \"Prusa MK4: Print Done\\nexample.gcode is done.\"\n}\n" },
+  { "ntfy.conf", "ntfy",
+    "POST https://ntfy.sh/\n"
+    "Content-Type: application/json\n\n"
+    "{\n  \"topic\": \"my-printer-topic\",\n  \"title\": \"Prusa MK4: Print Done\",\n"
+    "  \"message\": \"example.gcode is done.\",\n  \"tags\": [\n    \"printer\"\n  ],\n  \"priority\": 4\n}\n" },
+  { "gotify.conf", "gotify",
+    "POST https://gotify.example.net/message\n"
+    "X-Gotify-Key: ****\n"
+    "Content-Type: application/json\n\n"
+    "{\n  \"title\": \"Prusa MK4: Print Done\",\n  \"message\": \"example.gcode is done.\",\n"
+    "  \"priority\": 5\n}\n" },
+  { "home-assistant.conf", "homeassistant",
+    "POST http://homeassistant.local:8123/api/webhook/printhook-printer\n"
+    "Content-Type: application/json\n\n"
+    "{\n  \"event\": \"PrintDone\",\n  \"topic\": \"Print Done\",\n  \"message\": \"Your print is done.\",\n"
+    "  \"printer\": \"Prusa MK4\",\n  \"file\": \"example.gcode\",\n  \"progress\": 14.496484023169915,\n"
+    "  \"state\": \"Printing\"\n}\n" },
+  { "ifttt.conf", "ifttt",
+    "POST https://maker.ifttt.com/trigger/printer_PrintDone/with/key/YOUR_KEY\n"
+    "Content-Type: application/json\n\n"
+    "{\n  \"value1\": \"example.gcode\",\n  \"value2\": \"Print Done\",\n  \"value3\": \"Prusa MK4\"\n}\n" },
+  { "node-red.conf", "node-red",
+    "POST http://127.0.0.1:1880/printhook\n"
+    "Content-Type: application/json\n\n"
+    "{\n  \"event\": \"PrintDone\",\n  \"topic\": \"Print Done\",\n  \"message\": \"Your print is done.\",\n"
+    "  \"printer\": \"Prusa MK4\",\n  \"milestone\": 50,\n  \"progress\": 14.496484023169915,\n"
+    "  \"state\": \"Printing\",\n  \"extra\": {\n    \"name\": \"example.gcode\",\n"
+    "    \"path\": \"example.gcode\",\n    \"origin\": \"local\",\n    \"size\": 242038,\n"
+    "    \"owner\": \"example_user\",\n    \"time\": 50.237335886\n  }\n}\n" },
+};
+
+START_TEST (test_presets_render_the_documented_bodies)
+{
+  const preset_case *c = &presets[_i];
+  g_autofree char *dir = ph_test_tmpdir ();
+  g_autofree char *hooks = g_build_filename (dir, "hooks.d", NULL);
+  g_autofree char *main_file = g_build_filename (dir, "printhook.conf", NULL);
+  g_autofree char *source = g_build_filename (ph_test_srcdir (), "conf", "examples", c->file, NULL);
+  g_autofree char *target = g_build_filename (hooks, c->file, NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *env_path = g_strdup_printf ("PRINTHOOK_MODULE_PATH=%s/modules/.libs", ph_test_builddir ());
+  const char *env[] = { env_path, NULL };
+  const char *argv[] = { "render", "-c", main_file, c->hook, "PrintDone", NULL };
+  g_autoptr (ph_run_result) r = NULL;
+
+  g_mkdir (hooks, 0700);
+  ck_assert (g_file_set_contents (main_file, "[printhook]\ndevice_identifier = Prusa MK4\n", -1, NULL));
+  ck_assert (g_file_get_contents (source, &text, NULL, NULL));
+  ck_assert (g_file_set_contents (target, text, -1, NULL));
+  g_chmod (target, 0600);
+  r = ph_run_printhook (argv, env, 30);
+  ck_assert_msg (r->exit_status == 0, "%s: %s", c->file, r->err);
+  ck_assert_str_eq (r->out, c->expected);
 }
 END_TEST
 
@@ -333,6 +411,7 @@ cli_suite (void)
   tcase_add_test (tc, test_render_explains_a_wrong_hook_or_payload);
   tcase_add_test (tc, test_modules_lists_keys_and_problems);
   tcase_add_test (tc, test_shipped_configs_are_valid);
+  tcase_add_loop_test (tc, test_presets_render_the_documented_bodies, 0, G_N_ELEMENTS (presets));
   suite_add_tcase (s, tc);
   return s;
 }
