@@ -128,7 +128,7 @@ handle_line (client *c, const char *text, gsize len)
 static void
 handle_pending (client *c)
 {
-  guint8 *newline = memchr (c->pending->data, '\n', c->pending->len);
+  guint8 *newline = c->pending->len > 0 ? memchr (c->pending->data, '\n', c->pending->len) : NULL;
 
   if (newline == NULL && c->pending->len >= PH_CONTROL_MAX_MESSAGE)
     {
