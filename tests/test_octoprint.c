@@ -489,6 +489,26 @@ START_TEST (test_reload_keeps_sources_whose_settings_did_not_change)
 }
 END_TEST
 
+START_TEST (test_joining_mid_print_fires_only_what_comes_next)
+{
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("midprint", NULL);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook main]\nurl = %s\nevents = PrintProgress, PrintDone\n" DATA ("main"), url);
+  const char *names[] = { "octoprint", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+  g_autoptr (json_object) records = exactly (f, r, 2);
+  g_autofree char *seen = summary (records, NULL);
+
+  /* 10 to 40 % were crossed before it watched; @meta is fetched anyway. */
+  ck_assert_str_eq (seen, "PrintProgress:50 PrintDone:50");
+  ck_assert_str_eq (field (records, 0, "width"), "60.1");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
+}
+END_TEST
+
 static Suite *
 octoprint_suite (void)
 {
@@ -497,6 +517,7 @@ octoprint_suite (void)
 
   tcase_set_timeout (tc, 60 * ph_daemon_process_slowness ());
   tcase_add_test (tc, test_a_whole_print);
+  tcase_add_test (tc, test_joining_mid_print_fires_only_what_comes_next);
   tcase_add_test (tc, test_each_hook_has_its_own_milestones);
   tcase_add_test (tc, test_cancel_is_one_failure);
   tcase_add_test (tc, test_user_action_once_per_pause);

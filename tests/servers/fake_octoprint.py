@@ -106,11 +106,15 @@ def current(text, completion, filepos=None, logs=(), printing=None, paused=False
         "markings": []}}
 
 
-def history():
+def history(completion=None):
     """history: the state plus 30 minutes of temperatures and the terminal
     backlog, far beyond libsoup's 128 KiB default (printer-apis.md §1.5).
-    Its backlog holds an old busy line, which is not a new pause."""
-    message = current("Operational", None, selected=False, logs=[BUSY])["current"]
+    Its backlog holds an old busy line, which is not a new pause.  With a
+    completion, the printer is in the middle of printing."""
+    if completion is None:
+        message = current("Operational", None, selected=False, logs=[BUSY])["current"]
+    else:
+        message = current("Printing", completion, logs=[BUSY])["current"]
     now = int(time.time())
     message["temps"] = [{"time": now - 1800 + i, "tool0": {"actual": 21.0 + i % 7 / 10, "target": 0.0},
                          "bed": {"actual": 20.5, "target": 0.0}} for i in range(1800)]
@@ -232,7 +236,14 @@ def scenario_reauth(args):
     ]
 
 
-SCENARIOS = {"print": scenario_print, "cancel": scenario_cancel, "busy": scenario_busy,
+def scenario_midprint(args):
+    """The daemon comes along when the print is at 45 % already."""
+    return [printing(47.0), printing(52.0),
+            ("send", event("PrintDone", job_payload(time=900.0))),
+            ("done",)]
+
+
+SCENARIOS = {"print": scenario_print, "midprint": scenario_midprint, "cancel": scenario_cancel, "busy": scenario_busy,
              "restart": scenario_restart, "reauth": scenario_reauth,
              "idle": lambda args: [("done",)]}
 
@@ -449,7 +460,7 @@ class Push(tornado.websocket.WebSocketHandler):
         if len(parts) != 2 or parts[0] != USER or parts[1] not in p.sessions:
             self.write_message(json.dumps({"reauthRequired": {"reason": "stale"}}))
             return
-        big = json.dumps(history())
+        big = json.dumps(history(45.0 if p.args.scenario == "midprint" else None))
         self.write_message(big)
         p.record("sent", type="history", bytes=len(big), clients=1)
         self.write_message(json.dumps({"timelapse": None}))
