@@ -4,6 +4,7 @@
 
 #include <glib.h>
 #include <json-c/json.h>
+#include "printhook/module.h"
 
 typedef struct {
   gint ref_count;
@@ -28,7 +29,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_event, ph_event_unref)
  * webcam: the snapshot URL (a char *), for the snapshot module to use when
  * a hook has no snapshot.url ("webcam.snapshot_url" through
  * host->shared_get). */
-#define PH_EVENT_SHARED_WEBCAM_URL "webcam.snapshot_url"
+#define PH_EVENT_SHARED_WEBCAM_URL PRINTHOOK_SHARED_WEBCAM_URL
 
 /* The shared values: transfer none / value transfer full. */
 gpointer ph_event_shared_get (ph_event *event, const char *key);

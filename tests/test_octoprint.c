@@ -421,6 +421,36 @@ START_TEST (test_print_started_waits_at_most_two_seconds_for_meta)
 }
 END_TEST
 
+START_TEST (test_snapshot_comes_from_the_source_webcam)
+{
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("print", NULL);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  /* No snapshot.url anywhere: the camera is the one OctoPrint's settings name. */
+  g_autofree char *hooks = g_strdup_printf ("[hook cam]\nurl = %s\nevents = PrintStarted\n"
+                                            "data = {\"topic\": \"@topic\", \"snap\": \"@snapshot\"}\n", url);
+  const char *names[] = { "octoprint", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+  g_autoptr (json_object) records = exactly (f, r, 1);
+  json_object *parts = json_object_object_get (json_object_array_get_idx (records, 0), "multipart");
+  json_object *image;
+  g_autofree guchar *bytes = NULL;
+  gsize size;
+
+  ck_assert_msg (parts != NULL && json_object_array_length (parts) == 2, "%s",
+                 json_object_to_json_string (json_object_array_get_idx (records, 0)));
+  image = json_object_array_get_idx (parts, 1);
+  ck_assert_str_eq (json_object_get_string (json_object_object_get (image, "name")), "snap");
+  ck_assert_str_eq (json_object_get_string (json_object_object_get (image, "filename")), "snapshot.jpg");
+  ck_assert_str_eq (json_object_get_string (json_object_object_get (image, "content_type")), "image/jpeg");
+  bytes = g_base64_decode (json_object_get_string (json_object_object_get (image, "data_b64")), &size);
+  ck_assert_uint_gt (size, 100);
+  ck_assert (bytes[0] == 0xFF && bytes[1] == 0xD8);
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
+}
+END_TEST
+
 START_TEST (test_emit_from_a_source_carries_its_state)
 {
   g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("print", NULL);
@@ -527,6 +557,7 @@ octoprint_suite (void)
   tcase_add_test (tc, test_bad_api_key_is_a_clear_error_that_does_not_spin);
   tcase_add_test (tc, test_several_printers_keep_their_own_state);
   tcase_add_test (tc, test_print_started_waits_at_most_two_seconds_for_meta);
+  tcase_add_test (tc, test_snapshot_comes_from_the_source_webcam);
   tcase_add_test (tc, test_emit_from_a_source_carries_its_state);
   tcase_add_test (tc, test_reload_keeps_sources_whose_settings_did_not_change);
   suite_add_tcase (s, tc);

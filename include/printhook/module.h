@@ -45,6 +45,10 @@ G_BEGIN_DECLS
 /* The symbol every module exports. */
 #define PRINTHOOK_MODULE_SYMBOL "printhook_module_get_desc"
 
+/* The shared value (host->shared_get) a source puts on its events when it
+ * knows the printer's webcam: its snapshot URL, a NUL-terminated string. */
+#define PRINTHOOK_SHARED_WEBCAM_URL "webcam.snapshot_url"
+
 /* Errors a module reports through GError. */
 /* Inline so that modules, which link nothing of the host, can use it. */
 #define PRINTHOOK_ERROR (printhook_error_quark ())

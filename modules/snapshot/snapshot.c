@@ -50,8 +50,8 @@ typedef struct {
   gint64 max_bytes;
   gboolean tls_verify;
   snapshot_options options;
-  char *fetch_key;             /* names the camera request in the shared values */
-  char *variant_key;           /* names this hook's image in the shared values */
+  char *fetch_key;             /* names the camera request in the shared values (+ URL) */
+  char *variant_key;           /* names this hook's image in the shared values (+ URL) */
 } snapshot_instance;
 
 /* The camera's answer for one event. */
@@ -60,7 +60,8 @@ typedef struct {
   GBytes *bytes;               /* NULL when the fetch failed */
   char *why;                   /* why it failed */
   GPtrArray *waiting;          /* variant *, shared values of the same event */
-  char *url;                   /* for messages */
+  char *source;                /* the URL asked */
+  char *url;                   /* the same, for messages */
 } fetch;
 
 /* One image as a set of hooks sends it. */
@@ -157,9 +158,8 @@ snapshot_instance_new (const printhook_config *config, GError **error)
   /* Hooks share a fetch when they would make the same request, and an
    * image when they would also make the same of it.  The URL goes last, so
    * that no URL can make two different keys look alike. */
-  inst->fetch_key = g_strdup_printf ("snapshot:fetch:%g:%" G_GINT64_FORMAT ":%d:%s",
-                                     inst->timeout, inst->max_bytes, inst->tls_verify,
-                                     inst->url != NULL ? inst->url : "");
+  inst->fetch_key = g_strdup_printf ("snapshot:fetch:%g:%" G_GINT64_FORMAT ":%d:",
+                                     inst->timeout, inst->max_bytes, inst->tls_verify);
   inst->variant_key = g_strdup_printf ("snapshot:image:%ux%u:%d:%d%d%d:%s", o->max_width,
                                        o->max_height, o->quality, o->flip_h, o->flip_v,
                                        o->rotate90, inst->fetch_key);
@@ -174,6 +174,7 @@ fetch_free (gpointer data)
   if (f->bytes != NULL)
     g_bytes_unref (f->bytes);
   g_free (f->why);
+  g_free (f->source);
   g_free (f->url);
   g_ptr_array_unref (f->waiting);
   g_free (f);
@@ -306,7 +307,7 @@ describe_failure (const fetch *f, const snapshot_instance *inst,
     {
       /* The host's message quotes the URL, query and all. */
       g_autoptr (GString) text = g_string_new (transport->message);
-      const char *query = strpbrk (inst->url, "?#");
+      const char *query = strpbrk (f->source, "?#");
 
       if (query != NULL && *query == '?')
         g_string_replace (text, query, "?****", 0);
@@ -353,7 +354,7 @@ on_fetched (printhook_delivery *d, const printhook_http_response *response, gpoi
 static void
 start_fetch (snapshot_instance *inst, printhook_delivery *d, fetch *f)
 {
-  printhook_http_request *http = host->http_request_new ("GET", inst->url);
+  printhook_http_request *http = host->http_request_new ("GET", f->source);
   fetch_request *request = g_new0 (fetch_request, 1);
 
   host->http_request_set_timeouts (http, inst->timeout, inst->timeout);
@@ -369,19 +370,33 @@ static printhook_result
 snapshot_run (gpointer data, printhook_delivery *d, GError **error)
 {
   snapshot_instance *inst = data;
+  g_autofree char *fetch_key = NULL;
+  g_autofree char *variant_key = NULL;
+  const char *url;
   variant *v;
   fetch *f;
 
   if (has_snapshot (d))
     return PRINTHOOK_RESULT_DONE;
-  if (inst->url == NULL)
+  /* Without a snapshot.url of its own, a hook uses the webcam its printer's
+   * source knows (OctoPrint's settings, Moonraker's webcams). */
+  url = inst->url != NULL ? inst->url : host->shared_get (d, PRINTHOOK_SHARED_WEBCAM_URL);
+  if (url == NULL)
     {
       host->log (d, G_LOG_LEVEL_WARNING, "sending without the snapshot: no snapshot.url is set "
-                 "(in the hook or in [printhook])");
+                 "(in the hook or in [printhook]) and the event's source knows no webcam");
       return PRINTHOOK_RESULT_DONE;
     }
+  if (g_ascii_strncasecmp (url, "http://", 7) != 0 && g_ascii_strncasecmp (url, "https://", 8) != 0)
+    {
+      host->log (d, G_LOG_LEVEL_WARNING, "sending without the snapshot: the source's webcam "
+                 "URL is not http or https");
+      return PRINTHOOK_RESULT_DONE;
+    }
+  fetch_key = g_strconcat (inst->fetch_key, url, NULL);
+  variant_key = g_strconcat (inst->variant_key, url, NULL);
 
-  v = host->shared_get (d, inst->variant_key);
+  v = host->shared_get (d, variant_key);
   if (v != NULL && v->done)
     {
       attach (d, v);
@@ -395,9 +410,9 @@ snapshot_run (gpointer data, printhook_delivery *d, GError **error)
   v = g_new0 (variant, 1);
   v->waiters = g_ptr_array_new ();
   v->options = inst->options;
-  host->shared_set (d, inst->variant_key, v, variant_free);
+  host->shared_set (d, variant_key, v, variant_free);
 
-  f = host->shared_get (d, inst->fetch_key);
+  f = host->shared_get (d, fetch_key);
   if (f != NULL && f->done && f->bytes == NULL)
     {
       /* The camera failed this event already: no second try for it. */
@@ -416,8 +431,9 @@ snapshot_run (gpointer data, printhook_delivery *d, GError **error)
     {
       f = g_new0 (fetch, 1);
       f->waiting = g_ptr_array_new ();
-      f->url = url_for_messages (inst->url);
-      host->shared_set (d, inst->fetch_key, f, fetch_free);
+      f->source = g_strdup (url);
+      f->url = url_for_messages (url);
+      host->shared_set (d, fetch_key, f, fetch_free);
       start_fetch (inst, d, f);
     }
   g_ptr_array_add (f->waiting, v);

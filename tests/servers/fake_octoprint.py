@@ -4,7 +4,8 @@
 It speaks what printhook's OctoPrint source uses, in the formats of
 shared/reference/printer-apis.md (OctoPrint 1.11): the REST calls
 POST /api/login, GET /api/settings, GET /api/files/{origin}/{path} and
-GET /api/version, and the push API on the raw websocket /sockjs/websocket
+GET /api/version, the webcam snapshot its settings name (/webcam/, a
+320x240 JPEG), and the push API on the raw websocket /sockjs/websocket
 (one JSON object per text frame: connected, then history, current, event,
 plugin ... after a valid auth message).  It runs on tornado, the server
 OctoPrint itself runs on, and shares no code with printhook.
@@ -361,6 +362,7 @@ class Printer:
             (r"/api/version", Version, {"printer": self}),
             (r"/api/files/([^/]+)/(.+)", Files, {"printer": self}),
             (r"/sockjs/websocket", Push, {"printer": self}),
+            (r"/webcam/", Webcam, {"printer": self}),
         ])
         sockets = tornado.netutil.bind_sockets(port, LISTEN_ADDRESS)
         self.port = sockets[0].getsockname()[1]
@@ -409,6 +411,31 @@ class Settings(Rest):
             self.reply({"error": "Forbidden"}, 403)
             return
         self.reply(SETTINGS)
+
+
+# The webcam of SETTINGS: a small JPEG, made once.  Pillow is Debian's
+# python3-pil; the image is a plain gradient, enough for a decoder.
+WEBCAM_JPEG = None
+
+
+def webcam_jpeg():
+    global WEBCAM_JPEG
+    if WEBCAM_JPEG is None:
+        import io
+        from PIL import Image
+        image = Image.new("RGB", (320, 240))
+        image.putdata([(x % 256, y % 256, 128) for y in range(240) for x in range(320)])
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=80)
+        WEBCAM_JPEG = out.getvalue()
+    return WEBCAM_JPEG
+
+
+class Webcam(Rest):
+    def get(self):
+        self.printer.record("rest", path=self.request.path, api_key=None)
+        self.set_header("Content-Type", "image/jpeg")
+        self.finish(webcam_jpeg())
 
 
 class Version(Rest):
