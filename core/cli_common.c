@@ -5,7 +5,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "events.h"
 #include "host.h"
+#include "json_text.h"
+#include "sample.h"
+#include "suggest.h"
 
 gboolean
 ph_cli_parse (int *argc, char ***argv, const char *parameters, const char *summary,
@@ -40,6 +44,65 @@ ph_cli_load_config (const char *path)
   config = ph_config_load (path != NULL ? path : PH_DEFAULT_CONFIG, ph_host (), diag);
   ph_diag_print (diag, stderr);
   return config;
+}
+
+int
+ph_cli_hook_event_args (const char *command, int argc, char **argv, const char *payload_text,
+                        json_object **payload)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (argc != 3)
+    {
+      fprintf (stderr, "printhook %s: expected HOOK and EVENT (see printhook %s --help)\n", command,
+               command);
+      return PH_EXIT_USAGE;
+    }
+  if (!ph_event_name_is_valid (argv[2]))
+    {
+      fprintf (stderr, "printhook %s: '%s' is not an event name (letters, digits and '_')\n",
+               command, argv[2]);
+      return PH_EXIT_USAGE;
+    }
+  if (payload_text == NULL)
+    {
+      *payload = ph_sample_payload ();
+      return PH_EXIT_OK;
+    }
+  *payload = ph_json_parse (payload_text, -1, &error);
+  if (*payload == NULL || !json_object_is_type (*payload, json_type_object))
+    {
+      fprintf (stderr, "printhook %s: --payload must be a JSON object%s%s\n", command,
+               error ? ": " : "", error ? error->message : "");
+      g_clear_pointer (payload, json_object_put);
+      return PH_EXIT_USAGE;
+    }
+  return PH_EXIT_OK;
+}
+
+const ph_hook *
+ph_cli_find_hook (const ph_config *config, const char *command, const char *name)
+{
+  const ph_hook *hook = ph_config_find_hook (config, name);
+  g_autoptr (GPtrArray) names = NULL;
+  const char *hint;
+
+  if (hook != NULL)
+    return hook;
+  names = g_ptr_array_new ();
+  for (guint i = 0; i < config->hooks->len; i++)
+    g_ptr_array_add (names, ((ph_hook *) g_ptr_array_index (config->hooks, i))->name);
+  g_ptr_array_add (names, NULL);
+  hint = ph_suggest (name, (const char *const *) names->pdata);
+  if (hint != NULL)
+    fprintf (stderr, "printhook %s: no hook named '%s'; did you mean '%s'?\n", command, name, hint);
+  else
+    {
+      g_autofree char *all = g_strjoinv (", ", (char **) names->pdata);
+      fprintf (stderr, "printhook %s: no hook named '%s' (hooks: %s)\n", command, name,
+               *all != '\0' ? all : "none");
+    }
+  return NULL;
 }
 
 static void

@@ -12,32 +12,6 @@
 #include "json_text.h"
 #include "redact.h"
 #include "sample.h"
-#include "suggest.h"
-
-static const ph_hook *
-find_hook_or_explain (const ph_config *config, const char *name)
-{
-  const ph_hook *hook = ph_config_find_hook (config, name);
-  g_autoptr (GPtrArray) names = NULL;
-  const char *hint;
-
-  if (hook != NULL)
-    return hook;
-  names = g_ptr_array_new ();
-  for (guint i = 0; i < config->hooks->len; i++)
-    g_ptr_array_add (names, ((ph_hook *) g_ptr_array_index (config->hooks, i))->name);
-  g_ptr_array_add (names, NULL);
-  hint = ph_suggest (name, (const char *const *) names->pdata);
-  if (hint != NULL)
-    fprintf (stderr, "printhook render: no hook named '%s'; did you mean '%s'?\n", name, hint);
-  else
-    {
-      g_autofree char *all = g_strjoinv (", ", (char **) names->pdata);
-      fprintf (stderr, "printhook render: no hook named '%s' (hooks: %s)\n", name,
-               *all != '\0' ? all : "none");
-    }
-  return NULL;
-}
 
 /* Encode modules only turn data into bytes: running them is safe here.
  * Prepare modules may talk to the network (OAuth, a webcam), so they are
@@ -152,36 +126,16 @@ ph_cmd_render (int argc, char **argv)
                      "or the templates fail, 2 on a command-line error.",
                      entries, &status))
     return status;
-  if (argc != 3)
-    {
-      fprintf (stderr, "printhook render: expected HOOK and EVENT (see printhook render --help)\n");
-      return PH_EXIT_USAGE;
-    }
+  status = ph_cli_hook_event_args ("render", argc, argv, payload_text, &payload);
+  if (status != PH_EXIT_OK)
+    return status;
   event_name = argv[2];
-  if (!ph_event_name_is_valid (event_name))
-    {
-      fprintf (stderr, "printhook render: '%s' is not an event name (letters, digits and '_')\n",
-               event_name);
-      return PH_EXIT_USAGE;
-    }
-  if (payload_text != NULL)
-    {
-      payload = ph_json_parse (payload_text, -1, &error);
-      if (payload == NULL || !json_object_is_type (payload, json_type_object))
-        {
-          fprintf (stderr, "printhook render: --payload must be a JSON object%s%s\n",
-                   error ? ": " : "", error ? error->message : "");
-          return PH_EXIT_USAGE;
-        }
-    }
-  else
-    payload = ph_sample_payload ();
 
   ph_cli_setup_logging ();
   config = ph_cli_load_config (config_path);
   if (config == NULL)
     return PH_EXIT_FAILURE;
-  hook = find_hook_or_explain (config, argv[1]);
+  hook = ph_cli_find_hook (config, "render", argv[1]);
   if (hook == NULL)
     return PH_EXIT_FAILURE;
   if (!ph_hook_subscribes (hook, event_name))

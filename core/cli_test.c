@@ -11,10 +11,8 @@
 #include "events.h"
 #include "host.h"
 #include "http.h"
-#include "json_text.h"
 #include "redact.h"
 #include "sample.h"
-#include "suggest.h"
 
 typedef struct {
   GMainLoop *loop;
@@ -84,7 +82,6 @@ ph_cmd_test (int argc, char **argv)
   g_autoptr (ph_event) event = NULL;
   g_autoptr (printhook_delivery) d = NULL;
   g_autoptr (ph_redactor) redactor = ph_redactor_new ();
-  g_autoptr (GError) error = NULL;
   g_autoptr (GMainLoop) loop = NULL;
   g_autofree char *url = NULL;
   outcome o = { 0 };
@@ -112,49 +109,18 @@ ph_cmd_test (int argc, char **argv)
                      "command-line error.",
                      entries, &status))
     return status;
-  if (argc != 3)
-    {
-      fprintf (stderr, "printhook test: expected HOOK and EVENT (see printhook test --help)\n");
-      return PH_EXIT_USAGE;
-    }
+  status = ph_cli_hook_event_args ("test", argc, argv, payload_text, &payload);
+  if (status != PH_EXIT_OK)
+    return status;
   event_name = argv[2];
-  if (!ph_event_name_is_valid (event_name))
-    {
-      fprintf (stderr, "printhook test: '%s' is not an event name (letters, digits and '_')\n",
-               event_name);
-      return PH_EXIT_USAGE;
-    }
-  if (payload_text != NULL)
-    {
-      payload = ph_json_parse (payload_text, -1, &error);
-      if (payload == NULL || !json_object_is_type (payload, json_type_object))
-        {
-          fprintf (stderr, "printhook test: --payload must be a JSON object%s%s\n",
-                   error ? ": " : "", error ? error->message : "");
-          return PH_EXIT_USAGE;
-        }
-    }
-  else
-    payload = ph_sample_payload ();
 
   ph_cli_setup_logging ();
   config = ph_cli_load_config (config_path);
   if (config == NULL)
     return PH_EXIT_FAILURE;
-  hook = ph_config_find_hook (config, argv[1]);
+  hook = ph_cli_find_hook (config, "test", argv[1]);
   if (hook == NULL)
-    {
-      g_autoptr (GPtrArray) names = g_ptr_array_new ();
-      const char *hint;
-
-      for (guint i = 0; i < config->hooks->len; i++)
-        g_ptr_array_add (names, ((ph_hook *) g_ptr_array_index (config->hooks, i))->name);
-      g_ptr_array_add (names, NULL);
-      hint = ph_suggest (argv[1], (const char *const *) names->pdata);
-      fprintf (stderr, "printhook test: no hook named '%s'%s%s%s\n", argv[1],
-               hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
-      return PH_EXIT_FAILURE;
-    }
+    return PH_EXIT_FAILURE;
   if (!ph_hook_subscribes (hook, event_name))
     fprintf (stderr, "note: hook '%s' does not subscribe to %s; sending it anyway\n", hook->name,
              event_name);
