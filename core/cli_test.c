@@ -11,6 +11,7 @@
 #include "events.h"
 #include "host.h"
 #include "http.h"
+#include "json_text.h"
 #include "redact.h"
 #include "sample.h"
 
