@@ -259,3 +259,11 @@ TESTS += tests/test-spool-cli
 tests_test_spool_cli_SOURCES = tests/test_spool_cli.c $(ph_spool_test_helpers)
 tests_test_spool_cli_CFLAGS = $(test_cflags)
 tests_test_spool_cli_LDADD = $(test_ldadd) $(SQLITE_LIBS)
+
+# The manual pages against the code: commands, options, keys, events.
+check_PROGRAMS += tests/test-docs
+TESTS += tests/test-docs
+tests_test_docs_SOURCES = tests/test_docs.c
+tests_test_docs_CFLAGS = $(test_cflags)
+tests_test_docs_LDADD = $(test_ldadd)
+
