@@ -1,5 +1,5 @@
-# What printhook installs besides its programs: the configuration and the
-# hook presets.
+# What printhook installs besides its programs: the configuration, the
+# hook presets and the systemd unit.
 
 # printhook.conf is the administrator's file once installed: "make install"
 # puts it in place only when there is none, and "make uninstall" removes it
@@ -29,3 +29,16 @@ dist_presets_DATA = conf/examples/discord.conf conf/examples/slack.conf \
 	conf/examples/telegram.conf conf/examples/ntfy.conf conf/examples/gotify.conf \
 	conf/examples/home-assistant.conf conf/examples/ifttt.conf \
 	conf/examples/node-red.conf conf/examples/signed.conf
+
+# The unit names the installed binary, so it is made at build time.
+if INSTALL_SYSTEMD_UNIT
+nodist_systemdsystemunit_DATA = conf/printhook.service
+else
+nodist_noinst_DATA = conf/printhook.service
+endif
+EXTRA_DIST += conf/printhook.service.in
+CLEANFILES += conf/printhook.service
+conf/printhook.service: $(srcdir)/conf/printhook.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) conf && \
+	sed -e 's|@bindir[@]|$(bindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	  $(srcdir)/conf/printhook.service.in >$@.tmp && mv $@.tmp $@

@@ -267,3 +267,10 @@ tests_test_docs_SOURCES = tests/test_docs.c
 tests_test_docs_CFLAGS = $(test_cflags)
 tests_test_docs_LDADD = $(test_ldadd)
 
+# The systemd unit as built (needs systemd-analyze, Debian package systemd).
+check_PROGRAMS += tests/test-unit-file
+TESTS += tests/test-unit-file
+tests_test_unit_file_SOURCES = tests/test_unit_file.c
+tests_test_unit_file_CFLAGS = $(test_cflags)
+tests_test_unit_file_LDADD = $(test_ldadd)
+
