@@ -274,3 +274,12 @@ tests_test_unit_file_SOURCES = tests/test_unit_file.c
 tests_test_unit_file_CFLAGS = $(test_cflags)
 tests_test_unit_file_LDADD = $(test_ldadd)
 
+# A third-party module built with pkg-config alone against printhook
+# installed in a temporary prefix (configures and builds printhook again).
+check_PROGRAMS += tests/test-example-module
+TESTS += tests/test-example-module
+tests_test_example_module_SOURCES = tests/test_example_module.c
+tests_test_example_module_CFLAGS = $(test_cflags)
+tests_test_example_module_LDADD = $(test_ldadd)
+EXTRA_DIST += examples/module-hello/Makefile examples/module-hello/hello.c \
+	examples/module-hello/README.md

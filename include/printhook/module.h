@@ -27,8 +27,37 @@
  * neither keeps nor frees what it is given (and a returned pointer stays owned
  * by the giver, valid as documented); "transfer full" means ownership moves.
  *
- * ABI rules: new slots are only appended (into the reserved padding) and bump
- * PRINTHOOK_ABI_MINOR; anything else bumps PRINTHOOK_ABI_MAJOR.
+ * The ABI promise.  A module records the PRINTHOOK_ABI_MAJOR and
+ * PRINTHOOK_ABI_MINOR it was compiled against; printhook loads it only when
+ * the major equals its own and the minor is not newer than its own, and
+ * otherwise refuses the file with both ABIs named.  So a module may use
+ * everything of the minor it was built against, with no run-time checks.
+ *
+ * These changes keep the major and bump PRINTHOOK_ABI_MINOR (modules built
+ * before keep loading; a module built after needs a printhook at least as
+ * new):
+ *   - a function appended to printhook_host, or an optional slot appended
+ *     to printhook_module_ops or printhook_module_desc, taken from the
+ *     reserved padding at the end (which shrinks by one pointer each).  The
+ *     padding of a module built before is zero, so printhook finds NULL,
+ *     "not provided", in a slot the module did not know about;
+ *   - a new value of an enum that modules pass to the host (key types,
+ *     error codes), a new macro or inline function in this header;
+ *   - behaviour documented where it was unspecified.
+ * Anything else bumps PRINTHOOK_ABI_MAJOR and every module must be rebuilt:
+ *   - removing, reordering or retyping a field, slot or parameter of any
+ *     structure or function type here, or changing the value of an existing
+ *     enum member or macro;
+ *   - changing what a function does with what it is given or returns
+ *     (ownership, lifetime, which thread, when callbacks run), or the
+ *     meaning of a stage, result or key type;
+ *   - making an optional slot mandatory, or a new mandatory slot;
+ *   - a new value of an enum that the host passes to modules.
+ * The major is exported to packagers: "pkg-config --variable=module_abi
+ * printhook" prints it, and the Debian package printhook provides
+ * printhook-module-abi-MAJOR, which a packaged module depends on.
+ * "pkg-config --variable=moduledir printhook" is where modules are
+ * installed.
  */
 #ifndef PRINTHOOK_MODULE_H
 #define PRINTHOOK_MODULE_H
@@ -161,7 +190,11 @@ struct printhook_host {
 
   /* The request being built.  Strings returned are transfer none, valid
    * until changed.  Header names compare case-insensitively; set_header
-   * replaces every header of that name (value NULL removes them). */
+   * replaces every header of that name (value NULL removes them).  The
+   * url and headers are rendered from the hook's templates after the
+   * prepare stage, replacing what a prepare module set: a prepare module
+   * contributes through parameters (headers = {"Authorization": "Bearer
+   * @access_token"}), encode and send modules through these setters. */
   const char *(*request_get_method) (printhook_delivery *d);
   const char *(*request_get_url) (printhook_delivery *d);
   void (*request_set_url) (printhook_delivery *d, const char *url);
