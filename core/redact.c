@@ -136,19 +136,33 @@ query_name_is_sensitive (const char *name, gsize length)
   return FALSE;
 }
 
+/* Services that keep their secret in the URL path, by the step that names
+ * them and how many steps later the secret comes: Discord's (and others')
+ * .../webhooks/ID/TOKEN, Slack's /services/T.../B.../SECRET, IFTTT's
+ * .../with/key/KEY. */
+static const struct {
+  const char *marker;
+  int distance;
+} path_secrets[] = {
+  { "webhooks", 2 },
+  { "services", 3 },
+  { "key", 1 },
+};
+
 /* Appends one URL (without its scheme) with its credentials hidden: the
- * userinfo, the token of a Discord-style ".../webhooks/ID/TOKEN" path, a
- * Telegram-style "/botID:TOKEN" segment, and credential query values
- * (webhook-delivery.md §5.2: these services keep the secret in the URL). */
+ * userinfo, the path secrets above, a Telegram-style "/botID:TOKEN"
+ * segment, and credential query values (webhook-delivery.md §5.2: these
+ * services keep the secret in the URL). */
 static void
 append_redacted_url (GString *out, const char *url, gsize length)
 {
   gsize authority = strcspn (url, "/?#");
   const char *at = g_strrstr_len (url, MIN (authority, length), "@");
+  int since[G_N_ELEMENTS (path_secrets)];
   gsize i = 0;
-  const char *previous = NULL, *before_previous = NULL;
-  gsize previous_length = 0, before_previous_length = 0;
 
+  for (gsize k = 0; k < G_N_ELEMENTS (path_secrets); k++)
+    since[k] = -1;
   if (at != NULL)
     {
       g_string_append (out, PH_REDACTED);
@@ -157,6 +171,7 @@ append_redacted_url (GString *out, const char *url, gsize length)
   /* The path, one segment at a time. */
   while (i < length && url[i] != '?' && url[i] != '#')
     {
+      gboolean secret = FALSE;
       gsize segment;
 
       g_string_append_c (out, url[i]);   /* the '/' or the host's first byte */
@@ -168,18 +183,22 @@ append_redacted_url (GString *out, const char *url, gsize length)
       i++;
       segment = strcspn (url + i, "/?#");
       segment = MIN (segment, length - i);
-      if (before_previous != NULL && before_previous_length == 8
-          && g_ascii_strncasecmp (before_previous, "webhooks", 8) == 0 && segment > 0)
+      for (gsize k = 0; k < G_N_ELEMENTS (path_secrets); k++)
+        {
+          if (since[k] >= 0)
+            since[k]++;
+          secret |= since[k] == path_secrets[k].distance && segment > 0;
+          if (segment == strlen (path_secrets[k].marker)
+              && g_ascii_strncasecmp (url + i, path_secrets[k].marker, segment) == 0)
+            since[k] = 0;
+        }
+      if (secret)
         g_string_append (out, PH_REDACTED);
       else if (segment > 3 && strncmp (url + i, "bot", 3) == 0
                && memchr (url + i, ':', segment) != NULL)
         g_string_append (out, "bot" PH_REDACTED);
       else
         g_string_append_len (out, url + i, segment);
-      before_previous = previous;
-      before_previous_length = previous_length;
-      previous = url + i;
-      previous_length = segment;
       i += segment;
     }
   /* The query, one parameter at a time. */

@@ -330,7 +330,7 @@ static const preset_case presets[] = {
     "{\n  \"username\": \"Prusa MK4\",\n  \"content\": \"**Print Done**: example.gcode is done.\",\n"
     "  \"allowed_mentions\": {\n    \"parse\": []\n  }\n}\n" },
   { "slack.conf", "slack",
-    "POST https://hooks.slack.com/services/T00000000/B00000000/YOUR_WEBHOOK_SECRET\n"
+    "POST https://hooks.slack.com/services/T00000000/B00000000/****\n"
     "Content-Type: application/json\n\n"
     "{\n  \"text\": \"*Print Done* on Prusa MK4\\nexample.gcode is done.\"\n}\n" },
   { "telegram.conf", "telegram",
@@ -355,7 +355,7 @@ static const preset_case presets[] = {
     "  \"printer\": \"Prusa MK4\",\n  \"file\": \"example.gcode\",\n  \"progress\": 14.496484023169915,\n"
     "  \"state\": \"Printing\"\n}\n" },
   { "ifttt.conf", "ifttt",
-    "POST https://maker.ifttt.com/trigger/printer_PrintDone/with/key/YOUR_KEY\n"
+    "POST https://maker.ifttt.com/trigger/printer_PrintDone/with/key/****\n"
     "Content-Type: application/json\n\n"
     "{\n  \"value1\": \"example.gcode\",\n  \"value2\": \"Print Done\",\n  \"value3\": \"Prusa MK4\"\n}\n" },
   { "node-red.conf", "node-red",

@@ -25,13 +25,13 @@ START_TEST (test_tokens_in_paths_are_hidden)
 {
   g_autofree char *discord = apply ("https://discord.com/api/webhooks/1234567890/AbC-dEf_123?wait=true");
   g_autofree char *slack = apply ("https://hooks.slack.com/services/T0/B0/XyZ");
+  g_autofree char *ifttt = apply ("https://maker.ifttt.com/trigger/printer_PrintDone/with/key/k3y-Secret");
   g_autofree char *telegram = apply ("https://api.telegram.org/bot123456:ABC-DEF1234/sendMessage");
   g_autofree char *plain = apply ("https://ha.local/api/webhook/printer and https://h/webhooks/");
 
   ck_assert_str_eq (discord, "https://discord.com/api/webhooks/1234567890/****?wait=true");
-  /* Slack's path has no "webhooks" step: its secret is the URL itself,
-   * which only the secrets list can hide. */
-  ck_assert_str_eq (slack, "https://hooks.slack.com/services/T0/B0/XyZ");
+  ck_assert_str_eq (slack, "https://hooks.slack.com/services/T0/B0/****");
+  ck_assert_str_eq (ifttt, "https://maker.ifttt.com/trigger/printer_PrintDone/with/key/****");
   ck_assert_str_eq (telegram, "https://api.telegram.org/bot****/sendMessage");
   ck_assert_str_eq (plain, "https://ha.local/api/webhook/printer and https://h/webhooks/");
 }
