@@ -101,8 +101,12 @@ append_double (GString *out, double d)
       return;
     }
   /* The shortest %g that reads back as the same double; g_ascii_* never
-   * follow the process locale. */
-  for (int precision = 1; precision <= 17; precision++)
+   * follow the process locale.  Every decimal of at most 15 significant
+   * digits survives a trip through a normal double (DBL_DIG), so when %.15g
+   * reads back, %g's dropping of trailing zeros has already made it the
+   * shortest: only 16 and 17 digits are left to try.  Subnormals keep fewer
+   * digits, and zero is not normal: those search from 1. */
+  for (int precision = isnormal (d) ? 15 : 1; precision <= 17; precision++)
     {
       char format[8];
 
