@@ -94,6 +94,7 @@ snapshot_shrinker_new (guint src_width, guint src_height, guint channels, guint 
 
   g_return_val_if_fail (dst_width >= 1 && dst_width <= src_width, NULL);
   g_return_val_if_fail (dst_height >= 1 && dst_height <= src_height, NULL);
+  g_return_val_if_fail (channels == 1 || channels == 3 || channels == 4, NULL);
 
   s = g_new0 (snapshot_shrinker, 1);
   s->src_width = src_width;
@@ -130,22 +131,44 @@ snapshot_shrinker_new (guint src_width, guint src_height, guint channels, guint 
   return g_steal_pointer (&s);
 }
 
-static void
-shrink_row (snapshot_shrinker *s, const guint8 *src)
+/* One source row shrunk horizontally into s->row.  The channel count is a
+ * constant in each instance, so the compiler unrolls the channel loop and
+ * keeps the sums in registers: a runtime count made this the slowest step
+ * of a resize. */
+static inline void
+shrink_row_channels (snapshot_shrinker *s, const guint8 *src, const guint c)
 {
-  const guint c = s->channels;
   const float *weight = s->column_weights;
 
   for (guint x = 0; x < s->dst_width; x++)
     {
       const guint8 *p = src + (gsize) s->first_column[x] * c;
-      float *out = s->row + (gsize) x * c;
+      float acc[4] = { 0, 0, 0, 0 };
 
-      for (guint k = 0; k < c; k++)
-        out[k] = 0;
       for (guint i = 0; i < s->column_count[x]; i++, weight++, p += c)
+#pragma GCC unroll 4
         for (guint k = 0; k < c; k++)
-          out[k] += *weight * p[k];
+          acc[k] += *weight * p[k];
+#pragma GCC unroll 4
+      for (guint k = 0; k < c; k++)
+        s->row[(gsize) x * c + k] = acc[k];
+    }
+}
+
+static void
+shrink_row (snapshot_shrinker *s, const guint8 *src)
+{
+  switch (s->channels)
+    {
+    case 1:
+      shrink_row_channels (s, src, 1);
+      break;
+    case 3:
+      shrink_row_channels (s, src, 3);
+      break;
+    default:   /* 4: snapshot_shrinker_new takes no other count */
+      shrink_row_channels (s, src, 4);
+      break;
     }
 }
 
@@ -164,6 +187,25 @@ emit_row (snapshot_shrinker *s)
   s->next_output_row++;
 }
 
+/* sum += weight * row, n floats.  Written four at a time, with restrict,
+ * so that -O2's cheap vectoriser makes vector code of it: it leaves a
+ * plain loop with a remainder scalar. */
+static void
+accumulate (float *restrict sum, const float *restrict row, float weight, gsize n)
+{
+  gsize i = 0;
+
+  for (; i + 4 <= n; i += 4)
+    {
+      sum[i] += weight * row[i];
+      sum[i + 1] += weight * row[i + 1];
+      sum[i + 2] += weight * row[i + 2];
+      sum[i + 3] += weight * row[i + 3];
+    }
+  for (; i < n; i++)
+    sum[i] += weight * row[i];
+}
+
 void
 snapshot_shrinker_push_row (snapshot_shrinker *s, const guint8 *row)
 {
@@ -180,8 +222,7 @@ snapshot_shrinker_push_row (snapshot_shrinker *s, const guint8 *row)
       guint64 end = MIN (hi, boundary);
       float weight = (float) (end - lo) / (float) s->src_height;
 
-      for (gsize i = 0; i < n; i++)
-        s->sum[i] += weight * s->row[i];
+      accumulate (s->sum, s->row, weight, n);
       if (end == boundary)
         emit_row (s);
       lo = end;
