@@ -1,0 +1,609 @@
+#!/usr/bin/python3
+"""The driver of bench/run: runs every benchmark side by side and prints
+one table.  bench/run builds what this needs and then runs it; see
+bench/README.md for what each part measures and why.
+
+  bench.py --build DIR --tools DIR --src DIR [--readme PATH] [--json PATH]
+           [--only PART,...]
+
+Everything listens on 127.0.0.1 only; every load is bounded in count and
+in time; every process started here is stopped here, by its own pid.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import select
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PYTHON = "/usr/bin/python3"
+
+# The old plugin README's "Strategy - Getting all data", without "@snapshot"
+# (which would make it multipart): the body every benchmark hook sends.
+ALL_DATA = ('{"deviceIdentifier":"@deviceIdentifier","apiSecret":"@apiSecret",'
+            '"topic":"@topic","message":"@message","extra":"@extra","state": "@state",'
+            '"job": "@job","progress": "@progress","currentZ": "@currentZ",'
+            '"offsets": "@offsets","meta": "@meta","currentTime": "@currentTime"}')
+API_KEY = "GOODKEY0123456789"
+
+# Sizes of each part, chosen so that the whole run stays well under five
+# minutes on two shared cores.
+ROUNDS = 3                 # throughput rounds, each printhook + wrk + baseline
+TPUT_EVENTS = 4000         # events per printhook round (x 3 hooks)
+WINDOW = 24                # deliveries in flight: printhook's and wrk's concurrency
+WRK_SECONDS = 2
+BASELINE_SECONDS = 2.5
+BASELINE_EVENTS = 2000
+LAT_RATE = 200
+LAT_SECONDS = 10
+LAT_WARMUP = 40            # events sent first and left out of the figures
+MEM_STEP = 10000           # deliveries between memory readings
+GROWTH_DELIVERIES = 9000
+NO_GROWTH_KB = 256         # Private_Dirty change that still counts as "no growth"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def smaps(pid):
+    """Rss, Pss and Private_Dirty of pid, kB (/proc/PID/smaps_rollup)."""
+    fields = {}
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            parts = line.split()
+            key = parts[0].rstrip(":")
+            if key in ("Rss", "Pss", "Private_Dirty"):
+                fields[key] = int(parts[1])
+    return fields
+
+
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return float("nan")
+    k = (len(sorted_values) - 1) * p / 100
+    lo, hi = math.floor(k), math.ceil(k)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
+
+
+class Bench:
+    def __init__(self, args):
+        self.build = os.path.abspath(args.build)
+        self.tools = os.path.abspath(args.tools)
+        self.src = os.path.abspath(args.src)
+        self.tmp = tempfile.mkdtemp(prefix="printhook-bench-")
+        self.procs = []
+        with open(os.path.join(HERE, "event.json")) as f:
+            self.event = json.load(f)
+        self.payload = json.dumps(self.event["payload"])
+        self.printer = json.dumps(self.event["printer"])
+        self.results = {}
+        self.nginx_port = None
+        self.notes = []
+
+    # Processes.
+
+    def spawn(self, argv, **kw):
+        p = subprocess.Popen(argv, **kw)
+        self.procs.append(p)
+        return p
+
+    def stop(self, p, sig=signal.SIGTERM, timeout=12):
+        if p.poll() is None:
+            p.send_signal(sig)
+            try:
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if p in self.procs:
+            self.procs.remove(p)
+
+    def cleanup(self):
+        for p in reversed(list(self.procs)):
+            self.stop(p, timeout=3)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    @staticmethod
+    def wait_until(check, timeout, what):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if check():
+                return
+            time.sleep(0.01)
+        raise RuntimeError("timed out waiting for " + what)
+
+    def wait_port_file(self, path, proc, timeout=10):
+        def ready():
+            if proc.poll() is not None:
+                raise RuntimeError("%s exited with %d" % (proc.args[0], proc.returncode))
+            return os.path.exists(path)
+        self.wait_until(ready, timeout, path)
+        with open(path) as f:
+            return int(f.read())
+
+    # Servers.
+
+    def start_nginx(self):
+        """nginx answering 204 to everything, keep-alive on, one worker (the
+        client under test gets the other core), no access log."""
+        port = free_port()
+        prefix = os.path.join(self.tmp, "nginx")
+        os.makedirs(prefix)
+        conf = os.path.join(prefix, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write("""daemon off;
+worker_processes 1;
+pid %(p)s/nginx.pid;
+error_log %(p)s/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  client_body_buffer_size 64k;
+  client_body_temp_path %(p)s/body;
+  proxy_temp_path %(p)s/proxy;
+  fastcgi_temp_path %(p)s/fastcgi;
+  uwsgi_temp_path %(p)s/uwsgi;
+  scgi_temp_path %(p)s/scgi;
+  server {
+    listen 127.0.0.1:%(port)d;
+    location / { return 204; }
+  }
+}
+""" % {"p": prefix, "port": port})
+        proc = self.spawn(["nginx", "-p", prefix, "-c", conf, "-e", prefix + "/error.log"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def up():
+            if proc.poll() is not None:
+                raise RuntimeError("nginx exited with %d (see %s/error.log)"
+                                   % (proc.returncode, prefix))
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                return True
+            except OSError:
+                return False
+        self.wait_until(up, 10, "nginx")
+        self.nginx_port = port
+        return proc
+
+    def start_sink(self, name, *extra):
+        port_file = os.path.join(self.tmp, name + ".port")
+        proc = self.spawn([os.path.join(self.tools, "sink"), "--port-file", port_file] + list(extra),
+                          stdout=subprocess.PIPE, text=True)
+        return proc, self.wait_port_file(port_file, proc)
+
+    def start_fake_octoprint(self, name):
+        port_file = os.path.join(self.tmp, name + ".port")
+        proc = self.spawn([PYTHON, os.path.join(self.src, "tests/servers/fake_octoprint.py"),
+                           "--port-file", port_file, "--record",
+                           os.path.join(self.tmp, name + ".record"), "--scenario", "idle",
+                           "--api-key", API_KEY],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return proc, self.wait_port_file(port_file, proc, timeout=20)
+
+    # The daemon.
+
+    def write_config(self, name, hooks, base_url, sources=0, octoprint_port=None, events="*"):
+        d = os.path.join(self.tmp, name)
+        os.makedirs(d)
+        path = os.path.join(d, "printhook.conf")
+        lines = ["[printhook]", "device_identifier = bench printer",
+                 "control_socket = %s/control.sock" % d, "api_secret = s3cr3t",
+                 "events = " + events, "data = " + ALL_DATA, ""]
+        for i in range(1, hooks + 1):
+            lines += ["[hook h%d]" % i, "url = %s/h%d" % (base_url, i), ""]
+        for k in range(1, sources + 1):
+            lines += ["[source src%d]" % k, "type = octoprint",
+                      "url = http://127.0.0.1:%d" % octoprint_port, "api_key = " + API_KEY, ""]
+        with open(path, "w") as f:
+            f.write("\n".join(lines))
+        os.chmod(path, 0o600)
+        return path, os.path.join(d, "control.sock")
+
+    def start_daemon(self, conf, sock, stderr=subprocess.PIPE):
+        env = dict(os.environ, PRINTHOOK_MODULE_PATH=os.path.join(self.build, "modules/.libs"))
+        proc = self.spawn([os.path.join(self.build, "printhook"), "run", "-c", conf],
+                          stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+
+        def listening():
+            if proc.poll() is not None:
+                raise RuntimeError("printhook run exited with %d" % proc.returncode)
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(sock)
+                s.close()
+                return True
+            except OSError:
+                return False
+        self.wait_until(listening, 10, "the control socket")
+        return proc
+
+    @staticmethod
+    def wait_log(proc, needle, count, timeout=20):
+        """Reads the daemon's stderr (raw, so nothing stays buffered here)
+        until needle was seen count times."""
+        fd = proc.stderr.fileno()
+        seen, text = 0, b""
+        deadline = time.monotonic() + timeout
+        while seen < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RuntimeError("printhook never logged %r %d times" % (needle, count))
+            ready, _, _ = select.select([fd], [], [], left)
+            if ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise RuntimeError("printhook run closed its stderr")
+                text += chunk
+                seen = text.count(needle.encode())
+
+    def burst(self, daemon, sock, events, window, per_event, printer=True, sources=0,
+              event="PrintDone"):
+        argv = [os.path.join(self.tools, "emit"), "--socket", sock, "--mode", "burst",
+                "--event", event,
+                "--events", str(events), "--window", str(window), "--per-event", str(per_event),
+                "--payload", self.payload, "--printer", self.printer if printer else "",
+                "--sources", str(sources), "--timeout", "60"]
+        run = subprocess.run(argv, stdin=daemon.stderr, capture_output=True, text=True,
+                             timeout=90)
+        result = json.loads(run.stdout)
+        if run.returncode != 0:
+            raise RuntimeError("emit: %s %s" % (run.stdout.strip(), run.stderr.strip()))
+        return result
+
+    # Part 1: throughput.
+
+    def probe_request(self):
+        """The request printhook sends (headers and body), for wrk to send
+        the same."""
+        dump = os.path.join(self.tmp, "request.txt")
+        sink, port = self.start_sink("probe", "--dump", dump, "--expect", "1", "--seconds", "20")
+        conf, sock = self.write_config("probe", 1, "http://127.0.0.1:%d" % port)
+        daemon = self.start_daemon(conf, sock)
+        self.burst(daemon, sock, 1, 1, 1)
+        self.stop(daemon)
+        self.stop(sink)
+        with open(dump, "rb") as f:
+            raw = f.read()
+        head, body = raw.split(b"\r\n\r\n", 1)
+        headers = []
+        for line in head.decode().split("\r\n")[1:]:
+            name, value = line.split(":", 1)
+            if name.lower() not in ("host", "content-length"):
+                headers.append((name, value.strip()))
+        return headers, body
+
+    def wrk(self, script, seconds):
+        run = subprocess.run(["wrk", "-t1", "-c%d" % WINDOW, "-d%ds" % seconds, "-s", script,
+                              "http://127.0.0.1:%d/h1" % self.nginx_port],
+                             capture_output=True, text=True, timeout=seconds + 30)
+        m = re.search(r"Requests/sec:\s+([\d.]+)", run.stdout)
+        if run.returncode != 0 or m is None or "Non-2xx" in run.stdout or "Socket errors" in run.stdout:
+            raise RuntimeError("wrk: %s %s" % (run.stdout, run.stderr))
+        return float(m.group(1))
+
+    def baseline(self, events, seconds):
+        urls = []
+        for i in (1, 2, 3):
+            urls += ["--url", "http://127.0.0.1:%d/h%d" % (self.nginx_port, i)]
+        run = subprocess.run([PYTHON, os.path.join(HERE, "baseline/plugin_send.py"),
+                              "--event-file", os.path.join(HERE, "event.json"),
+                              "--events", str(events), "--seconds", str(seconds)] + urls,
+                             capture_output=True, text=True, timeout=seconds + 60)
+        if run.returncode != 0:
+            raise RuntimeError("plugin_send.py: %s %s" % (run.stdout, run.stderr[-2000:]))
+        return json.loads(run.stdout)
+
+    def part_throughput(self):
+        headers, body = self.probe_request()
+        script = os.path.join(self.tmp, "post.lua")
+        with open(script, "w") as f:
+            f.write('wrk.method = "POST"\nwrk.body = [==[%s]==]\n' % body.decode())
+            for name, value in headers:
+                f.write('wrk.headers["%s"] = [==[%s]==]\n' % (name, value))
+        conf, sock = self.write_config("throughput", 3, "http://127.0.0.1:%d" % self.nginx_port,
+                                       events="PrintDone")
+        daemon = self.start_daemon(conf, sock)
+        self.burst(daemon, sock, 300, WINDOW, 3)          # warm-up: connections, caches
+        ph, wk, bl, socket_rates = [], [], [], []
+        for _ in range(ROUNDS):
+            r = self.burst(daemon, sock, TPUT_EVENTS, WINDOW, 3)
+            ph.append(r["deliveries_per_s"])
+            socket_rates.append(r["events_per_s"])
+            wk.append(self.wrk(script, WRK_SECONDS))
+            b = self.baseline(BASELINE_EVENTS, BASELINE_SECONDS)
+            bl.append(b["deliveries_per_s"])
+        # The control socket alone: the same requests, for an event no
+        # hook takes.
+        ingest = self.burst(daemon, sock, TPUT_EVENTS, WINDOW, 0, event="BenchIngest")
+        rss = smaps(daemon.pid)
+        self.stop(daemon)
+        med = statistics.median
+        self.results["throughput"] = {
+            "body_bytes": len(body), "concurrency": WINDOW, "rounds": ROUNDS,
+            "printhook": ph, "wrk": wk, "baseline": bl, "events_per_s": socket_rates,
+            "ingest_events_per_s": ingest["events_per_s"],
+            "printhook_median": med(ph), "wrk_median": med(wk), "baseline_median": med(bl),
+            "vs_baseline": med(ph) / med(bl), "vs_wrk": med(ph) / med(wk),
+            "baseline_memory": b["memory_loaded"], "baseline_memory_idle": b["memory_idle"],
+            "baseline_deliveries": b["deliveries"], "daemon_memory": rss,
+        }
+
+    # Part 2: latency.
+
+    def part_latency(self):
+        out = os.path.join(self.tmp, "latency.txt")
+        total = LAT_RATE * LAT_SECONDS
+        sink, port = self.start_sink("latency", "--out", out,
+                                     "--expect", str(3 * (total + LAT_WARMUP)),
+                                     "--seconds", str(LAT_SECONDS + 30))
+        conf, sock = self.write_config("latency", 3, "http://127.0.0.1:%d" % port)
+        log = open(os.path.join(self.tmp, "latency-daemon.log"), "w")
+        daemon = self.start_daemon(conf, sock, stderr=log)
+        emit = os.path.join(self.tools, "emit")
+        common = ["--socket", sock, "--mode", "rate", "--payload", self.payload,
+                  "--printer", self.printer, "--timeout", "10"]
+        subprocess.run([emit, "--rate", "100", "--seconds", str(LAT_WARMUP / 100)] + common,
+                       check=True, capture_output=True, timeout=30)
+        run = subprocess.run([emit, "--rate", str(LAT_RATE), "--seconds", str(LAT_SECONDS)] + common,
+                             capture_output=True, text=True, timeout=LAT_SECONDS + 30)
+        emitted = json.loads(run.stdout)
+        try:
+            sink.wait(15)
+        except subprocess.TimeoutExpired:
+            pass
+        self.stop(sink)
+        self.stop(daemon)
+        log.close()
+        with open(out) as f:
+            values = [int(line) / 1e6 for line in f][3 * LAT_WARMUP:]
+        values.sort()
+        self.results["latency"] = {
+            "rate": LAT_RATE, "seconds": LAT_SECONDS, "events": emitted["accepted"],
+            "arrived": len(values), "expected": 3 * total,
+            "p50_ms": percentile(values, 50), "p99_ms": percentile(values, 99),
+            "max_ms": values[-1] if values else float("nan"),
+        }
+
+    # Part 3: snapshot.
+
+    def part_snapshot(self):
+        d = os.path.join(self.tmp, "snapshot")
+        os.makedirs(d)
+        run = subprocess.run([PYTHON, os.path.join(HERE, "snapshot_compare.py"),
+                              "--tool", os.path.join(self.tools, "snapshot_bench"), "--dir", d],
+                             capture_output=True, text=True, timeout=120)
+        if run.returncode != 0:
+            raise RuntimeError("snapshot_compare.py: " + run.stderr[-2000:])
+        self.results["snapshot"] = json.loads(run.stdout)
+
+    # Parts 4 and 5: memory and cost growth.
+
+    def part_memory(self):
+        fake, fport = self.start_fake_octoprint("octoprint-memory")
+        conf, sock = self.write_config("memory", 3, "http://127.0.0.1:%d" % self.nginx_port,
+                                       sources=1, octoprint_port=fport)
+        daemon = self.start_daemon(conf, sock)
+        self.wait_log(daemon, "connected to OctoPrint", 1)
+        time.sleep(1)
+        readings = {"idle": smaps(daemon.pid)}
+        for total in (MEM_STEP, 2 * MEM_STEP):
+            self.burst(daemon, sock, math.ceil(MEM_STEP / 3), WINDOW, 3, printer=False, sources=1)
+            readings["after_%d" % total] = smaps(daemon.pid)
+        self.stop(daemon)
+        self.stop(fake)
+        self.results["memory"] = readings
+
+    def part_growth(self):
+        rows = []
+        for hooks in (1, 10, 100):
+            conf, sock = self.write_config("hooks%d" % hooks, hooks,
+                                           "http://127.0.0.1:%d" % self.nginx_port)
+            daemon = self.start_daemon(conf, sock)
+            time.sleep(0.5)
+            idle = smaps(daemon.pid)
+            window = max(WINDOW, hooks)
+            self.burst(daemon, sock, max(1, 600 // hooks), window, hooks)   # warm-up
+            r = self.burst(daemon, sock, GROWTH_DELIVERIES // hooks, window, hooks)
+            rows.append({"hooks": hooks, "sources": 0, "deliveries_per_s": r["deliveries_per_s"],
+                         "events_per_s": r["events_per_s"], "window": window,
+                         "idle": idle, "after": smaps(daemon.pid)})
+            self.stop(daemon)
+        fake, fport = self.start_fake_octoprint("octoprint-growth")
+        for sources in (1, 10):
+            conf, sock = self.write_config("sources%d" % sources, 3,
+                                           "http://127.0.0.1:%d" % self.nginx_port,
+                                           sources=sources, octoprint_port=fport)
+            daemon = self.start_daemon(conf, sock)
+            self.wait_log(daemon, "connected to OctoPrint", sources)
+            time.sleep(0.5)
+            idle = smaps(daemon.pid)
+            self.burst(daemon, sock, 200, WINDOW, 3, printer=False, sources=sources)
+            r = self.burst(daemon, sock, GROWTH_DELIVERIES // 3, WINDOW, 3, printer=False,
+                           sources=sources)
+            rows.append({"hooks": 3, "sources": sources, "deliveries_per_s": r["deliveries_per_s"],
+                         "events_per_s": r["events_per_s"], "window": WINDOW,
+                         "idle": idle, "after": smaps(daemon.pid)})
+            self.stop(daemon)
+        self.stop(fake)
+        self.results["growth"] = rows
+
+
+# The table.
+
+def mb(kb):
+    return "%.1f MB" % (kb / 1024)
+
+
+def verdict(ok):
+    return "met" if ok else "**missed**"
+
+
+def table(results, machine):
+    out = ["| part | measure | printhook | reference | ratio | target | |",
+           "|---|---|---|---|---|---|---|"]
+    t = results.get("throughput")
+    if t:
+        out.append("| 1 throughput | deliveries/s, 3 hooks, %d B JSON, %d in flight (control socket) "
+                   "| %.0f | baseline plugin_send.py: %.0f | %.1f× | ≥ 20× | %s |"
+                   % (t["body_bytes"], t["concurrency"], t["printhook_median"],
+                      t["baseline_median"], t["vs_baseline"], verdict(t["vs_baseline"] >= 20)))
+        out.append("| 1 throughput | requests/s, same nginx, body, concurrency "
+                   "| %.0f | wrk -t1 -c%d: %.0f | %.2f× | ≥ 0.5× | %s |"
+                   % (t["printhook_median"], t["concurrency"], t["wrk_median"], t["vs_wrk"],
+                      verdict(t["vs_wrk"] >= 0.5)))
+    if t:
+        out.append("| 1 throughput | control socket alone: events/s taken in, no hook matching "
+                   "(%.0f events/s = %.0f deliveries/s at 3 hooks) | %.0f | | | | |"
+                   % (t["ingest_events_per_s"], 3 * t["ingest_events_per_s"],
+                      t["ingest_events_per_s"]))
+    lat = results.get("latency")
+    if lat:
+        out.append("| 2 latency | emit → receiver, %d events/s × %d s × 3 hooks (%d of %d arrived) "
+                   "| p50 %.2f ms, p99 %.2f ms, max %.2f ms | | | p99 ≤ 2 ms | %s |"
+                   % (lat["rate"], lat["seconds"], lat["arrived"], lat["expected"],
+                      lat["p50_ms"], lat["p99_ms"], lat["max_ms"],
+                      verdict(lat["p99_ms"] <= 2 and lat["arrived"] == lat["expected"])))
+    for s in results.get("snapshot", []):
+        if s["resized"]:
+            ok = s["speedup"] >= 3 and s["psnr_db"] >= 30
+            out.append("| 3 snapshot | %s → %s, ms/image; PSNR vs Pillow %.1f dB "
+                       "| %.1f ms | Pillow thumbnail(LANCZOS)+q75: %.1f ms | %.2f× | ≥ 3×, ≥ 30 dB | %s |"
+                       % (s["case"], s["printhook_size"], s["psnr_db"], s["printhook_ms"],
+                          s["pillow_ms"], s["speedup"], verdict(ok)))
+        else:
+            out.append("| 3 snapshot | %s: fits, sent as it came (%s) "
+                       "| %.2f ms (full decode check) | plugin: Image.open, size only: %.2f ms "
+                       "| | byte pass-through | %s |"
+                       % (s["case"], "byte-identical" if s["passthrough"] else "CHANGED",
+                          s["printhook_ms"], s["pillow_ms"], verdict(s["passthrough"])))
+    m = results.get("memory")
+    if m:
+        idle, a, b = m["idle"], m["after_%d" % MEM_STEP], m["after_%d" % (2 * MEM_STEP)]
+        out.append("| 4 memory | `printhook run` idle, 3 hooks, 1 source: RSS / PSS / Private_Dirty "
+                   "| %s / %s / %s | | | RSS ≤ 12 MB, Private_Dirty ≤ 3 MB | %s |"
+                   % (mb(idle["Rss"]), mb(idle["Pss"]), mb(idle["Private_Dirty"]),
+                      verdict(idle["Rss"] <= 12 * 1024 and idle["Private_Dirty"] <= 3 * 1024)))
+        growth = b["Private_Dirty"] - a["Private_Dirty"]
+        out.append("| 4 memory | after %d / %d deliveries: Private_Dirty (RSS) "
+                   "| %s / %s, %+d kB (RSS %s / %s) | | | ≤ 5 MB, no growth | %s |"
+                   % (MEM_STEP, 2 * MEM_STEP, mb(a["Private_Dirty"]), mb(b["Private_Dirty"]),
+                      growth, mb(a["Rss"]), mb(b["Rss"]),
+                      verdict(b["Private_Dirty"] <= 5 * 1024 and growth <= NO_GROWTH_KB)))
+        if t:
+            bi, bl = t["baseline_memory_idle"], t["baseline_memory"]
+            out.append("| 4 memory | the baseline's Python process (requests imported), idle → after "
+                       "%d deliveries: RSS / PSS / Private_Dirty | | %s / %s / %s → %s / %s / %s "
+                       "| | | |"
+                       % (t["baseline_deliveries"], mb(bi["Rss"]), mb(bi["Pss"]),
+                          mb(bi["Private_Dirty"]), mb(bl["Rss"]), mb(bl["Pss"]),
+                          mb(bl["Private_Dirty"])))
+    for g in results.get("growth", []):
+        what = ("%d hooks" % g["hooks"]) if g["sources"] == 0 else \
+               ("3 hooks, %d source%s" % (g["sources"], "s" if g["sources"] > 1 else ""))
+        out.append("| 5 growth | %s: deliveries/s (%d in flight); RSS / Private_Dirty idle → after "
+                   "| %.0f; %s / %s → %s / %s | | | | |"
+                   % (what, g["window"], g["deliveries_per_s"], mb(g["idle"]["Rss"]),
+                      mb(g["idle"]["Private_Dirty"]), mb(g["after"]["Rss"]),
+                      mb(g["after"]["Private_Dirty"])))
+    hooks = [g for g in results.get("growth", []) if g["sources"] == 0]
+    if len(hooks) >= 2:
+        per_hook = (hooks[-1]["idle"]["Private_Dirty"] - hooks[0]["idle"]["Private_Dirty"]) \
+            / (hooks[-1]["hooks"] - hooks[0]["hooks"])
+        out.append("| 5 growth | idle Private_Dirty per extra hook | %.1f kB | | | | |" % per_hook)
+    srcs = [g for g in results.get("growth", []) if g["sources"] > 0]
+    if len(srcs) >= 2:
+        per_source = (srcs[-1]["idle"]["Private_Dirty"] - srcs[0]["idle"]["Private_Dirty"]) \
+            / (srcs[-1]["sources"] - srcs[0]["sources"])
+        out.append("| 5 growth | idle Private_Dirty per extra source | %.1f kB | | | | |"
+                   % per_source)
+    return "\n".join(out) + "\n\n" + machine + "\n"
+
+
+def describe_machine(bench):
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    def version(argv, pattern):
+        try:
+            out = subprocess.run(argv, capture_output=True, text=True).stdout
+            out += subprocess.run(argv, capture_output=True, text=True).stderr
+            m = re.search(pattern, out)
+            return m.group(1) if m else "?"
+        except OSError:
+            return "?"
+    head = subprocess.run(["git", "-C", bench.src, "log", "-1", "--format=%h %s"],
+                          capture_output=True, text=True).stdout.strip() or "?"
+    return ("Machine: %s, %d cores, Linux %s; nginx %s, wrk %s, Python %s; printhook at %s; %s."
+            % (cpu, os.cpu_count(), platform.release(),
+               version(["nginx", "-v"], r"nginx/(\S+)"), version(["wrk", "-v"], r"wrk (\S+)"),
+               platform.python_version(), head, time.strftime("%Y-%m-%d %H:%M %Z")))
+
+
+def update_readme(path, text):
+    with open(path) as f:
+        readme = f.read()
+    begin, end = "<!-- bench:table -->", "<!-- /bench:table -->"
+    if begin not in readme or end not in readme:
+        raise RuntimeError("%s has no %s ... %s markers" % (path, begin, end))
+    head, rest = readme.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    with open(path, "w") as f:
+        f.write(head + begin + "\n" + text + end + tail)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build", required=True)
+    parser.add_argument("--tools", required=True)
+    parser.add_argument("--src", required=True)
+    parser.add_argument("--readme")
+    parser.add_argument("--json")
+    parser.add_argument("--only", default="throughput,latency,snapshot,memory,growth")
+    args = parser.parse_args()
+
+    bench = Bench(args)
+    started = time.monotonic()
+    try:
+        parts = args.only.split(",")
+        if {"throughput", "memory", "growth"} & set(parts):
+            bench.start_nginx()
+        for part in parts:
+            t0 = time.monotonic()
+            getattr(bench, "part_" + part)()
+            print("bench: %s done in %.1f s" % (part, time.monotonic() - t0), file=sys.stderr,
+                  flush=True)
+    finally:
+        bench.cleanup()
+    text = table(bench.results, describe_machine(bench))
+    print(text)
+    print("bench: everything in %.1f s" % (time.monotonic() - started), file=sys.stderr)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(bench.results, f, indent=1)
+    if args.readme:
+        update_readme(args.readme, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
