@@ -92,6 +92,11 @@ const ph_hook *ph_config_find_hook (const ph_config *config, const char *name);
 /* Transfer none; NULL when there is no such source. */
 const ph_source_config *ph_config_find_source (const ph_config *config, const char *name);
 
+/* Fills to with a copy of from, strings and all; ph_source_config_clear
+ * frees the strings of such a copy. */
+void ph_source_config_copy (ph_source_config *to, const ph_source_config *from);
+void ph_source_config_clear (ph_source_config *config);
+
 /* Whether two sources would connect to the same place the same way. */
 gboolean ph_source_config_equal (const ph_source_config *a, const ph_source_config *b);
 

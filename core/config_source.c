@@ -12,13 +12,29 @@ ph_source_config_free (ph_source_config *source)
 {
   if (source == NULL)
     return;
-  g_free (source->name);
-  g_free (source->file);
-  g_free (source->url);
-  g_free (source->api_key);
+  ph_source_config_clear (source);
   g_free (source);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_source_config, ph_source_config_free)
+
+void
+ph_source_config_copy (ph_source_config *to, const ph_source_config *from)
+{
+  *to = *from;
+  to->name = g_strdup (from->name);
+  to->file = g_strdup (from->file);
+  to->url = g_strdup (from->url);
+  to->api_key = g_strdup (from->api_key);
+}
+
+void
+ph_source_config_clear (ph_source_config *config)
+{
+  g_free (config->name);
+  g_free (config->file);
+  g_free (config->url);
+  g_free (config->api_key);
+}
 
 gboolean
 ph_source_config_equal (const ph_source_config *a, const ph_source_config *b)

@@ -11,66 +11,6 @@
 #include "json_text.h"
 #include "octoprint_api.h"
 
-static void flush (ph_octoprint *op);
-
-/* ---- events to the router, in order ---- */
-
-static void
-item_free (item *it)
-{
-  if (it->event != NULL)
-    ph_event_unref (it->event);
-  g_free (it);
-}
-
-static void
-enqueue (ph_octoprint *op, item_kind kind, ph_event *event, double completion,
-         gboolean wants_meta)
-{
-  item *it = g_new0 (item, 1);
-
-  it->kind = kind;
-  it->event = event;
-  it->completion = completion;
-  it->wants_meta = wants_meta;
-  g_queue_push_tail (&op->queue, it);
-  flush (op);
-}
-
-static void
-flush (ph_octoprint *op)
-{
-  item *it;
-
-  while ((it = g_queue_peek_head (&op->queue)) != NULL)
-    {
-      if (it->wants_meta && op->meta_pending)
-        return;
-      g_queue_pop_head (&op->queue);
-      if (it->event != NULL && op->meta != NULL
-          && !json_object_object_get_ex (it->event->printer, "meta", NULL))
-        {
-          json_object *meta = NULL;
-
-          json_object_deep_copy (op->meta, &meta, NULL);
-          json_object_object_add (it->event->printer, "meta", meta);
-        }
-      switch (it->kind)
-        {
-        case ITEM_EVENT:
-          ph_router_dispatch (op->router, it->event);
-          break;
-        case ITEM_PROGRESS:
-          ph_router_progress (op->router, it->event, it->completion);
-          break;
-        case ITEM_NEW_JOB:
-          ph_router_new_job (op->router, op->config.name);
-          break;
-        }
-      item_free (it);
-    }
-}
-
 /* ---- the printer's state ---- */
 
 static gboolean
@@ -121,25 +61,7 @@ on_meta (ph_octoprint *op, const ph_http_response *response)
       json_object_put (op->meta);
       op->meta = ph_octoprint_meta_from_file (entry);
     }
-  if (op->meta_pending)
-    {
-      op->meta_pending = FALSE;
-      g_clear_handle_id (&op->meta_timer, g_source_remove);
-      flush (op);
-    }
-}
-
-static gboolean
-on_meta_late (gpointer data)
-{
-  ph_octoprint *op = data;
-
-  op->meta_timer = 0;
-  g_info ("source %s: @meta for %s not there within %d ms; sending without it",
-          op->config.name, op->meta_job, META_WAIT_MS);
-  op->meta_pending = FALSE;
-  flush (op);
-  return G_SOURCE_REMOVE;
+  ph_event_queue_release (op->queue);
 }
 
 /* Fetches the metadata of a job's file; wait: PrintStarted holds the
@@ -155,9 +77,9 @@ fetch_meta (ph_octoprint *op, const char *origin, const char *path, gboolean wai
   ph_octoprint_rest (op, "GET", rest_path, NULL, META_WAIT_MS / 1000.0 + 3, on_meta);
   if (wait)
     {
-      op->meta_pending = TRUE;
-      g_clear_handle_id (&op->meta_timer, g_source_remove);
-      op->meta_timer = g_timeout_add (META_WAIT_MS, on_meta_late, op);
+      g_autofree char *what = g_strdup_printf ("@meta for %s", op->meta_job);
+
+      ph_event_queue_hold (op->queue, META_WAIT_MS, what);
     }
 }
 
@@ -178,13 +100,9 @@ job_key (ph_octoprint *op)
 static void
 user_action (ph_octoprint *op, const ph_user_action_trigger *trigger)
 {
-  json_object *payload = json_object_new_object ();
-
-  json_object_object_add (payload, "reason", json_object_new_string (trigger->reason));
-  if (trigger->text != NULL)
-    json_object_object_add (payload, "text", json_object_new_string (trigger->text));
   g_info ("source %s: the printer waits for the user (%s)", op->config.name, trigger->reason);
-  enqueue (op, ITEM_EVENT, ph_octoprint_make_event (op, "UserActionNeeded", payload), 0, FALSE);
+  ph_event_queue_event (op->queue, ph_octoprint_make_event (op, "UserActionNeeded",
+                                                            ph_user_action_payload (trigger)));
 }
 
 static void
@@ -239,7 +157,7 @@ ph_octoprint_on_state (ph_octoprint *op, json_object *state, gboolean is_history
       if (op->job != NULL && strcmp (op->job, job) != 0)
         {
           op->last_percent = -1;
-          enqueue (op, ITEM_NEW_JOB, NULL, 0, FALSE);
+          ph_event_queue_new_job (op->queue);
         }
       if (g_strcmp0 (op->meta_job, job) != 0)
         {
@@ -259,8 +177,8 @@ ph_octoprint_on_state (ph_octoprint *op, json_object *state, gboolean is_history
           if (percent != op->last_percent)
             {
               op->last_percent = percent;
-              enqueue (op, ITEM_PROGRESS, ph_octoprint_make_event (op, "PrintProgress", NULL),
-                       value, FALSE);
+              ph_event_queue_progress (op->queue, ph_octoprint_make_event (op, "PrintProgress", NULL),
+                                       value);
             }
         }
     }
@@ -319,12 +237,12 @@ ph_octoprint_on_event (ph_octoprint *op, json_object *message)
           op->job = g_strdup_printf ("%s/%s", origin, path);
           fetch_meta (op, origin, path, TRUE);
         }
-      enqueue (op, ITEM_EVENT, event, 0, TRUE);
+      ph_event_queue_event (op->queue, event);
       return;
     }
   if (strcmp (type, "PrintResumed") == 0)
     ph_user_action_rearm (&op->user_action);
-  enqueue (op, ITEM_EVENT, ph_octoprint_make_event (op, type, payload), 0, FALSE);
+  ph_event_queue_event (op->queue, ph_octoprint_make_event (op, type, payload));
 }
 
 /* The bundled action_command_prompt plugin shows a firmware's question
@@ -356,20 +274,29 @@ ph_octoprint_on_plugin (ph_octoprint *op, json_object *message)
 }
 
 
+/* What became known while an event waited: the file's @meta. */
+static void
+complete_event (gpointer data, ph_event *event)
+{
+  ph_octoprint *op = data;
+
+  if (op->meta != NULL && !json_object_object_get_ex (event->printer, "meta", NULL))
+    json_object_object_add (event->printer, "meta", deep_copy (op->meta));
+}
+
 void
 ph_octoprint_printer_init (ph_octoprint *op)
 {
   op->printer = json_object_new_object ();
   op->last_percent = -1;
   ph_user_action_init (&op->user_action);
-  g_queue_init (&op->queue);
+  op->queue = ph_event_queue_new (op->router, op->config.name, complete_event, op);
 }
 
 void
 ph_octoprint_printer_clear (ph_octoprint *op)
 {
-  g_clear_handle_id (&op->meta_timer, g_source_remove);
-  g_queue_clear_full (&op->queue, (GDestroyNotify) item_free);
+  ph_event_queue_free (op->queue);
   json_object_put (op->printer);
   json_object_put (op->appearance);
   json_object_put (op->meta);

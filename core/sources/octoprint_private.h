@@ -3,10 +3,11 @@
 #ifndef PH_OCTOPRINT_PRIVATE_H
 #define PH_OCTOPRINT_PRIVATE_H
 
-#include <libsoup/soup.h>
-
+#include "event_queue.h"
+#include "json_member.h"
 #include "octoprint.h"
 #include "user_action.h"
+#include "ws_link.h"
 
 /* PrintStarted waits this long at most for the file's metadata. */
 #define META_WAIT_MS 2000
@@ -19,21 +20,6 @@ typedef enum {
   PHASE_LIVE
 } phase;
 
-typedef enum {
-  ITEM_EVENT,
-  ITEM_PROGRESS,
-  ITEM_NEW_JOB
-} item_kind;
-
-/* Something for the router, kept in order behind a PrintStarted that
- * waits for its @meta. */
-typedef struct {
-  item_kind kind;
-  ph_event *event;
-  double completion;
-  gboolean wants_meta;
-} item;
-
 typedef struct pending_request pending_request;
 
 struct ph_octoprint {
@@ -42,14 +28,8 @@ struct ph_octoprint {
   ph_router *router;
 
   phase phase;
-  guint attempt;              /* connections failed in a row */
+  ph_ws_link *link;
   gboolean key_rejected;      /* said once, not every minute */
-  guint retry_timer;
-  guint liveness_timer;
-  gint64 last_heard;
-  SoupSession *session;
-  SoupWebsocketConnection *ws;
-  GCancellable *connecting;
   char *auth;                 /* name:session of the login */
   char *user;
   GPtrArray *requests;        /* pending_request *, answers not yet in */
@@ -64,9 +44,7 @@ struct ph_octoprint {
   gboolean was_paused;
   ph_user_action user_action;
 
-  GQueue queue;               /* item *, for the router */
-  gboolean meta_pending;
-  guint meta_timer;
+  ph_event_queue *queue;      /* for the router, in order behind a PrintStarted waiting for @meta */
 };
 
 struct pending_request {
@@ -91,24 +69,5 @@ void ph_octoprint_on_plugin (ph_octoprint *op, json_object *message);
 /* What the printer side holds: set up, and freed with the source. */
 void ph_octoprint_printer_init (ph_octoprint *op);
 void ph_octoprint_printer_clear (ph_octoprint *op);
-
-/* A member of an object when it has that type, else NULL (transfer none). */
-static inline json_object *
-ph_json_member (json_object *object, const char *key, json_type type)
-{
-  json_object *value;
-
-  if (object == NULL || !json_object_is_type (object, json_type_object)
-      || !json_object_object_get_ex (object, key, &value) || !json_object_is_type (value, type))
-    return NULL;
-  return value;
-}
-
-static inline const char *
-ph_json_string (json_object *object, const char *key)
-{
-  json_object *value = ph_json_member (object, key, json_type_string);
-  return value != NULL ? json_object_get_string (value) : NULL;
-}
 
 #endif

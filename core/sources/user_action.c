@@ -70,3 +70,14 @@ ph_user_action_feed_line (ph_user_action *ua, const char *line, gint64 filepos, 
     ph_user_action_rearm (ua);
   return FALSE;
 }
+
+json_object *
+ph_user_action_payload (const ph_user_action_trigger *trigger)
+{
+  json_object *payload = json_object_new_object ();
+
+  json_object_object_add (payload, "reason", json_object_new_string (trigger->reason));
+  if (trigger->text != NULL)
+    json_object_object_add (payload, "text", json_object_new_string (trigger->text));
+  return payload;
+}

@@ -7,6 +7,7 @@
 #define PH_USER_ACTION_H
 
 #include <glib.h>
+#include <json-c/json.h>
 
 /* The busy lines must have stopped for this long before another one counts
  * as a new pause (the firmware repeats them every 2 s). */
@@ -26,6 +27,10 @@ typedef struct {
   const char *reason;
   char *text;
 } ph_user_action_trigger;
+
+/* The UserActionNeeded payload of what fired: {"reason"}, with "text"
+ * when it has one.  Transfer full. */
+json_object *ph_user_action_payload (const ph_user_action_trigger *trigger);
 
 /* Feeds one terminal log line ("Recv: echo:busy: paused for user") seen at
  * now (monotonic us) while the job's file position is filepos (-1 when not
