@@ -195,8 +195,9 @@ tests_test_oauth_LDADD = $(test_ldadd)
 # The daemon, run as a child process and fed through its control socket
 # (test-daemon) or by a fake OctoPrint (test-octoprint).
 tests_libphtest_la_SOURCES += tests/daemon_process.c tests/daemon_process.h \
-	tests/fake_octoprint.c tests/fake_octoprint.h
-EXTRA_DIST += tests/servers/fake_octoprint.py
+	tests/fake_server.c tests/fake_server.h tests/fake_octoprint.h \
+	tests/source_records.c tests/source_records.h tests/daemon_asserts.h
+EXTRA_DIST += tests/servers/fake_octoprint.py tests/servers/fake_server.py
 check_PROGRAMS += tests/test-daemon tests/test-octoprint
 TESTS += tests/test-daemon tests/test-octoprint
 tests_test_daemon_SOURCES = tests/test_daemon.c

@@ -10,29 +10,11 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 
+#include "daemon_asserts.h"
 #include "daemon_process.h"
 #include "harness.h"
 #include "json_text.h"
 #include "receiver.h"
-
-#define assert_contains(haystack, needle) \
-  ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (haystack))
-
-#define assert_log_contains(d, needle)                   \
-  do                                                     \
-    {                                                    \
-      g_autofree char *log_ = ph_daemon_process_log (d); \
-      assert_contains (log_, (needle));                  \
-    }                                                    \
-  while (0)
-
-#define assert_log_lacks(d, needle)                                                       \
-  do                                                                                      \
-    {                                                                                     \
-      g_autofree char *log_ = ph_daemon_process_log (d);                                  \
-      ck_assert_msg (strstr (log_, (needle)) == NULL, "'%s' in the log:\n%s", (needle), log_); \
-    }                                                                                     \
-  while (0)
 
 /* Each hook says who it is, so interleaved deliveries can be told apart. */
 #define DATA(name) \

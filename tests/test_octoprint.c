@@ -7,30 +7,13 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "daemon_asserts.h"
 #include "daemon_process.h"
 #include "fake_octoprint.h"
 #include "harness.h"
 #include "json_text.h"
 #include "receiver.h"
-
-#define assert_contains(haystack, needle) \
-  ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (haystack))
-
-#define assert_log_contains(d, needle)                   \
-  do                                                     \
-    {                                                    \
-      g_autofree char *log_ = ph_daemon_process_log (d); \
-      assert_contains (log_, (needle));                  \
-    }                                                    \
-  while (0)
-
-#define assert_log_lacks(d, needle)                                                       \
-  do                                                                                      \
-    {                                                                                     \
-      g_autofree char *log_ = ph_daemon_process_log (d);                                  \
-      ck_assert_msg (strstr (log_, (needle)) == NULL, "'%s' in the log:\n%s", (needle), log_); \
-    }                                                                                     \
-  while (0)
+#include "source_records.h"
 
 #define DATA(name) \
   "data = {\"hook\": \"" name "\", \"topic\": \"@topic\", \"event\": \"@event\", " \
@@ -64,67 +47,11 @@ write_config (const char *const *names, ph_fake_octoprint **fakes, const char *a
   return path;
 }
 
-static const char *
-field (json_object *records, guint i, const char *name)
-{
-  json_object *json = json_object_object_get (json_object_array_get_idx (records, i), "json");
-  json_object *value = json_object_object_get (json, name);
-
-  ck_assert_msg (value != NULL, "record %u has no %s: %s", i, name,
-                 json_object_to_json_string (json));
-  return json_object_get_string (value);
-}
-
-/* A field holding an object, as compact JSON. */
-#define assert_field_json(records, i, name, expected)                                        \
-  do                                                                                       \
-    {                                                                                      \
-      json_object *json_ = json_object_object_get (json_object_array_get_idx ((records), (i)), "json"); \
-      g_autofree char *text_ = ph_json_to_text (json_object_object_get (json_, (name)), FALSE); \
-      ck_assert_str_eq (text_, (expected));                                                \
-    }                                                                                      \
-  while (0)
-
-/* "event:milestone" of every webhook for hook (all when NULL), in order. */
-static char *
-summary (json_object *records, const char *hook)
-{
-  GString *out = g_string_new (NULL);
-
-  for (size_t i = 0; i < json_object_array_length (records); i++)
-    if (hook == NULL || strcmp (field (records, i, "hook"), hook) == 0)
-      g_string_append_printf (out, "%s%s:%s", out->len ? " " : "", field (records, i, "event"),
-                              field (records, i, "m"));
-  return g_string_free (out, FALSE);
-}
-
-/* Waits for the fake's scenario to end and for n webhooks, then makes sure
- * no more come. */
-static json_object *
-exactly (ph_fake_octoprint *f, ph_receiver *r, guint n)
-{
-  guint slow = ph_daemon_process_slowness ();
-  json_object *records;
-
-  ph_fake_octoprint_wait (f, "done", 1, 20000 * slow);
-  if (n > 0)
-    json_object_put (ph_receiver_wait (r, n, 10000 * slow));
-  g_usleep (300 * 1000);
-  records = ph_receiver_records (r);
-  if (json_object_array_length (records) != n)
-    {
-      g_autofree char *seen = summary (records, NULL);
-      ck_abort_msg ("expected %u webhooks, got %zu: %s", n, json_object_array_length (records), seen);
-    }
-  return records;
-}
-
-static guint
-count (ph_fake_octoprint *f, const char *kind)
-{
-  g_autoptr (json_object) some = ph_fake_octoprint_records_of (f, kind);
-  return json_object_array_length (some);
-}
+/* The helpers every source's tests share (source_records.h). */
+#define field ph_records_field
+#define summary ph_records_summary
+#define exactly ph_records_exactly
+#define count ph_fake_server_count
 
 START_TEST (test_a_whole_print)
 {

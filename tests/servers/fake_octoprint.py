@@ -29,37 +29,24 @@ It listens on 127.0.0.1 on a free port and writes the port to --port-file
 stops it, and so does its parent going away.
 """
 
-import argparse
 import asyncio
 import json
 import os
 import secrets
-import signal
 import sys
 import time
 
-import tornado.httpserver
-import tornado.netutil
 import tornado.web
 import tornado.websocket
 
-LISTEN_ADDRESS = "127.0.0.1"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fake_server import arguments, LISTEN_ADDRESS, Recorder, ScriptedServer, serve  # noqa: E402
+
 USER = "admin"
 FILE_NAME = "benchy.gcode"
 FILE_PATH = "parts/benchy.gcode"
 FILE_SIZE = 1183897
 BUSY = "Recv: echo:busy: paused for user"
-
-
-class Recorder:
-    def __init__(self, path):
-        self.file = open(path, "a", encoding="utf-8")
-
-    def __call__(self, kind, **fields):
-        fields["kind"] = kind
-        fields["time"] = time.time()
-        self.file.write(json.dumps(fields) + "\n")
-        self.file.flush()
 
 
 def flags(printing=False, paused=False, operational=True):
@@ -284,20 +271,14 @@ SETTINGS = {
 }
 
 
-class Printer:
-    """The server's state: sessions, sockets, the scenario being played."""
+class Printer(ScriptedServer):
+    """The server's state: sessions, sockets, the scenario being played;
+    clients are ready once authenticated."""
 
     def __init__(self, args, record):
-        self.args = args
-        self.record = record
+        super().__init__(args, record)
         self.sessions = set()
-        self.authed = set()
-        self.sockets = set()
         self.steps = SCENARIOS[args.scenario](args)
-        self.started = False
-        self.client_ready = asyncio.Event()
-        self.server = None
-        self.port = 0
 
     def key_ok(self, request):
         return request.headers.get("X-Api-Key") == self.args.api_key
@@ -305,22 +286,9 @@ class Printer:
     def broadcast(self, message):
         text = json.dumps(message)
         kind = next(iter(message))
-        for handler in list(self.authed):
+        for handler in list(self.ready):
             handler.write_message(text)
-        self.record("sent", type=kind, bytes=len(text), clients=len(self.authed))
-
-    def on_authed(self, handler):
-        self.authed.add(handler)
-        self.client_ready.set()
-        if not self.started:
-            self.started = True
-            asyncio.get_event_loop().create_task(self.play())
-
-    def on_gone(self, handler):
-        self.sockets.discard(handler)
-        self.authed.discard(handler)
-        if not self.authed:
-            self.client_ready.clear()
+        self.record("sent", type=kind, bytes=len(text), clients=len(self.ready))
 
     async def play(self):
         for step in self.steps:
@@ -336,8 +304,7 @@ class Printer:
                 # The session is forgotten: the client must log in again.
                 self.sessions.clear()
                 self.broadcast({"reauthRequired": {"reason": "stale"}})
-                for handler in list(self.authed):
-                    self.authed.discard(handler)
+                self.ready.clear()
                 self.client_ready.clear()
             elif kind == "restart":
                 await self.restart()
@@ -346,17 +313,13 @@ class Printer:
 
     async def restart(self):
         self.record("restart")
-        self.server.stop()
-        for handler in list(self.sockets):
-            handler.close(1001, "Going away")
-            self.on_gone(handler)
-        await self.server.close_all_connections()
+        await self.go_away()
         self.sessions.clear()
         await asyncio.sleep(self.args.restart_gap_ms / 1000)
         self.listen(self.port)
 
     def listen(self, port):
-        app = tornado.web.Application([
+        self.bind(port, [
             (r"/api/login", Login, {"printer": self}),
             (r"/api/settings", Settings, {"printer": self}),
             (r"/api/version", Version, {"printer": self}),
@@ -364,10 +327,6 @@ class Printer:
             (r"/sockjs/websocket", Push, {"printer": self}),
             (r"/webcam/", Webcam, {"printer": self}),
         ])
-        sockets = tornado.netutil.bind_sockets(port, LISTEN_ADDRESS)
-        self.port = sockets[0].getsockname()[1]
-        self.server = tornado.httpserver.HTTPServer(app)
-        self.server.add_sockets(sockets)
 
 
 class Rest(tornado.web.RequestHandler):
@@ -491,26 +450,15 @@ class Push(tornado.websocket.WebSocketHandler):
         self.write_message(big)
         p.record("sent", type="history", bytes=len(big), clients=1)
         self.write_message(json.dumps({"timelapse": None}))
-        p.on_authed(self)
+        p.on_ready(self)
 
     def on_close(self):
         self.printer.on_gone(self)
 
 
-async def watch_parent():
-    parent = os.getppid()
-    while os.getppid() == parent:
-        await asyncio.sleep(0.5)
-    os.kill(os.getpid(), signal.SIGTERM)
-
-
 async def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port-file", required=True)
-    parser.add_argument("--record", required=True)
-    parser.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    parser = arguments(__doc__, SCENARIOS)
     parser.add_argument("--api-key", default="GOODKEY0123456789")
-    parser.add_argument("--step-ms", type=int, default=40)
     parser.add_argument("--busy-ms", type=int, default=100)
     parser.add_argument("--busy-repeats", type=int, default=5)
     parser.add_argument("--meta-delay-ms", type=int, default=0)
@@ -519,18 +467,7 @@ async def main():
 
     printer = Printer(args, Recorder(args.record))
     printer.listen(0)
-    stop = asyncio.Event()
-    loop = asyncio.get_event_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    watcher = asyncio.create_task(watch_parent())
-    temp = args.port_file + ".tmp"
-    with open(temp, "w") as f:
-        f.write("%d\n" % printer.port)
-    os.rename(temp, args.port_file)
-    await stop.wait()
-    watcher.cancel()
-    printer.server.stop()
+    await serve(printer, args.port_file)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #include "autoconfig.h"
-#include "fake_octoprint.h"
+#include "fake_server.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -12,7 +12,8 @@
 #define PYTHON "/usr/bin/python3"
 #define POLL_MS 10
 
-struct ph_fake_octoprint {
+struct ph_fake_server {
+  char *script;              /* its file name, for messages */
   GPid pid;
   gboolean reaped;
   char *port_file;
@@ -21,7 +22,7 @@ struct ph_fake_octoprint {
 };
 
 static gboolean
-exited (ph_fake_octoprint *f)
+exited (ph_fake_server *f)
 {
   if (!f->reaped && waitpid (f->pid, NULL, WNOHANG) == f->pid)
     f->reaped = TRUE;
@@ -29,7 +30,7 @@ exited (ph_fake_octoprint *f)
 }
 
 void
-ph_fake_octoprint_stop (ph_fake_octoprint *f)
+ph_fake_server_stop (ph_fake_server *f)
 {
   gint64 deadline;
 
@@ -49,22 +50,23 @@ ph_fake_octoprint_stop (ph_fake_octoprint *f)
         }
     }
   g_spawn_close_pid (f->pid);
+  g_free (f->script);
   g_free (f->port_file);
   g_free (f->record_file);
   g_free (f);
 }
 
-ph_fake_octoprint *
-ph_fake_octoprint_start (const char *scenario, const char *const *extra_args)
+ph_fake_server *
+ph_fake_server_start (const char *name, const char *scenario, const char *const *extra_args)
 {
-  ph_fake_octoprint *f = g_new0 (ph_fake_octoprint, 1);
+  ph_fake_server *f = g_new0 (ph_fake_server, 1);
   g_autofree char *dir = ph_test_tmpdir ();
-  g_autofree char *script = g_build_filename (ph_test_srcdir (), "tests", "servers",
-                                              "fake_octoprint.py", NULL);
+  g_autofree char *script = g_build_filename (ph_test_srcdir (), "tests", "servers", name, NULL);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   gint64 deadline;
 
+  f->script = g_strdup (name);
   f->port_file = g_build_filename (dir, "port", NULL);
   f->record_file = g_build_filename (dir, "records.jsonl", NULL);
   /* -I: Debian's tornado only, whatever PYTHONPATH says. */
@@ -105,21 +107,21 @@ ph_fake_octoprint_start (const char *scenario, const char *const *extra_args)
         }
       if (exited (f) || g_get_monotonic_time () >= deadline)
         {
-          ph_fake_octoprint_stop (f);
-          ck_abort_msg ("fake_octoprint.py did not start listening");
+          ph_fake_server_stop (f);
+          ck_abort_msg ("%s did not start listening", name);
         }
       g_usleep (POLL_MS * 1000);
     }
 }
 
 char *
-ph_fake_octoprint_url (ph_fake_octoprint *f)
+ph_fake_server_url (ph_fake_server *f)
 {
   return g_strdup_printf ("http://127.0.0.1:%u", (guint) f->port);
 }
 
 json_object *
-ph_fake_octoprint_records (ph_fake_octoprint *f)
+ph_fake_server_records (ph_fake_server *f)
 {
   json_object *records = json_object_new_array ();
   g_autofree char *contents = NULL;
@@ -133,16 +135,16 @@ ph_fake_octoprint_records (ph_fake_octoprint *f)
     {
       json_object *record = json_tokener_parse (lines[i]);
 
-      ck_assert_msg (record != NULL, "fake OctoPrint record %u is not JSON: %s", i, lines[i]);
+      ck_assert_msg (record != NULL, "%s: record %u is not JSON: %s", f->script, i, lines[i]);
       json_object_array_add (records, record);
     }
   return records;
 }
 
 json_object *
-ph_fake_octoprint_records_of (ph_fake_octoprint *f, const char *kind)
+ph_fake_server_records_of (ph_fake_server *f, const char *kind)
 {
-  g_autoptr (json_object) all = ph_fake_octoprint_records (f);
+  g_autoptr (json_object) all = ph_fake_server_records (f);
   json_object *some = json_object_new_array ();
 
   for (size_t i = 0; i < json_object_array_length (all); i++)
@@ -156,23 +158,23 @@ ph_fake_octoprint_records_of (ph_fake_octoprint *f, const char *kind)
 }
 
 void
-ph_fake_octoprint_wait (ph_fake_octoprint *f, const char *kind, guint n, guint timeout_ms)
+ph_fake_server_wait (ph_fake_server *f, const char *kind, guint n, guint timeout_ms)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
   for (;;)
     {
-      json_object *some = ph_fake_octoprint_records_of (f, kind);
+      json_object *some = ph_fake_server_records_of (f, kind);
       guint count = json_object_array_length (some);
 
       json_object_put (some);
       if (count >= n)
         return;
       if (g_get_monotonic_time () >= deadline)
-        ck_abort_msg ("fake OctoPrint: %u of %u '%s' records within %u ms", count, n, kind,
+        ck_abort_msg ("%s: %u of %u '%s' records within %u ms", f->script, count, n, kind,
                       timeout_ms);
       if (exited (f))
-        ck_abort_msg ("fake_octoprint.py died");
+        ck_abort_msg ("%s died", f->script);
       while (g_main_context_iteration (NULL, FALSE))
         ;
       g_usleep (POLL_MS * 1000);
