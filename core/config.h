@@ -39,7 +39,8 @@ typedef struct {
 } ph_hook;
 
 typedef enum {
-  PH_SOURCE_OCTOPRINT
+  PH_SOURCE_OCTOPRINT,
+  PH_SOURCE_MOONRAKER
 } ph_source_type;
 
 /* One [source NAME] group (DESIGN.md §7). */
@@ -50,7 +51,7 @@ typedef struct {
   ph_source_type type;
   gboolean enabled;
   char *url;                 /* base URL, http or https, without a trailing '/' */
-  char *api_key;             /* secret */
+  char *api_key;             /* secret; optional for Moonraker */
 } ph_source_config;
 
 typedef struct {

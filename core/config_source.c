@@ -80,7 +80,7 @@ static gboolean
 check_type (ph_config_loader *loader, ph_config_file *file, const char *group,
             ph_source_config *source)
 {
-  static const char *const types[] = { "octoprint", NULL };
+  static const char *const types[] = { "octoprint", "moonraker", NULL };
   g_autoptr (ph_value) value = read_key (loader, file, group, "type");
   const char *hint;
 
@@ -99,14 +99,12 @@ check_type (ph_config_loader *loader, ph_config_file *file, const char *group,
     }
   if (g_ascii_strcasecmp (value->text, "moonraker") == 0)
     {
-      ph_config_report (loader, PH_DIAG_ERROR, file, group, "type",
-                        "moonraker sources are not supported by printhook %s yet "
-                        "(known: octoprint)", PACKAGE_VERSION);
-      return FALSE;
+      source->type = PH_SOURCE_MOONRAKER;
+      return TRUE;
     }
   hint = ph_suggest (value->text, types);
   ph_config_report (loader, PH_DIAG_ERROR, file, group, "type",
-                    "'%s' is not a source type (known: octoprint)%s%s%s", value->text,
+                    "'%s' is not a source type (known: octoprint, moonraker)%s%s%s", value->text,
                     hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
   return FALSE;
 }
@@ -185,7 +183,8 @@ ph_config_build_source (ph_config_loader *loader, ph_config_file *file, const ch
   api_key = read_key (loader, file, group, "api_key");
   if (api_key != NULL)
     source->api_key = g_strdup (g_strstrip (api_key->text));
-  /* Every type known needs a key: say so even when the type is wrong. */
+  /* OctoPrint always needs a key, Moonraker only with [authorization]:
+   * say so even when the type is wrong. */
   if ((!typed || source->type == PH_SOURCE_OCTOPRINT)
       && (source->api_key == NULL || *source->api_key == '\0')
       && !(g_key_file_has_key (file->keyfile, group, "api_key", NULL) && api_key == NULL))

@@ -9,7 +9,7 @@
 #include "host.h"
 #include "http.h"
 #include "router.h"
-#include "sources/octoprint.h"
+#include "sources/source.h"
 
 struct ph_daemon {
   char *path;
@@ -17,7 +17,7 @@ struct ph_daemon {
   ph_deliverer *deliverer;
   ph_router *router;
   ph_generation *gen;
-  GHashTable *sources;            /* name -> ph_octoprint * */
+  GHashTable *sources;            /* name -> ph_source * */
   ph_control_socket *control;
   gboolean stopping;
   GSourceFunc done;
@@ -30,7 +30,7 @@ handle_request (const ph_control_request *request, guint *deliveries, GError **e
                 gpointer data)
 {
   ph_daemon *daemon = data;
-  ph_octoprint *op = NULL;
+  ph_source *op = NULL;
   json_object *payload = NULL;
   g_autoptr (ph_event) event = NULL;
 
@@ -66,7 +66,7 @@ handle_request (const ph_control_request *request, guint *deliveries, GError **e
     }
   json_object_deep_copy (request->payload, &payload, NULL);
   if (op != NULL)
-    event = ph_octoprint_make_event (op, request->event, payload);
+    event = ph_source_make_event (op, request->event, payload);
   else
     event = ph_event_new (request->event, g_get_host_name (), payload, NULL);
   if (request->printer != NULL)
@@ -112,26 +112,26 @@ update_sources (ph_daemon *daemon)
 {
   GPtrArray *configs = daemon->gen->config->sources;
   g_autoptr (GHashTable) kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                       (GDestroyNotify) ph_octoprint_free);
+                                                       (GDestroyNotify) ph_source_free);
 
   for (guint i = 0; i < configs->len; i++)
     {
       const ph_source_config *config = g_ptr_array_index (configs, i);
-      ph_octoprint *op = NULL;
+      ph_source *op = NULL;
       char *name = NULL;
 
       if (!config->enabled)
         continue;
       if (g_hash_table_steal_extended (daemon->sources, config->name, (gpointer *) &name,
                                        (gpointer *) &op)
-          && !ph_source_config_equal (ph_octoprint_config (op), config))
+          && !ph_source_config_equal (ph_source_get_config (op), config))
         {
           g_info ("source %s: settings changed; reconnecting", config->name);
-          g_clear_pointer (&op, ph_octoprint_free);
+          g_clear_pointer (&op, ph_source_free);
         }
       g_free (name);
       if (op == NULL)
-        op = ph_octoprint_new (config, daemon->http, daemon->router);
+        op = ph_source_new (config, daemon->http, daemon->router);
       g_hash_table_insert (kept, g_strdup (config->name), op);
     }
   /* What is left was removed or disabled. */
@@ -161,7 +161,7 @@ ph_daemon_new (const char *path, ph_config *config, GError **error)
   daemon->router = ph_router_new (daemon->deliverer);
   ph_router_set_generation (daemon->router, daemon->gen);
   daemon->sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                           (GDestroyNotify) ph_octoprint_free);
+                                           (GDestroyNotify) ph_source_free);
   update_sources (daemon);
   g_info ("running with %u hooks and %u sources from %s; control socket %s",
           config->hooks->len, g_hash_table_size (daemon->sources), path,

@@ -37,6 +37,11 @@ core_libphcore_la_SOURCES += core/config_source.c \
 	core/sources/octoprint_api.c core/sources/octoprint_api.h \
 	core/sources/octoprint.c core/sources/octoprint.h core/sources/octoprint_private.h \
 	core/sources/octoprint_printer.c \
+	core/sources/jsonrpc.c core/sources/jsonrpc.h \
+	core/sources/moonraker_api.c core/sources/moonraker_api.h \
+	core/sources/moonraker.c core/sources/moonraker.h core/sources/moonraker_private.h \
+	core/sources/moonraker_printer.c core/sources/moonraker_job.c \
+	core/sources/source.c core/sources/source.h \
 	core/daemon.c core/daemon.h
 core_libphcore_la_LIBADD = $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS)
 

@@ -284,3 +284,19 @@ tests_test_example_module_CFLAGS = $(test_cflags)
 tests_test_example_module_LDADD = $(test_ldadd)
 EXTRA_DIST += examples/module-hello/Makefile examples/module-hello/hello.c \
 	examples/module-hello/README.md
+
+# The Moonraker source against a fake Moonraker (tests/servers/
+# fake_moonraker.py), its pure parts, and the same hooks for both sources.
+tests_libphtest_la_SOURCES += tests/fake_moonraker.h
+EXTRA_DIST += tests/servers/fake_moonraker.py tests/configs/same-hooks.conf
+check_PROGRAMS += tests/test-moonraker tests/test-moonraker-api tests/test-same-hooks
+TESTS += tests/test-moonraker tests/test-moonraker-api tests/test-same-hooks
+tests_test_moonraker_SOURCES = tests/test_moonraker.c
+tests_test_moonraker_CFLAGS = $(test_cflags)
+tests_test_moonraker_LDADD = $(test_ldadd)
+tests_test_moonraker_api_SOURCES = tests/test_moonraker_api.c
+tests_test_moonraker_api_CFLAGS = $(test_cflags) -I$(top_srcdir)/core/sources
+tests_test_moonraker_api_LDADD = $(test_ldadd)
+tests_test_same_hooks_SOURCES = tests/test_same_hooks.c
+tests_test_same_hooks_CFLAGS = $(test_cflags)
+tests_test_same_hooks_LDADD = $(test_ldadd)

@@ -375,10 +375,30 @@ START_TEST (test_source_group_is_read)
 }
 END_TEST
 
+START_TEST (test_moonraker_source_needs_no_api_key)
+{
+  g_autoptr (ph_diag) diag = NULL;
+  g_autoptr (ph_config) config = load ("[source k1]\ntype = moonraker\nurl = http://k1.local:7125/\n\n"
+                                       "[source k2]\ntype = Moonraker\nurl = https://k2.local\napi_key = abc\n\n"
+                                       "[hook h]\nurl = http://127.0.0.1/\n", &diag);
+  const ph_source_config *k1, *k2;
+
+  ck_assert_msg (config != NULL, "%s", diag_text (diag));
+  k1 = ph_config_find_source (config, "k1");
+  k2 = ph_config_find_source (config, "k2");
+  ck_assert_int_eq (k1->type, PH_SOURCE_MOONRAKER);
+  ck_assert_str_eq (k1->url, "http://k1.local:7125");
+  ck_assert_ptr_null (k1->api_key);
+  ck_assert_int_eq (k2->type, PH_SOURCE_MOONRAKER);
+  ck_assert_str_eq (k2->api_key, "abc");
+  ck_assert (!ph_source_config_equal (k1, k2));
+}
+END_TEST
+
 START_TEST (test_source_errors_are_all_reported)
 {
   g_autoptr (ph_diag) diag = NULL;
-  g_autoptr (ph_config) config = load ("[source a]\ntype = moonraker\nurl = http://k:7125\napi_key = x\n\n"
+  g_autoptr (ph_config) config = load ("[source a]\ntype = moonrakr\nurl = http://k:7125\napi_key = x\n\n"
                                        "[source b]\nurl = ftp://x\napi-key = y\n\n"
                                        "[source c]\ntype = octoprint\nurl = http://u:p@host/\napi_key =\n\n"
                                        "[source d]\ntype = octoprint\nurl = http://h/?x=1\napi_key = k\n\n"
@@ -388,7 +408,7 @@ START_TEST (test_source_errors_are_all_reported)
 
   ck_assert_ptr_null (config);
   ck_assert_str_eq (text,
-                    "2: [source a] type: moonraker sources are not supported by printhook " PACKAGE_VERSION " yet (known: octoprint)\n"
+                    "2: [source a] type: 'moonrakr' is not a source type (known: octoprint, moonraker); did you mean 'moonraker'?\n"
                     "8: [source b] api-key: unknown key; did you mean 'api_key'? (a source has type, url, api_key and enabled; "
                     "webhook settings belong in a [hook NAME] group)\n"
                     "6: [source b]: a source needs a type: type = octoprint\n"
@@ -462,6 +482,7 @@ router_suite (void)
   suite_add_tcase (s, tc);
   tc = tcase_create ("source-config");
   tcase_add_test (tc, test_source_group_is_read);
+  tcase_add_test (tc, test_moonraker_source_needs_no_api_key);
   tcase_add_test (tc, test_source_errors_are_all_reported);
   tcase_add_test (tc, test_source_names_are_unique_across_files);
   suite_add_tcase (s, tc);

@@ -24,4 +24,25 @@ ph_json_string (json_object *object, const char *key)
   return value != NULL ? json_object_get_string (value) : NULL;
 }
 
+/* A member that is a number (integer or not), else fallback. */
+static inline double
+ph_json_number (json_object *object, const char *key, double fallback)
+{
+  json_object *value = ph_json_member (object, key, json_type_double);
+
+  if (value == NULL)
+    value = ph_json_member (object, key, json_type_int);
+  return value != NULL ? json_object_get_double (value) : fallback;
+}
+
+/* A deep copy of value (NULL stays NULL).  Transfer full. */
+static inline json_object *
+ph_json_copy (json_object *value)
+{
+  json_object *out = NULL;
+
+  json_object_deep_copy (value, &out, NULL);
+  return out;
+}
+
 #endif

@@ -71,6 +71,13 @@ ph_user_action_feed_line (ph_user_action *ua, const char *line, gint64 filepos, 
   return FALSE;
 }
 
+gboolean
+ph_user_action_feed_pause (ph_user_action *ua, const char *command, gint64 now,
+                           ph_user_action_trigger *trigger)
+{
+  return fire (ua, -1, now, "paused", g_strdup (command), trigger);
+}
+
 json_object *
 ph_user_action_payload (const ph_user_action_trigger *trigger)
 {

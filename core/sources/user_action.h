@@ -39,6 +39,12 @@ json_object *ph_user_action_payload (const ph_user_action_trigger *trigger);
 gboolean ph_user_action_feed_line (ph_user_action *ua, const char *line, gint64 filepos,
                                    gint64 now, ph_user_action_trigger *trigger);
 
+/* Feeds a pause that the job's G-code asked for (command: "M600", copied)
+ * seen at now: TRUE when it starts a new pause, with reason "paused" and
+ * the command as text in *trigger (free its text). */
+gboolean ph_user_action_feed_pause (ph_user_action *ua, const char *command, gint64 now,
+                                    ph_user_action_trigger *trigger);
+
 /* Feeds the printer's state: a file position past the one the pause began
  * at means the printer went on, so the next pause counts again. */
 void ph_user_action_feed_position (ph_user_action *ua, gint64 filepos);

@@ -1,0 +1,55 @@
+#include "autoconfig.h"
+#include "source.h"
+
+#include "moonraker.h"
+#include "octoprint.h"
+
+struct ph_source {
+  ph_source_type type;
+  ph_octoprint *octoprint;
+  ph_moonraker *moonraker;
+};
+
+ph_source *
+ph_source_new (const ph_source_config *config, ph_http *http, ph_router *router)
+{
+  ph_source *source = g_new0 (ph_source, 1);
+
+  source->type = config->type;
+  switch (config->type)
+    {
+    case PH_SOURCE_OCTOPRINT:
+      source->octoprint = ph_octoprint_new (config, http, router);
+      break;
+    case PH_SOURCE_MOONRAKER:
+      source->moonraker = ph_moonraker_new (config, http, router);
+      break;
+    }
+  return source;
+}
+
+void
+ph_source_free (ph_source *source)
+{
+  if (source == NULL)
+    return;
+  ph_octoprint_free (source->octoprint);
+  ph_moonraker_free (source->moonraker);
+  g_free (source);
+}
+
+const ph_source_config *
+ph_source_get_config (const ph_source *source)
+{
+  if (source->type == PH_SOURCE_MOONRAKER)
+    return ph_moonraker_config (source->moonraker);
+  return ph_octoprint_config (source->octoprint);
+}
+
+ph_event *
+ph_source_make_event (ph_source *source, const char *name, json_object *payload)
+{
+  if (source->type == PH_SOURCE_MOONRAKER)
+    return ph_moonraker_make_event (source->moonraker, name, payload);
+  return ph_octoprint_make_event (source->octoprint, name, payload);
+}
