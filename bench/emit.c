@@ -18,6 +18,13 @@
  *      stamped in its payload with "bench_t": CLOCK_MONOTONIC nanoseconds
  *      taken just before the write (bench/sink measures arrival against it).
  *
+ *   emit --mode http --port P --rate R --seconds T [--per-event K]
+ *        [--payload JSON] [--printer JSON]
+ *      The floor to compare with: no printhook.  Keeps K connections to
+ *      127.0.0.1:P alive and at each tick POSTs one stamped JSON body of
+ *      about the size printhook sends on each, as a sender that does
+ *      nothing else would; bench/sink measures arrival the same way.
+ *
  *   common: --event NAME (default PrintDone), --payload JSON (an object),
  *           --printer JSON (an object, or "" for none), --sources K (events
  *           go round-robin to sources src1..srcK, which then supply the
@@ -31,6 +38,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -46,6 +56,7 @@ typedef struct {
   unsigned long window;
   unsigned long per_event;
   unsigned long sources;
+  unsigned long port;
   double rate;
   double seconds;
   double timeout;
@@ -266,7 +277,7 @@ run_rate (const options *o, int fd)
   static char line[1 << 17];
   line_reader replies = { 0 };
   counts c = { 0 };
-  unsigned long total = (unsigned long) (o->rate * o->seconds), sent;
+  unsigned long total = (unsigned long) (o->rate * o->seconds + 0.5), sent;
   int64_t period = (int64_t) (1e9 / o->rate), t0 = now_ns () + 20000000, t_end;
 
   for (sent = 0; sent < total; sent++)
@@ -292,6 +303,63 @@ run_rate (const options *o, int fd)
     }
   print_counts (o, &c, sent, t0, now_ns ());
   return c.accepted == total ? 0 : 1;
+}
+
+static int
+run_http (const options *o)
+{
+  static char body[1 << 17], request[1 << 17];
+  char drain[4096];
+  unsigned long n = o->per_event > 0 ? o->per_event : 1;
+  unsigned long total = (unsigned long) (o->rate * o->seconds + 0.5), sent;
+  int64_t period = (int64_t) (1e9 / o->rate), t0 = now_ns () + 20000000;
+  int fds[64];
+
+  if (n > 64)
+    n = 64;
+  for (unsigned long k = 0; k < n; k++)
+    {
+      struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (o->port) };
+      int one = 1;
+
+      addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+      fds[k] = socket (AF_INET, SOCK_STREAM, 0);
+      if (fds[k] < 0 || connect (fds[k], (struct sockaddr *) &addr, sizeof addr) < 0)
+        {
+          perror ("emit: connecting to the receiver");
+          return 1;
+        }
+      setsockopt (fds[k], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+  for (sent = 0; sent < total; sent++)
+    {
+      int64_t target = t0 + (int64_t) sent * period;
+      struct timespec ts = { target / 1000000000, target % 1000000000 };
+
+      while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+      for (unsigned long k = 0; k < n; k++)
+        {
+          size_t len = make_line (body, sizeof body, o, sent, now_ns ());
+          int head = snprintf (request, sizeof request,
+                               "POST /h%lu HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+                               k + 1, len);
+
+          memcpy (request + head, body, len);
+          write_all (fds[k], request, head + len);
+        }
+      for (unsigned long k = 0; k < n; k++)
+        {
+          struct pollfd pfd = { fds[k], POLLIN, 0 };
+
+          while (poll (&pfd, 1, 0) > 0 && (pfd.revents & POLLIN)
+                 && read (fds[k], drain, sizeof drain) > 0)
+            ;
+        }
+    }
+  printf ("{\"mode\": \"http\", \"sent\": %lu}\n", sent * n);
+  return 0;
 }
 
 int
@@ -324,6 +392,8 @@ main (int argc, char **argv)
         o.per_event = strtoul (v, NULL, 10);
       else if (strcmp (k, "--sources") == 0)
         o.sources = strtoul (v, NULL, 10);
+      else if (strcmp (k, "--port") == 0)
+        o.port = strtoul (v, NULL, 10);
       else if (strcmp (k, "--rate") == 0)
         o.rate = atof (v);
       else if (strcmp (k, "--seconds") == 0)
@@ -336,11 +406,13 @@ main (int argc, char **argv)
           return 2;
         }
     }
-  if (o.socket_path == NULL || o.rate <= 0)
+  if ((o.socket_path == NULL && strcmp (o.mode, "http") != 0) || o.rate <= 0)
     {
       fprintf (stderr, "usage: emit --socket PATH --mode burst|rate ... (see bench/emit.c)\n");
       return 2;
     }
+  if (strcmp (o.mode, "http") == 0)
+    return run_http (&o);
   fd = connect_socket (o.socket_path);
   if (fd < 0)
     {
