@@ -143,6 +143,25 @@ gboolean ph_spool_count (ph_spool *spool, guint *pending, guint *dead, GError **
  * when there is none. */
 gboolean ph_spool_next_wakeup (ph_spool *spool, gint64 *when, GError **error);
 
+/* The daemon's scheduler (core/spool_due.c), per hook, so that one hook's
+ * backlog never hides another hook's due deliveries. */
+
+/* The names of the hooks with pending deliveries due at now, each once,
+ * sorted.  Transfer full (NULL-terminated, empty when none), or NULL with
+ * error. */
+char **ph_spool_due_hooks (ph_spool *spool, gint64 now, GError **error);
+
+/* ph_spool_due for the deliveries of hook (transfer none) only. */
+GPtrArray *ph_spool_due_for_hook (ph_spool *spool, const char *hook, gint64 now, guint limit,
+                                  GError **error);
+
+/* *when receives the earliest next_attempt of a pending delivery that is
+ * later than after, or -1 when there is none: what a timer waits for when
+ * every delivery due already is being attempted or waits for a free
+ * slot. */
+gboolean ph_spool_next_wakeup_after (ph_spool *spool, gint64 after, gint64 *when,
+                                     GError **error);
+
 /* An attempt of id starts now: its attempt count goes up, and until
  * now + lease it is not due again (so ph_spool_due does not hand it out
  * twice, while a daemon that dies mid-attempt still leaves it pending).

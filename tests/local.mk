@@ -285,6 +285,13 @@ tests_test_example_module_LDADD = $(test_ldadd)
 EXTRA_DIST += examples/module-hello/Makefile examples/module-hello/hello.c \
 	examples/module-hello/README.md
 
+# The scheduler's queries of the spool (core/spool_due.c).
+check_PROGRAMS += tests/test-spool-due
+TESTS += tests/test-spool-due
+tests_test_spool_due_SOURCES = tests/test_spool_due.c $(ph_spool_test_helpers)
+tests_test_spool_due_CFLAGS = $(test_cflags)
+tests_test_spool_due_LDADD = $(test_ldadd) $(SQLITE_LIBS)
+
 # The Moonraker source against a fake Moonraker (tests/servers/
 # fake_moonraker.py), its pure parts, and the same hooks for both sources.
 tests_libphtest_la_SOURCES += tests/fake_moonraker.h
