@@ -177,6 +177,20 @@ daemon_string (ph_config_loader *loader, const char *key)
   return g_strdup (spec->default_value);
 }
 
+static guint
+daemon_uint (ph_config_loader *loader, const char *key)
+{
+  const printhook_config_key *spec = ph_find_key (ph_daemon_keys (), key);
+  ph_config_file *file = loader->main_file;
+  g_autoptr (ph_value) value = NULL;
+
+  if (g_key_file_has_key (file->keyfile, PH_DAEMON_GROUP, key, NULL))
+    value = ph_config_read_value (loader, file, PH_DAEMON_GROUP, key, spec);
+  if (value != NULL)
+    return (guint) value->integer;
+  return (guint) g_ascii_strtoull (spec->default_value, NULL, 10);
+}
+
 static void
 collect_key_names (GPtrArray *names, const printhook_config_key *table)
 {
@@ -197,6 +211,7 @@ read_daemon_group (ph_config_loader *loader, ph_config *config)
     {
       config->spool = g_strdup (ph_find_key (ph_daemon_keys (), "spool")->default_value);
       config->control_socket = g_strdup (ph_find_key (ph_daemon_keys (), "control_socket")->default_value);
+      config->spool_max_deliveries = daemon_uint (loader, "spool.max_deliveries");
       return;
     }
   keys = g_key_file_get_keys (file->keyfile, PH_DAEMON_GROUP, NULL, NULL);
@@ -245,6 +260,7 @@ read_daemon_group (ph_config_loader *loader, ph_config *config)
   config->module_dir = g_key_file_has_key (file->keyfile, PH_DAEMON_GROUP, "module_dir", NULL)
                            ? daemon_string (loader, "module_dir") : NULL;
   config->spool = daemon_string (loader, "spool");
+  config->spool_max_deliveries = daemon_uint (loader, "spool.max_deliveries");
   config->control_socket = daemon_string (loader, "control_socket");
 }
 

@@ -59,6 +59,7 @@ typedef struct {
   GPtrArray *files;          /* every file read, in order (char *) */
   char *module_dir;          /* [printhook] module_dir, or NULL */
   char *spool;
+  guint spool_max_deliveries;
   char *control_socket;
   GPtrArray *hooks;          /* ph_hook *, in file order */
   ph_registry *registry;

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "spool.h"
+
 #define DEFAULT_EVENTS "PrintStarted, PrintDone, PrintFailed, PrintPaused, UserActionNeeded, Error"
 
 /* name, type, default, required, secret, min, max, summary */
@@ -61,6 +63,9 @@ static const printhook_config_key daemon_keys[] = {
     "extra directory searched for modules" },
   { "spool", PRINTHOOK_KEY_PATH, "/var/lib/printhook/spool.db", FALSE, FALSE, 0, 0,
     "the delivery spool (SQLite)" },
+  { "spool.max_deliveries", PRINTHOOK_KEY_INT, G_STRINGIFY (PH_SPOOL_DEFAULT_MAX_DELIVERIES),
+    FALSE, FALSE, 1, 10000000,
+    "deliveries the spool keeps at most; when full, the oldest progress ones go first" },
   { "control_socket", PRINTHOOK_KEY_PATH, "/run/printhook/control.sock", FALSE, FALSE, 0, 0,
     "UNIX socket for printhook emit" },
   { NULL, 0, NULL, FALSE, FALSE, 0, 0, NULL }

@@ -356,6 +356,24 @@ START_TEST (test_printhook_group_rejects_per_hook_keys_and_unknown_keys)
 }
 END_TEST
 
+START_TEST (test_spool_max_deliveries_is_read_and_bounded)
+{
+  g_autoptr (ph_loaded) set = ph_load_text ("[printhook]\nspool.max_deliveries = 250\n", NULL);
+  g_autoptr (ph_loaded) unset = ph_load_text ("[printhook]\nspool = /tmp/spool.db\n", NULL);
+  g_autoptr (ph_loaded) no_group = ph_load_text ("# nothing\n", NULL);
+  g_autoptr (ph_loaded) zero = ph_load_text ("[printhook]\nspool.max_deliveries = 0\n", NULL);
+
+  ck_assert_ptr_nonnull (set->config);
+  ck_assert_uint_eq (set->config->spool_max_deliveries, 250);
+  ck_assert_ptr_nonnull (unset->config);
+  ck_assert_uint_eq (unset->config->spool_max_deliveries, 10000);
+  ck_assert_ptr_nonnull (no_group->config);
+  ck_assert_uint_eq (no_group->config->spool_max_deliveries, 10000);
+  ck_assert_ptr_null (zero->config);
+  ph_assert_diag (zero, PH_DIAG_ERROR, "[printhook] spool.max_deliveries", PH_END);
+}
+END_TEST
+
 START_TEST (test_module_keys_are_typed_and_validated)
 {
   g_autoptr (ph_loaded) l = ph_load_text (HOOK_CHAIN ("test-prepare, test-sender", "test-prepare.greeting = hey\ntest-prepare.count = 3\n"
@@ -609,6 +627,7 @@ config_suite (void)
   tcase_add_test (tc, test_message_keys_per_event);
   tcase_add_test (tc, test_printhook_group_gives_defaults_to_every_hook);
   tcase_add_test (tc, test_printhook_group_rejects_per_hook_keys_and_unknown_keys);
+  tcase_add_test (tc, test_spool_max_deliveries_is_read_and_bounded);
   tcase_add_test (tc, test_module_keys_are_typed_and_validated);
   tcase_add_test (tc, test_module_key_errors);
   tcase_add_test (tc, test_unknown_module_in_key_and_in_chain);
