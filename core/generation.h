@@ -5,6 +5,7 @@
 #define PH_GENERATION_H
 
 #include <glib.h>
+#include "backoff.h"
 #include "config.h"
 #include "redact.h"
 
@@ -12,6 +13,7 @@ typedef struct {
   gint ref_count;
   ph_config *config;
   ph_redactor *redactor;   /* every secret of the config: hooks' and sources' */
+  GHashTable *policies;    /* hook name -> ph_retry_policy *, made on first use */
 } ph_generation;
 
 /* config: transfer full.  Returns transfer full. */
@@ -19,5 +21,11 @@ ph_generation *ph_generation_new (ph_config *config);
 ph_generation *ph_generation_ref (ph_generation *gen);
 void ph_generation_unref (ph_generation *gen);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_generation, ph_generation_unref)
+
+/* The retry.* policy of hook (one of gen's hooks), made once per
+ * generation.  Transfer none, or NULL with error (which a configuration
+ * the loader validated never gives). */
+const ph_retry_policy *ph_generation_retry_policy (ph_generation *gen, const ph_hook *hook,
+                                                   GError **error);
 
 #endif
