@@ -117,18 +117,21 @@ ph_cmd_run (int argc, char **argv)
                      "Reads the configuration (refusing to start if it has errors, all of\n"
                      "which are listed), connects to every [source NAME], listens on the\n"
                      "control socket for 'printhook emit', and sends each event to the hooks\n"
-                     "that subscribe to it.  Logs go to stderr, one line each:\n"
+                     "that subscribe to it.  Every webhook is written to the spool first and\n"
+                     "retried there until it is delivered; the spool's pending deliveries\n"
+                     "resume at start.  Logs go to stderr, one line each:\n"
                      "\"printhook: LEVEL: text\".  Secrets are never logged.\n"
                      "\n"
                      "Signals:\n"
                      "  SIGTERM, SIGINT  stop taking events, let the deliveries in flight\n"
-                     "                   finish (for up to 10 s), exit 0\n"
+                     "                   finish (for up to 10 s), exit 0; what is not\n"
+                     "                   delivered stays in the spool for the next start\n"
                      "  SIGHUP           read the configuration again; if it has errors,\n"
                      "                   log them and keep running the previous one\n"
                      "\n"
                      "Exit status: 0 after a signal stopped it, 1 when the configuration has\n"
-                     "errors or the control socket cannot be opened, 2 on a command-line\n"
-                     "error.",
+                     "errors or the control socket or the spool cannot be opened, 2 on a\n"
+                     "command-line error.",
                      entries, &status))
     return status;
   if (argc != 1)

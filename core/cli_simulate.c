@@ -320,7 +320,8 @@ ph_cmd_simulate (int argc, char **argv)
       http = ph_http_new (NULL);
       ph_host_set_http (http);
       p.gen = ph_generation_new (config);
-      p.deliverer = ph_deliverer_new ();
+      /* Without the daemon's spool: each webhook is attempted once. */
+      p.deliverer = ph_deliverer_new (NULL);
       p.router = ph_router_new (p.deliverer);
       ph_router_set_generation (p.router, p.gen);
       p.source = source != NULL ? source : g_get_host_name ();

@@ -10,9 +10,11 @@
 #include "http.h"
 #include "router.h"
 #include "sources/source.h"
+#include "spool.h"
 
 struct ph_daemon {
   char *path;
+  ph_spool *spool;
   ph_http *http;
   ph_deliverer *deliverer;
   ph_router *router;
@@ -140,26 +142,64 @@ update_sources (ph_daemon *daemon)
   daemon->sources = g_steal_pointer (&kept);
 }
 
+/* The spool at path, created when missing; a file that is no usable spool
+ * is moved aside rather than stopping the daemon for good (a crash loop
+ * under systemd).  Attempts that a killed daemon left running are due
+ * again at once.  Transfer full, or NULL with error. */
+static ph_spool *
+open_spool (const char *path, GError **error)
+{
+  g_autoptr (GError) recovered = NULL;
+  g_autoptr (GError) local_error = NULL;
+  ph_spool *spool = ph_spool_open (path, PH_SPOOL_OPEN_CREATE | PH_SPOOL_OPEN_RECOVER,
+                                   &recovered, error);
+  guint resumed = 0, pending = 0, dead = 0;
+
+  if (spool == NULL)
+    {
+      g_prefix_error (error, "cannot open the spool: ");
+      return NULL;
+    }
+  if (recovered != NULL)
+    g_warning ("SPOOL RECOVERED: %s", recovered->message);
+  if (!ph_spool_recover (spool, g_get_real_time (), &resumed, &local_error))
+    g_warning ("spool: %s", local_error->message);
+  else if (resumed > 0)
+    g_info ("spool: %u %s being sent when printhook last stopped; sending %s again", resumed,
+            resumed == 1 ? "delivery was" : "deliveries were", resumed == 1 ? "it" : "them");
+  if (ph_spool_count (spool, &pending, &dead, NULL))
+    g_info ("spool %s: %u pending, %u dead %s", path, pending, dead,
+            dead == 1 ? "letter" : "letters");
+  return spool;
+}
+
 ph_daemon *
 ph_daemon_new (const char *path, ph_config *config, GError **error)
 {
   ph_daemon *daemon = g_new0 (ph_daemon, 1);
 
   daemon->path = g_strdup (path);
-  daemon->gen = ph_generation_new (config);
+  /* The control socket first: a second daemon started by mistake stops
+   * there, before it touches the first one's spool. */
   daemon->control = ph_control_socket_new (config->control_socket, handle_request, daemon, error);
-  if (daemon->control == NULL)
+  if (daemon->control != NULL)
+    daemon->spool = open_spool (config->spool, error);
+  if (daemon->spool == NULL)
     {
-      ph_generation_unref (daemon->gen);
+      g_clear_pointer (&daemon->control, ph_control_socket_free);
+      ph_config_free (config);
       g_free (daemon->path);
       g_free (daemon);
       return NULL;
     }
+  daemon->gen = ph_generation_new (config);
   daemon->http = ph_http_new (NULL);
   ph_host_set_http (daemon->http);
-  daemon->deliverer = ph_deliverer_new ();
+  daemon->deliverer = ph_deliverer_new (daemon->spool);
   daemon->router = ph_router_new (daemon->deliverer);
   ph_router_set_generation (daemon->router, daemon->gen);
+  /* Resumes what the spool holds. */
+  ph_deliverer_set_generation (daemon->deliverer, daemon->gen);
   daemon->sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) ph_source_free);
   update_sources (daemon);
@@ -219,9 +259,13 @@ ph_daemon_reload (ph_daemon *daemon)
       ph_control_socket_free (daemon->control);
       daemon->control = control;
     }
+  if (g_strcmp0 (config->spool, old->config->spool) != 0)
+    g_warning ("reload: the spool stays %s until printhook restarts (the configuration now "
+               "says %s)", ph_spool_path (daemon->spool), config->spool);
   ph_config_take_registry (config, old->config);
   daemon->gen = ph_generation_new (config);
   ph_router_set_generation (daemon->router, daemon->gen);
+  ph_deliverer_set_generation (daemon->deliverer, daemon->gen);
   update_sources (daemon);
   /* Deliveries still running hold their own references. */
   ph_generation_unref (old);
@@ -267,6 +311,8 @@ ph_daemon_shut_down (ph_daemon *daemon, guint grace_s, GSourceFunc done, gpointe
   daemon->done = done;
   daemon->done_data = user_data;
   ph_router_stop (daemon->router);
+  /* Retries due later wait in the spool for the next start. */
+  ph_deliverer_stop (daemon->deliverer);
   g_hash_table_remove_all (daemon->sources);
   g_clear_pointer (&daemon->control, ph_control_socket_free);
   left = ph_deliverer_in_flight (daemon->deliverer);
@@ -290,12 +336,14 @@ ph_daemon_free (ph_daemon *daemon)
   g_hash_table_unref (daemon->sources);
   g_clear_pointer (&daemon->control, ph_control_socket_free);
   ph_deliverer_set_idle_func (daemon->deliverer, NULL, NULL);
+  ph_deliverer_abandon (daemon->deliverer);
   /* Runs the callback of every transfer still going, so every delivery
    * finishes (as cancelled) and lets go of its generation. */
   ph_http_free (daemon->http);
   ph_host_set_http (NULL);
   ph_router_free (daemon->router);
   ph_deliverer_free (daemon->deliverer);
+  ph_spool_close (daemon->spool);
   ph_generation_unref (daemon->gen);
   g_free (daemon->path);
   g_free (daemon);

@@ -1,26 +1,57 @@
-/* Where the router's deliveries go: each runs through its hook's chain on
- * the main loop, many at once, and its outcome is logged.  Today that is
- * one attempt; the spool (issue 6) slots in here, writing each delivery
- * down before its first attempt and retrying transient failures. */
+/* Where the router's deliveries go (DESIGN.md §6).  Each is written to the
+ * spool before its first attempt and runs through its hook's chain on the
+ * main loop, many at once.  Delivered, it leaves the spool; a transient
+ * failure is attempted again on the hook's retry.* schedule, from the spool
+ * (after a restart too); a permanent one stays there as a dead letter.
+ * A hook's retries run a few at a time, so that one failing receiver holds
+ * back no other hook. */
 #ifndef PH_DELIVERER_H
 #define PH_DELIVERER_H
 
 #include "delivery.h"
 #include "generation.h"
+#include "spool.h"
+
+/* Attempts of one hook that the spool starts at once, at most.  A first
+ * attempt starts when its event comes whatever the count, so that an event
+ * is never queued behind older retries. */
+#define PH_DELIVERER_HOOK_SLOTS 8
 
 typedef struct ph_deliverer ph_deliverer;
 
-/* Transfer full. */
-ph_deliverer *ph_deliverer_new (void);
+/* spool: transfer none, must outlive the deliverer; NULL keeps nothing and
+ * attempts each delivery once (printhook simulate --direct).  Transfer
+ * full. */
+ph_deliverer *ph_deliverer_new (ph_spool *spool);
 
 /* Frees it; every delivery must be finished (see ph_deliverer_in_flight). */
 void ph_deliverer_free (ph_deliverer *dv);
 
-/* Starts d (transfer full), whose hook belongs to gen (a reference is held
- * until d is finished, so a reload cannot free the hook under it). */
+/* The configuration that spooled deliveries are attempted with from now on
+ * (a reference is taken): retries and deliveries left by an earlier run
+ * start as they fall due.  Hooks disabled by a 410 are enabled again. */
+void ph_deliverer_set_generation (ph_deliverer *dv, ph_generation *gen);
+
+/* Writes d (transfer full), whose hook belongs to gen (a reference is held
+ * until the attempt is finished, so a reload cannot free the hook under
+ * it), to the spool and starts its first attempt. */
 void ph_deliverer_submit (ph_deliverer *dv, printhook_delivery *d, ph_generation *gen);
 
-/* Deliveries started and not finished. */
+/* Whether the receiver of the hook named hook answered 410 Gone since the
+ * configuration was last set: nothing more goes to it until a reload. */
+gboolean ph_deliverer_hook_gone (const ph_deliverer *dv, const char *hook);
+
+/* Shutting down: no attempt starts from now on (what is due stays in the
+ * spool for the next start); the attempts running finish. */
+void ph_deliverer_stop (ph_deliverer *dv);
+
+/* Giving up on the attempts still running (after the grace period): one
+ * that fails from now on (cancelled) leaves its spool entry as it is,
+ * marked as being attempted, so that the next start sends it again with
+ * the same webhook-id.  Implies ph_deliverer_stop. */
+void ph_deliverer_abandon (ph_deliverer *dv);
+
+/* Attempts started and not finished. */
 guint ph_deliverer_in_flight (const ph_deliverer *dv);
 
 /* func runs (from the loop) each time the number in flight drops to 0;

@@ -91,6 +91,18 @@ cooled_down (ph_router *router, const ph_hook *hook, const ph_event *event)
   return FALSE;
 }
 
+/* A hook whose receiver answered 410 Gone gets nothing until a reload. */
+static gboolean
+receiver_there (ph_router *router, const ph_hook *hook, const ph_event *event)
+{
+  if (!ph_deliverer_hook_gone (router->dv, hook->name))
+    return TRUE;
+  g_info ("hook %s: %s from %s not sent: the hook is disabled since its receiver answered "
+          "410 Gone (reload the configuration to enable it again)", hook->name, event->name,
+          event->source);
+  return FALSE;
+}
+
 static void
 deliver (ph_router *router, const ph_hook *hook, ph_event *event, int milestone)
 {
@@ -111,7 +123,7 @@ ph_router_dispatch (ph_router *router, ph_event *event)
       const ph_hook *hook = g_ptr_array_index (router->gen->config->hooks, i);
 
       if (!hook->enabled || !ph_hook_subscribes (hook, event->name)
-          || !cooled_down (router, hook, event))
+          || !receiver_there (router, hook, event) || !cooled_down (router, hook, event))
         continue;
       deliver (router, hook, event, progress_of (router, event->source, hook)->milestone);
       count++;
@@ -137,7 +149,7 @@ ph_router_progress (ph_router *router, ph_event *event, double completion)
                                            completion);
 
       if (milestone == 0 || !hook->enabled || !ph_hook_subscribes (hook, event->name)
-          || !cooled_down (router, hook, event))
+          || !receiver_there (router, hook, event) || !cooled_down (router, hook, event))
         continue;
       deliver (router, hook, event, milestone);
       count++;

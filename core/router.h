@@ -22,8 +22,8 @@ void ph_router_set_generation (ph_router *router, ph_generation *gen);
 /* No more deliveries: every later event is dropped (shutting down). */
 void ph_router_stop (ph_router *router);
 
-/* Sends event (transfer none) to every enabled hook that subscribes to it
- * and is not cooling down.  PrintStarted starts a new job for the event's
+/* Sends event (transfer none) to every enabled hook that subscribes to it,
+ * is not cooling down, and whose receiver has not answered 410 Gone.  PrintStarted starts a new job for the event's
  * source, so milestones count from 0 again.  Returns the number of
  * deliveries started. */
 guint ph_router_dispatch (ph_router *router, ph_event *event);

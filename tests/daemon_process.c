@@ -46,15 +46,33 @@ reap (ph_daemon_process *d, gboolean block)
   return TRUE;
 }
 
+/* Every daemon a test runs has a spool of its own: the default is the
+ * system's, and a spool shared by two tests would resend one test's
+ * deliveries in the other. */
+static void
+assert_own_spool (const char *config)
+{
+  g_autoptr (GKeyFile) keyfile = g_key_file_new ();
+  g_autofree char *spool = NULL;
+
+  if (!g_key_file_load_from_file (keyfile, config, G_KEY_FILE_NONE, NULL))
+    return;
+  spool = g_key_file_get_string (keyfile, "printhook", "spool", NULL);
+  ck_assert_msg (spool != NULL, "%s: a test's daemon needs a spool key in [printhook]", config);
+}
+
 static ph_daemon_process *
 spawn (const char *config)
 {
-  ph_daemon_process *d = g_new0 (ph_daemon_process, 1);
-  g_autofree char *dir = ph_test_tmpdir ();
+  ph_daemon_process *d;
+  g_autofree char *dir = NULL;
   g_autoptr (GPtrArray) args = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   int log_fd;
 
+  assert_own_spool (config);
+  d = g_new0 (ph_daemon_process, 1);
+  dir = ph_test_tmpdir ();
   d->log_path = g_build_filename (dir, "daemon.log", NULL);
   log_fd = g_open (d->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   ck_assert_msg (log_fd >= 0, "cannot create %s", d->log_path);

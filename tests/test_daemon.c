@@ -50,7 +50,8 @@ write_config (setup *s, const char *hooks)
       s->config = g_build_filename (s->dir, "printhook.conf", NULL);
       s->socket = g_build_filename (s->dir, "control.sock", NULL);
     }
-  text = g_strdup_printf ("[printhook]\ncontrol_socket = %s\n\n%s", s->socket, hooks);
+  text = g_strdup_printf ("[printhook]\ncontrol_socket = %s\nspool = %s/spool.db\n\n%s",
+                          s->socket, s->dir, hooks);
   ck_assert (g_file_set_contents (s->config, text, -1, NULL));
   g_chmod (s->config, 0600);
 }
@@ -309,8 +310,9 @@ START_TEST (test_control_socket_file_rules)
   g_autofree char *dir = ph_test_tmpdir ();
   g_autofree char *socket = g_build_filename (dir, "run", "printhook", "control.sock", NULL);
   g_autofree char *config = g_build_filename (dir, "printhook.conf", NULL);
-  g_autofree char *text = g_strdup_printf ("[printhook]\ncontrol_socket = %s\n\n"
-                                           "[hook a]\nurl = http://127.0.0.1:9/\n", socket);
+  g_autofree char *text = g_strdup_printf ("[printhook]\ncontrol_socket = %s\n"
+                                           "spool = %s/spool.db\n\n"
+                                           "[hook a]\nurl = http://127.0.0.1:9/\n", socket, dir);
   g_autoptr (ph_daemon_process) first = NULL;
   g_autofree char *log = NULL;
 

@@ -33,7 +33,8 @@ write_config (const char *const *names, ph_fake_octoprint **fakes, const char *a
   g_autoptr (GString) text = g_string_new (NULL);
   char *path = g_build_filename (dir, "printhook.conf", NULL);
 
-  g_string_append_printf (text, "[printhook]\ncontrol_socket = %s\n\n", socket);
+  g_string_append_printf (text, "[printhook]\ncontrol_socket = %s\nspool = %s/spool.db\n\n",
+                          socket, dir);
   for (guint i = 0; names[i] != NULL; i++)
     {
       g_autofree char *url = ph_fake_octoprint_url (fakes[i]);
@@ -420,9 +421,10 @@ START_TEST (test_reload_keeps_sources_whose_settings_did_not_change)
     g_autofree char *dir = g_path_get_dirname (config);
     g_autofree char *socket = g_build_filename (dir, "control.sock", NULL);
 
-    text = g_strdup_printf ("[printhook]\ncontrol_socket = %s\n\n[source octoprint]\ntype = octoprint\n"
+    text = g_strdup_printf ("[printhook]\ncontrol_socket = %s\nspool = %s/spool.db\n\n"
+                            "[source octoprint]\ntype = octoprint\n"
                             "url = %s\napi_key = %s\n\n[hook h]\nurl = http://127.0.0.1:9/b\n",
-                            socket, url, PH_FAKE_OCTOPRINT_KEY);
+                            socket, dir, url, PH_FAKE_OCTOPRINT_KEY);
     ck_assert (g_file_set_contents (config, text, -1, NULL));
     ph_daemon_process_signal (d, SIGHUP);
     ph_daemon_process_wait_log (d, "reloaded: 1 hooks and 1 sources", 1, 10000);
@@ -431,9 +433,10 @@ START_TEST (test_reload_keeps_sources_whose_settings_did_not_change)
 
     /* A new key: it reconnects with it. */
     g_free (text);
-    text = g_strdup_printf ("[printhook]\ncontrol_socket = %s\n\n[source octoprint]\ntype = octoprint\n"
+    text = g_strdup_printf ("[printhook]\ncontrol_socket = %s\nspool = %s/spool.db\n\n"
+                            "[source octoprint]\ntype = octoprint\n"
                             "url = %s\napi_key = OTHERKEY\n\n[hook h]\nurl = http://127.0.0.1:9/b\n",
-                            socket, url);
+                            socket, dir, url);
     ck_assert (g_file_set_contents (config, text, -1, NULL));
     ph_daemon_process_signal (d, SIGHUP);
     ph_daemon_process_wait_log (d, "reloaded: 1 hooks and 1 sources", 2, 10000);

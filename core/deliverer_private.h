@@ -1,0 +1,51 @@
+/* What the deliverer's two files share: core/deliverer.c runs attempts and
+ * records their outcomes, core/deliverer_schedule.c decides when spooled
+ * deliveries are attempted.  Nothing else includes this. */
+#ifndef PH_DELIVERER_PRIVATE_H
+#define PH_DELIVERER_PRIVATE_H
+
+#include "deliverer.h"
+
+struct ph_deliverer {
+  ph_spool *spool;          /* NULL: nothing kept, one attempt each */
+  ph_generation *gen;       /* the hooks spooled deliveries are attempted with */
+  guint in_flight;
+  GHashTable *hook_running; /* hook name -> spooled attempts running (GUINT_TO_POINTER) */
+  GHashTable *running;      /* ids of the spooled deliveries being attempted */
+  GHashTable *gone;         /* names of the hooks whose receiver answered 410 */
+  gboolean stopped;         /* no attempt starts any more */
+  gboolean abandoned;       /* outcomes are not recorded any more */
+  gint64 held_until;        /* real time before which the spool starts nothing */
+  guint kick;               /* idle: look at the spool again */
+  guint wakeup;             /* timer: the next delivery falls due */
+  guint poll;               /* timer: did printhook spool change the spool? */
+  GSourceFunc idle_func;
+  gpointer idle_data;
+};
+
+/* Starts an attempt of d (transfer full) with gen's hook (a reference is
+ * taken).  entry (transfer none): d's spool entry as the spool had it
+ * before this attempt; NULL when the spool does not hold d (attempted once,
+ * outcome only logged). */
+void ph_deliverer_start (ph_deliverer *dv, printhook_delivery *d, ph_generation *gen,
+                         const ph_spool_entry *entry);
+
+/* The spool failed to read or record something (a full disk, a lock held
+ * too long): for a while, nothing starts from it, so that a delivery whose
+ * outcome could not be written is not sent again and again at once. */
+void ph_deliverer_hold (ph_deliverer *dv);
+
+/* Spooled attempts of the hook named hook running now. */
+guint ph_deliverer_hook_running (const ph_deliverer *dv, const char *hook);
+
+/* core/deliverer_schedule.c: looks at the spool soon (from the loop),
+ * starting what is due; does nothing without a spool, a generation, or
+ * once stopped. */
+void ph_deliverer_schedule (ph_deliverer *dv);
+
+/* Starts the timers that watch the spool (the next due delivery, changes
+ * by printhook spool), or stops them. */
+void ph_deliverer_schedule_start (ph_deliverer *dv);
+void ph_deliverer_schedule_stop (ph_deliverer *dv);
+
+#endif
