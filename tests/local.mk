@@ -292,6 +292,15 @@ tests_test_spool_due_SOURCES = tests/test_spool_due.c $(ph_spool_test_helpers)
 tests_test_spool_due_CFLAGS = $(test_cflags)
 tests_test_spool_due_LDADD = $(test_ldadd) $(SQLITE_LIBS)
 
+# The daemon's reliability end to end: spool, retries, dead letters, crashes
+# (issue 6), against the failing receiver.
+check_PROGRAMS += tests/test-reliability
+TESTS += tests/test-reliability
+tests_test_reliability_SOURCES = tests/test_reliability.c $(ph_spool_test_helpers) \
+	$(ph_test_helpers)
+tests_test_reliability_CFLAGS = $(test_cflags)
+tests_test_reliability_LDADD = $(test_ldadd) $(SQLITE_LIBS)
+
 # The Moonraker source against a fake Moonraker (tests/servers/
 # fake_moonraker.py), its pure parts, and the same hooks for both sources.
 tests_libphtest_la_SOURCES += tests/fake_moonraker.h
