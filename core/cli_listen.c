@@ -432,6 +432,10 @@ serve (const listen_options *options, GInetAddress *ip, GBytes *standard_key)
   g_free (address);
   address = format_address (ip, port);
 
+  /* Before the port file: whoever waits for it may signal us at once, and
+   * SIGTERM must then stop us cleanly, not kill us. */
+  sigint_id = g_unix_signal_add (SIGINT, on_stop_signal, &l);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_stop_signal, &l);
   if (options->port_file != NULL)
     {
       g_autofree char *text = g_strdup_printf ("%u\n", port);
@@ -441,13 +445,13 @@ serve (const listen_options *options, GInetAddress *ip, GBytes *standard_key)
       if (!g_file_set_contents (options->port_file, text, -1, &error))
         {
           fprintf (stderr, "printhook listen: cannot write --port-file: %s\n", error->message);
+          g_source_remove (sigint_id);
+          g_source_remove (sigterm_id);
           soup_server_disconnect (server);
           return PH_EXIT_FAILURE;
         }
     }
 
-  sigint_id = g_unix_signal_add (SIGINT, on_stop_signal, &l);
-  sigterm_id = g_unix_signal_add (SIGTERM, on_stop_signal, &l);
   fprintf (stderr, "Listening on http://%s/ (Ctrl-C to stop)\n", address);
 
   g_main_loop_run (loop);

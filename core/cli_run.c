@@ -160,17 +160,22 @@ ph_cmd_run (int argc, char **argv)
       fprintf (stderr, "printhook run: not starting: %s has errors\n", config_path);
       return PH_EXIT_FAILURE;
     }
+  loop = g_main_loop_new (NULL, FALSE);
+  state.loop = loop;
+  /* Before the daemon opens its control socket: whoever waits for the
+   * socket may signal at once, and SIGTERM must then stop the daemon
+   * cleanly, not kill it.  The handlers only run inside the loop below. */
+  signals[0] = g_unix_signal_add (SIGTERM, on_terminate, &state);
+  signals[1] = g_unix_signal_add (SIGINT, on_terminate, &state);
+  signals[2] = g_unix_signal_add (SIGHUP, on_hangup, &state);
   state.daemon = ph_daemon_new (config_path, config, &error);
   if (state.daemon == NULL)
     {
       fprintf (stderr, "printhook run: not starting: %s\n", error->message);
+      for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+        g_source_remove (signals[i]);
       return PH_EXIT_FAILURE;
     }
-  loop = g_main_loop_new (NULL, FALSE);
-  state.loop = loop;
-  signals[0] = g_unix_signal_add (SIGTERM, on_terminate, &state);
-  signals[1] = g_unix_signal_add (SIGINT, on_terminate, &state);
-  signals[2] = g_unix_signal_add (SIGHUP, on_hangup, &state);
   g_main_loop_run (loop);
   for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
     g_source_remove (signals[i]);
