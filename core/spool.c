@@ -118,8 +118,8 @@ ph_spool_put (ph_spool *spool, const ph_spool_entry *entry, guint max_deliveries
     goto failed;
   stmt = ph_spool_prepare (spool,
       "INSERT INTO deliveries (id, hook, event, source, payload, printer, event_time, "
-      "milestone, created, window_start, next_attempt) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)", error);
+      "milestone, created, window_start, next_attempt, attempts, in_progress, last_attempt) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?11, ?12)", error);
   if (stmt == NULL)
     goto failed;
   ph_spool_bind_text (stmt, 1, entry->id);
@@ -132,6 +132,8 @@ ph_spool_put (ph_spool *spool, const ph_spool_entry *entry, guint max_deliveries
   sqlite3_bind_int (stmt, 8, entry->milestone);
   sqlite3_bind_int64 (stmt, 9, entry->created);
   sqlite3_bind_int64 (stmt, 10, entry->next_attempt);
+  sqlite3_bind_int (stmt, 11, entry->in_progress ? 1 : 0);
+  sqlite3_bind_int64 (stmt, 12, entry->in_progress ? entry->last_attempt : 0);
   if (!ph_spool_step_done (spool, stmt, "storing a delivery", error)
       || !insert_attachments (spool, entry->id, entry->attachments, error)
       || !ph_spool_commit (spool, error))

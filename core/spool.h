@@ -1,8 +1,9 @@
 /* The spool: every delivery written down before its first attempt, so that
  * neither a flaky receiver nor a restart loses a webhook (DESIGN.md §6).
  * One SQLite file in WAL mode, shared by the daemon and "printhook spool";
- * each function is one transaction, and another process's changes show
- * through ph_spool_changed_externally.
+ * each function is one transaction (or, inside a batch, part of the
+ * batch's), and another process's changes show through
+ * ph_spool_changed_externally.
  *
  * Times are Unix microseconds (g_get_real_time) unless said otherwise.  A
  * delivery is pending (waiting for its next attempt, or being attempted) or
@@ -110,10 +111,28 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_spool, ph_spool_close)
 /* Transfer none. */
 const char *ph_spool_path (const ph_spool *spool);
 
+/* Group commit.  Every commit waits for the disk (synchronous = FULL: a
+ * printer's Pi is often switched off at the wall), so the daemon gathers
+ * the changes of one turn of its loop into one transaction: from
+ * ph_spool_batch_begin (which takes the write lock; nothing happens when a
+ * batch is open already) to ph_spool_batch_commit, every function's
+ * changes join the batch, and none is durable, nor visible to another
+ * process, before the commit.  A function that fails inside a batch undoes
+ * its own changes only.  When the commit fails, or an earlier failure made
+ * SQLite undo the transaction (a full disk), every change of the batch is
+ * lost and ph_spool_batch_commit says so.  ph_spool_close commits a batch
+ * left open. */
+gboolean ph_spool_batch_begin (ph_spool *spool, GError **error);
+gboolean ph_spool_batch_commit (ph_spool *spool, GError **error);
+gboolean ph_spool_batch_open (const ph_spool *spool);
+
 /* Records a new delivery, pending and due at entry->next_attempt, with
  * entry (transfer none)'s id, hook, event, source, payload, printer,
  * event_time, milestone, attachments and created (window_start = created,
- * no attempts; the other fields are ignored).  When the spool already
+ * no attempts; the other fields are ignored).  With entry->in_progress,
+ * its first attempt is recorded as started at entry->last_attempt, as
+ * ph_spool_begin_attempt would (attempts 1, not due before
+ * entry->next_attempt, the end of the attempt's lease).  When the spool already
  * holds max_deliveries (0: no bound), the oldest PrintProgress deliveries
  * are dropped to make room, then the oldest others, never one being
  * attempted; each dropped delivery is added to *dropped (may be NULL;

@@ -157,10 +157,11 @@ quick_check (ph_spool *spool, GError **error)
 static void
 spool_free (ph_spool *spool)
 {
+  ph_spool_forget_statements (spool);
   if (spool->db != NULL)
     {
       int rc = sqlite3_close (spool->db);
-      /* Every statement is finalized where it was prepared. */
+      /* Every statement was kept by ph_spool_prepare, and is finalized. */
       g_warn_if_fail (rc == SQLITE_OK);
     }
   g_free (spool->path);
@@ -333,8 +334,13 @@ ph_spool_open (const char *path, ph_spool_open_flags flags, GError **recovered, 
 void
 ph_spool_close (ph_spool *spool)
 {
+  g_autoptr (GError) error = NULL;
+
   if (spool == NULL)
     return;
+  /* Closing with a transaction open would undo it. */
+  if (!ph_spool_batch_commit (spool, &error))
+    g_warning ("spool: %s", error->message);
   spool_free (spool);
 }
 

@@ -11,9 +11,14 @@ struct ph_spool {
   sqlite3 *db;
   char *path;
   sqlite3_int64 data_version;   /* PRAGMA data_version when last looked at */
+  gboolean batch;               /* a group commit's transaction is open (ph_spool_batch_begin) */
+  GHashTable *statements;       /* SQL text -> GPtrArray of its prepared statements */
 };
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+/* Statements are prepared once and kept (ph_spool_prepare): g_autoptr
+ * hands them back, reset, when they go out of scope. */
+void ph_spool_release (sqlite3_stmt *stmt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, ph_spool_release)
 
 /* The columns of ph_spool_entry, in the order ph_spool_collect_entries
  * reads them; FULL adds what only a complete entry carries. */
@@ -29,8 +34,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
  * "FILE: SQLITE'S MESSAGE (what)"; returns FALSE. */
 gboolean ph_spool_fail (ph_spool *spool, int rc, const char *what, GError **error);
 
-/* Transfer full (g_autoptr), or NULL with error. */
+/* A statement for sql, ready to bind, or NULL with error.  Parsing SQL
+ * costs more than running these small statements, so each is prepared
+ * once and kept until the spool closes: hold it in a g_autoptr, which
+ * resets it (and clears its bindings) at the end of the scope.  A
+ * statement for the same SQL that is running (stepped and not reset)
+ * gets a second one beside it. */
 sqlite3_stmt *ph_spool_prepare (ph_spool *spool, const char *sql, GError **error);
+
+/* Finalizes every kept statement (before the connection closes). */
+void ph_spool_forget_statements (ph_spool *spool);
 
 /* Runs SQL without results. */
 gboolean ph_spool_exec (ph_spool *spool, const char *sql, GError **error);
@@ -47,7 +60,9 @@ void ph_spool_bind_text (sqlite3_stmt *stmt, int index, const char *text);
 gboolean ph_spool_read_int (ph_spool *spool, const char *sql, sqlite3_int64 *out,
                             GError **error);
 
-/* A write transaction, taken at once; rollback does nothing outside one. */
+/* A write transaction, taken at once; rollback does nothing outside one.
+ * Inside a batch, a savepoint instead: a failed function undoes its own
+ * changes and leaves the batch's others. */
 gboolean ph_spool_begin (ph_spool *spool, GError **error);
 gboolean ph_spool_commit (ph_spool *spool, GError **error);
 void ph_spool_rollback (ph_spool *spool);

@@ -285,6 +285,13 @@ tests_test_example_module_LDADD = $(test_ldadd)
 EXTRA_DIST += examples/module-hello/Makefile examples/module-hello/hello.c \
 	examples/module-hello/README.md
 
+# The spool's group commit and kept statements (core/spool_sql.c).
+check_PROGRAMS += tests/test-spool-batch
+TESTS += tests/test-spool-batch
+tests_test_spool_batch_SOURCES = tests/test_spool_batch.c $(ph_spool_test_helpers)
+tests_test_spool_batch_CFLAGS = $(test_cflags)
+tests_test_spool_batch_LDADD = $(test_ldadd) $(SQLITE_LIBS)
+
 # The scheduler's queries of the spool (core/spool_due.c).
 check_PROGRAMS += tests/test-spool-due
 TESTS += tests/test-spool-due
