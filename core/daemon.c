@@ -101,6 +101,9 @@ handle_request (const ph_control_request *request, guint *deliveries, GError **e
     }
   else
     *deliveries = ph_router_dispatch (daemon->router, event);
+  /* "accepted" promises that the deliveries are in the spool: once
+   * printhook emit returns, not even a power cut loses them. */
+  ph_deliverer_commit (daemon->deliverer);
   g_info ("control socket: %s from %s: %u %s", event->name, event->source, *deliveries,
           *deliveries == 1 ? "delivery" : "deliveries");
   return TRUE;

@@ -34,6 +34,7 @@ ph_deliverer_free (ph_deliverer *dv)
     return;
   g_warn_if_fail (dv->in_flight == 0);
   ph_deliverer_schedule_stop (dv);
+  ph_deliverer_commit_final (dv);
   ph_generation_unref (dv->gen);
   g_hash_table_unref (dv->hook_running);
   g_hash_table_unref (dv->running);
@@ -62,6 +63,9 @@ ph_deliverer_stop (ph_deliverer *dv)
 {
   dv->stopped = TRUE;
   ph_deliverer_schedule_stop (dv);
+  /* The events taken in have their first attempts now, within the grace
+   * period. */
+  ph_deliverer_commit (dv);
 }
 
 void
@@ -176,7 +180,9 @@ log_delivered (const printhook_delivery *d, const attempt *a, double seconds)
 
 /* A failed attempt of a spooled delivery: tried again later, or kept as a
  * dead letter, as the hook's retry policy says; outcome: what went wrong,
- * secrets masked (printhook spool prints it). */
+ * secrets masked (printhook spool prints it).  Committed before it is
+ * logged, so that printhook spool agrees with the log at once: failures
+ * are few, and their retries are spaced out anyway. */
 static void
 record_failure (attempt *a, printhook_delivery *d, printhook_result result, const char *outcome,
                 double seconds)
@@ -212,6 +218,7 @@ record_failure (attempt *a, printhook_delivery *d, printhook_result result, cons
       if (!ph_spool_schedule_retry (dv->spool, d->id, status, outcome, now + decision.delay,
                                     &error))
         log_spool_error (dv, d, "schedule the next attempt", error);
+      ph_deliverer_commit (dv);
       g_warning ("hook %s: %s NOT delivered after %.3f s (%s, attempt %u): %s; next attempt "
                  "in %s", d->hook->name, d->event->name, seconds, d->id, a->attempts, outcome,
                  in);
@@ -221,6 +228,7 @@ record_failure (attempt *a, printhook_delivery *d, printhook_result result, cons
                                : g_strdup_printf ("no retry policy: %s", policy_error->message);
   if (!ph_spool_mark_dead (dv->spool, d->id, status, outcome, dead_reason, &error))
     log_spool_error (dv, d, "keep the dead letter", error);
+  ph_deliverer_commit (dv);
   g_warning ("hook %s: %s NOT delivered after %.3f s (%s, attempt %u): %s; kept as a dead "
              "letter (%s)", d->hook->name, d->event->name, seconds, d->id, a->attempts, outcome,
              dead_reason);
@@ -241,6 +249,8 @@ on_done (printhook_delivery *d, printhook_result result, const GError *error, gp
   double seconds = (g_get_monotonic_time () - a->started) / (double) G_USEC_PER_SEC;
   ph_outcome outcome = ph_outcome_of_result (result, d->response.status);
 
+  if (a->spooled && !dv->abandoned)
+    ph_deliverer_batch (dv);
   if (outcome == PH_OUTCOME_DELIVERED)
     {
       g_autoptr (GError) local_error = NULL;
@@ -286,11 +296,11 @@ void
 ph_deliverer_start (ph_deliverer *dv, printhook_delivery *d, ph_generation *gen,
                     const ph_spool_entry *entry)
 {
-  attempt *a;
-
   if (entry != NULL)
     {
       g_autoptr (GError) error = NULL;
+
+      ph_deliverer_batch (dv);
 
       if (!ph_spool_begin_attempt (dv->spool, entry->id, g_get_real_time (),
                                    lease_of (d->hook), &error))
@@ -309,7 +319,15 @@ ph_deliverer_start (ph_deliverer *dv, printhook_delivery *d, ph_generation *gen,
           ph_deliverer_hold (dv);
         }
     }
-  a = g_new0 (attempt, 1);
+  ph_deliverer_launch (dv, d, gen, entry);
+}
+
+void
+ph_deliverer_launch (ph_deliverer *dv, printhook_delivery *d, ph_generation *gen,
+                     const ph_spool_entry *entry)
+{
+  attempt *a = g_new0 (attempt, 1);
+
   a->dv = dv;
   a->gen = ph_generation_ref (gen);
   a->started = g_get_monotonic_time ();
@@ -351,21 +369,31 @@ ph_deliverer_submit (ph_deliverer *dv, printhook_delivery *d, ph_generation *gen
   g_autoptr (GPtrArray) dropped = NULL;
   g_autoptr (GError) error = NULL;
   guint max = gen->config->spool_max_deliveries;
+  gint64 now;
 
   if (dv->spool == NULL)
     {
-      ph_deliverer_start (dv, d, gen, NULL);
+      ph_deliverer_launch (dv, d, gen, NULL);
       return;
     }
-  entry = ph_spool_entry_from_delivery (d, g_get_real_time ());
+  now = g_get_real_time ();
+  entry = ph_spool_entry_from_delivery (d, now);
+  /* Written with its first attempt started, which saves a second write. */
+  entry->in_progress = TRUE;
+  entry->last_attempt = now;
+  entry->next_attempt = now + lease_of (d->hook);
+  ph_deliverer_batch (dv);
   if (!ph_spool_put (dv->spool, entry, max, &dropped, &error))
     {
       g_warning ("hook %s: %s (%s) cannot be written to the spool: %s; attempting it once, "
                  "without retries", d->hook->name, d->event->name, d->id, error->message);
       ph_deliverer_hold (dv);
-      ph_deliverer_start (dv, d, gen, NULL);
+      ph_deliverer_launch (dv, d, gen, NULL);
       return;
     }
   log_dropped (dropped, max);
-  ph_deliverer_start (dv, d, gen, entry);
+  if (ph_spool_batch_open (dv->spool))
+    ph_deliverer_start_when_durable (dv, d, gen, g_steal_pointer (&entry));
+  else
+    ph_deliverer_launch (dv, d, gen, entry);
 }

@@ -34,12 +34,19 @@ void ph_deliverer_set_generation (ph_deliverer *dv, ph_generation *gen);
 
 /* Writes d (transfer full), whose hook belongs to gen (a reference is held
  * until the attempt is finished, so a reload cannot free the hook under
- * it), to the spool and starts its first attempt. */
+ * it), to the spool and starts its first attempt once that is durable. */
 void ph_deliverer_submit (ph_deliverer *dv, printhook_delivery *d, ph_generation *gen);
 
 /* Whether the receiver of the hook named hook answered 410 Gone since the
  * configuration was last set: nothing more goes to it until a reload. */
 gboolean ph_deliverer_hook_gone (const ph_deliverer *dv, const char *hook);
+
+/* The spool's changes so far are committed from the loop, one batch per
+ * turn (core/deliverer_batch.c), and a first attempt starts once its
+ * delivery is durable.  This commits now and starts those attempts: for
+ * a caller that promises that what it handed in is kept (printhook emit's
+ * "accepted"). */
+void ph_deliverer_commit (ph_deliverer *dv);
 
 /* Shutting down: no attempt starts from now on (what is due stays in the
  * spool for the next start); the attempts running finish. */

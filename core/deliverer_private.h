@@ -21,6 +21,8 @@ struct ph_deliverer {
   guint poll;               /* timer: did printhook spool change the spool? */
   GSourceFunc idle_func;
   gpointer idle_data;
+  GPtrArray *durable_wait;  /* first attempts waiting for the batch's commit */
+  guint commit;             /* idle: commit the spool's batch */
 };
 
 /* Starts an attempt of d (transfer full) with gen's hook (a reference is
@@ -29,6 +31,34 @@ struct ph_deliverer {
  * outcome only logged). */
 void ph_deliverer_start (ph_deliverer *dv, printhook_delivery *d, ph_generation *gen,
                          const ph_spool_entry *entry);
+
+/* Starts the attempt of d (transfer full) with gen's hook (a reference is
+ * taken) as ph_deliverer_start does, without recording it in the spool:
+ * entry (transfer none) is d's spool entry with the attempt already
+ * recorded, or NULL when the spool does not hold d. */
+void ph_deliverer_launch (ph_deliverer *dv, printhook_delivery *d, ph_generation *gen,
+                          const ph_spool_entry *entry);
+
+/* core/deliverer_batch.c: the group commit.  Every spool change of one
+ * turn of the loop joins one transaction, committed (one wait for the
+ * disk) from the loop as soon as the turn is over. */
+
+/* Opens the batch if none is open and makes sure it is committed soon.
+ * When the spool cannot (its lock held too long), logs it and holds the
+ * spool; the changes that follow are then made one by one. */
+void ph_deliverer_batch (ph_deliverer *dv);
+
+/* Starts the first attempt of d (transfer full), written to the spool as
+ * entry (transfer full, its attempt recorded) in the open batch, once the
+ * batch is durable: nothing is sent that a power cut could make the spool
+ * forget.  If the commit fails, it is attempted once, without the spool. */
+void ph_deliverer_start_when_durable (ph_deliverer *dv, printhook_delivery *d,
+                                      ph_generation *gen, ph_spool_entry *entry);
+
+/* Commits the batch without starting anything: the deliverer is being
+ * freed; first attempts still waiting stay in the spool for the next
+ * start. */
+void ph_deliverer_commit_final (ph_deliverer *dv);
 
 /* The spool failed to read or record something (a full disk, a lock held
  * too long): for a while, nothing starts from it, so that a delivery whose

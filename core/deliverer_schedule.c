@@ -79,12 +79,15 @@ ph_deliverer_schedule_stop (ph_deliverer *dv)
   g_clear_handle_id (&dv->poll, g_source_remove);
 }
 
-/* Keeps e as a dead letter with its last outcome, for reason. */
+/* Keeps e as a dead letter with its last outcome, for reason; adds the
+ * line to log to buried, for after the commit (so that printhook spool
+ * agrees with the log). */
 static void
-bury (ph_deliverer *dv, const ph_spool_entry *e, const char *reason)
+bury (ph_deliverer *dv, const ph_spool_entry *e, const char *reason, GPtrArray *buried)
 {
   g_autoptr (GError) error = NULL;
 
+  ph_deliverer_batch (dv);
   if (!ph_spool_mark_dead (dv->spool, e->id, e->last_status, e->last_outcome, reason, &error)
       && !g_error_matches (error, PH_SPOOL_ERROR, PH_SPOOL_ERROR_NOT_FOUND))
     {
@@ -92,7 +95,8 @@ bury (ph_deliverer *dv, const ph_spool_entry *e, const char *reason)
                  e->event, e->id, error->message);
       ph_deliverer_hold (dv);
     }
-  g_warning ("hook %s: %s (%s) kept as a dead letter: %s", e->hook, e->event, e->id, reason);
+  g_ptr_array_add (buried, g_strdup_printf ("hook %s: %s (%s) kept as a dead letter: %s",
+                                            e->hook, e->event, e->id, reason));
 }
 
 /* Why the deliveries of the hook named name cannot be attempted, or NULL
@@ -122,8 +126,9 @@ run_hook (ph_deliverer *dv, const char *name, gint64 now)
                             : running < PH_DELIVERER_HOOK_SLOTS ? PH_DELIVERER_HOOK_SLOTS - running
                                                                 : 0;
   g_autoptr (GPtrArray) due = NULL;
+  g_autoptr (GPtrArray) buried = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
-  guint buried = 0;
+  gboolean more;
 
   if (limit == 0 || now < dv->held_until)
     return FALSE;
@@ -145,8 +150,7 @@ run_hook (ph_deliverer *dv, const char *name, gint64 now)
         continue;
       if (why != NULL)
         {
-          bury (dv, e, why);
-          buried++;
+          bury (dv, e, why, buried);
           continue;
         }
       policy = ph_generation_retry_policy (dv->gen, hook, &error);
@@ -154,26 +158,31 @@ run_hook (ph_deliverer *dv, const char *name, gint64 now)
         {
           g_autofree char *reason = g_strdup_printf ("no retry policy: %s", error->message);
           g_clear_error (&error);
-          bury (dv, e, reason);
+          bury (dv, e, reason, buried);
           continue;
         }
       /* Left in the spool while the daemon was stopped for longer than
        * retry.max_age. */
       if (ph_backoff_expired (policy, now - e->window_start))
         {
-          bury (dv, e, ph_dead_reason_describe (PH_DEAD_MAX_AGE));
+          bury (dv, e, ph_dead_reason_describe (PH_DEAD_MAX_AGE), buried);
           continue;
         }
       d = ph_spool_entry_to_delivery (e, hook, &error);
       if (d == NULL)
         {
-          bury (dv, e, error->message);
+          bury (dv, e, error->message, buried);
           g_clear_error (&error);
           continue;
         }
       ph_deliverer_start (dv, d, dv->gen, e);
     }
-  return why != NULL && due->len == limit && buried > 0;
+  more = why != NULL && due->len == limit && buried->len > 0;
+  if (buried->len > 0)
+    ph_deliverer_commit (dv);
+  for (guint i = 0; i < buried->len; i++)
+    g_warning ("%s", (const char *) g_ptr_array_index (buried, i));
+  return more;
 }
 
 /* The timer for the next delivery to fall due, or for the end of a hold.

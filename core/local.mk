@@ -56,7 +56,7 @@ printhook_LDADD = core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SO
 core_libphcore_la_SOURCES += core/backoff.c core/backoff.h \
 	core/spool.c core/spool.h core/spool_private.h core/spool_sql.c core/spool_entry.c \
 	core/spool_open.c core/spool_delivery.c core/spool_delivery.h
-core_libphcore_la_SOURCES += core/spool_due.c core/deliverer_schedule.c \
+core_libphcore_la_SOURCES += core/spool_due.c core/deliverer_schedule.c core/deliverer_batch.c \
 	core/deliverer_private.h
 core_libphcore_la_LIBADD += $(SQLITE_LIBS)
 printhook_SOURCES += core/cli_spool.c

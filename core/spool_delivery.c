@@ -30,6 +30,22 @@ ph_spool_attachments_from_delivery (const printhook_delivery *d)
   return attachments;
 }
 
+/* The event's value (payload or printer) as JSON text, written once per
+ * event under key and shared by its deliveries: writing the printer's
+ * doubles costs more than anything else in a spool entry.  Transfer none. */
+static const char *
+event_text (ph_event *event, const char *key, json_object *value)
+{
+  char *text = ph_event_shared_get (event, key);
+
+  if (text == NULL)
+    {
+      text = ph_json_to_text (value, FALSE);
+      ph_event_shared_set (event, key, text, g_free);
+    }
+  return text;
+}
+
 ph_spool_entry *
 ph_spool_entry_from_delivery (const printhook_delivery *d, gint64 now)
 {
@@ -39,8 +55,10 @@ ph_spool_entry_from_delivery (const printhook_delivery *d, gint64 now)
   entry->hook = g_strdup (d->hook->name);
   entry->event = g_strdup (d->event->name);
   entry->source = g_strdup (d->event->source);
-  entry->payload = ph_json_to_text (d->event->payload, FALSE);
-  entry->printer = ph_json_to_text (d->event->printer, FALSE);
+  entry->payload = g_strdup (event_text (d->event, "printhook.spool.payload",
+                                         d->event->payload));
+  entry->printer = g_strdup (event_text (d->event, "printhook.spool.printer",
+                                         d->event->printer));
   entry->event_time = d->event->time;
   entry->milestone = milestone_of (d);
   g_ptr_array_unref (entry->attachments);

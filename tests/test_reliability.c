@@ -126,6 +126,20 @@ count_deliveries (const setup *s, const char *where)
   return (guint) ph_spool_test_query_int (s->spool, sql);
 }
 
+/* Waits until the spool holds expected deliveries (where: as in
+ * count_deliveries): the daemon commits a delivered one's removal at the
+ * end of its loop's turn, just after it logged it. */
+static void
+wait_count (const setup *s, const char *where, guint expected)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC * slow ();
+  guint count;
+
+  while ((count = count_deliveries (s, where)) != expected && g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
+  ck_assert_uint_eq (count, expected);
+}
+
 /* The spool's deliveries, oldest first, as printhook spool sees them
  * (transfer full). */
 static GPtrArray *
@@ -296,7 +310,7 @@ START_TEST (test_receiver_down_then_up_every_delivery_arrives)
       ck_assert_msg (g_hash_table_contains (numbers, text), "event %u never arrived", n);
     }
   ph_daemon_process_wait_log (d, "hook a: PrintDone delivered: HTTP 200", 5, 5000);
-  ck_assert_uint_eq (count_deliveries (&s, NULL), 0);
+  wait_count (&s, NULL, 0);
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
@@ -400,7 +414,7 @@ START_TEST (test_sigkill_during_outage_loses_nothing)
                      id);
     ck_assert_uint_eq (g_hash_table_size (delivered), g_hash_table_size (sent));
   }
-  ck_assert_uint_eq (count_deliveries (&s, NULL), 0);
+  wait_count (&s, NULL, 0);
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
@@ -435,7 +449,7 @@ START_TEST (test_thousand_events_while_down_all_arrive)
     g_hash_table_add (numbers, record_field (record_at (records, i), "n"));
   ck_assert_uint_eq (g_hash_table_size (numbers), events);
   ph_daemon_process_wait_log (d, "hook many: PrintDone delivered: HTTP 200", events, 10000);
-  ck_assert_uint_eq (count_deliveries (&s, NULL), 0);
+  wait_count (&s, NULL, 0);
   ck_assert_int_eq (ph_daemon_process_stop (d, 30), 0);
 }
 END_TEST
@@ -900,7 +914,7 @@ START_TEST (test_locked_spool_still_sends_once)
   send_numbered (&s, "PrintDone", 2, 1);
   json_object_put (wait_delivered (f, 2, 10000));
   ph_daemon_process_wait_log (d, "hook l: PrintDone delivered", 2, 5000);
-  ck_assert_uint_eq (count_deliveries (&s, NULL), 0);
+  wait_count (&s, NULL, 0);
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
