@@ -252,6 +252,21 @@ START_TEST (test_reconnects_after_a_restart_and_keeps_firing)
 }
 END_TEST
 
+START_TEST (test_keepalive_out_of_range_is_ignored_with_a_warning)
+{
+  const char *env[] = { "PRINTHOOK_WS_KEEPALIVE_S=0", NULL };
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("idle", NULL);
+  const char *names[] = { "octoprint", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, "[hook h]\nurl = http://127.0.0.1:9/\n");
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start_with_env (config, env);
+
+  ph_fake_octoprint_wait (f, "done", 1, 10000 * ph_daemon_process_slowness ());
+  assert_log_contains (d, "printhook: warning: PRINTHOOK_WS_KEEPALIVE_S=0 is not a number of "
+                          "seconds from 1 to 3600; pinging every 10 s\n");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
+}
+END_TEST
+
 START_TEST (test_reauth_required_logs_in_again)
 {
   g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("reauth", NULL);
@@ -483,6 +498,7 @@ octoprint_suite (void)
   tcase_add_test (tc, test_user_action_once_per_pause);
   tcase_add_test (tc, test_busy_lines_every_two_seconds_are_one_pause);
   tcase_add_test (tc, test_reconnects_after_a_restart_and_keeps_firing);
+  tcase_add_test (tc, test_keepalive_out_of_range_is_ignored_with_a_warning);
   tcase_add_test (tc, test_reauth_required_logs_in_again);
   tcase_add_test (tc, test_bad_api_key_is_a_clear_error_that_does_not_spin);
   tcase_add_test (tc, test_several_printers_keep_their_own_state);
