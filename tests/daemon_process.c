@@ -62,12 +62,13 @@ assert_own_spool (const char *config)
 }
 
 static ph_daemon_process *
-spawn (const char *config)
+spawn (const char *config, const char *const *env)
 {
   ph_daemon_process *d;
   g_autofree char *dir = NULL;
   g_autoptr (GPtrArray) args = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
+  g_auto (GStrv) envp = g_get_environ ();
   int log_fd;
 
   assert_own_spool (config);
@@ -93,7 +94,14 @@ spawn (const char *config)
   g_ptr_array_add (args, (char *) config);
   g_ptr_array_add (args, (char *) "-v");
   g_ptr_array_add (args, NULL);
-  if (!g_spawn_async_with_fds (NULL, (char **) args->pdata, NULL,
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto (GStrv) pair = g_strsplit (env[i], "=", 2);
+
+      ck_assert_msg (pair[0] != NULL && pair[1] != NULL, "not NAME=value: %s", env[i]);
+      envp = g_environ_setenv (envp, pair[0], pair[1], TRUE);
+    }
+  if (!g_spawn_async_with_fds (NULL, (char **) args->pdata, envp,
                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL, NULL,
                                &d->pid, -1, log_fd, log_fd, &error))
     ck_abort_msg ("cannot run %s: %s", ph_test_binary (), error->message);
@@ -146,7 +154,13 @@ ph_daemon_process_wait_log (ph_daemon_process *d, const char *text, guint count,
 ph_daemon_process *
 ph_daemon_process_start (const char *config)
 {
-  ph_daemon_process *d = spawn (config);
+  return ph_daemon_process_start_with_env (config, NULL);
+}
+
+ph_daemon_process *
+ph_daemon_process_start_with_env (const char *config, const char *const *env)
+{
+  ph_daemon_process *d = spawn (config, env);
 
   ph_daemon_process_wait_log (d, RUNNING, 1, 10000);
   return d;
@@ -182,7 +196,7 @@ wait_exit (ph_daemon_process *d, guint timeout_s, gboolean term)
 int
 ph_daemon_process_run_to_exit (const char *config, char **log)
 {
-  g_autoptr (ph_daemon_process) d = spawn (config);
+  g_autoptr (ph_daemon_process) d = spawn (config, NULL);
   int status = wait_exit (d, 10, FALSE);
 
   *log = ph_daemon_process_log (d);

@@ -13,6 +13,11 @@ typedef struct ph_daemon_process ph_daemon_process;
  * Transfer full. */
 ph_daemon_process *ph_daemon_process_start (const char *config);
 
+/* The same with extra environment entries ("NAME=value", NULL-terminated,
+ * may be NULL) on top of the test's own.  Transfer full. */
+ph_daemon_process *ph_daemon_process_start_with_env (const char *config,
+                                                     const char *const *env);
+
 /* Runs it as above but expects it to exit at once (a bad config): returns
  * its exit status, with its log in *log (transfer full). */
 int ph_daemon_process_run_to_exit (const char *config, char **log);

@@ -11,9 +11,9 @@ typedef ph_fake_server ph_fake_octoprint;
 #define PH_FAKE_OCTOPRINT_KEY "GOODKEY0123456789"
 
 /* Starts the fake playing scenario (print, midprint, cancel, busy, restart,
- * reauth, idle) with extra arguments (NULL-terminated, may be NULL).
- * Records: "login", "ws_open", "ws_message", "rest", "sent", "restart",
- * "done".  Transfer full. */
+ * reauth, silent, idle) with extra arguments (NULL-terminated, may be
+ * NULL).  Records: "login", "ws_open", "ws_message", "rest", "sent",
+ * "restart", "waiting", "done".  Transfer full. */
 static inline ph_fake_octoprint *
 ph_fake_octoprint_start (const char *scenario, const char *const *extra_args)
 {
@@ -24,6 +24,7 @@ ph_fake_octoprint_start (const char *scenario, const char *const *extra_args)
 #define ph_fake_octoprint_records ph_fake_server_records
 #define ph_fake_octoprint_records_of ph_fake_server_records_of
 #define ph_fake_octoprint_wait ph_fake_server_wait
+#define ph_fake_octoprint_signal ph_fake_server_signal
 #define ph_fake_octoprint_stop ph_fake_server_stop
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_fake_octoprint, ph_fake_server_stop)
 

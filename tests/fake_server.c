@@ -39,6 +39,7 @@ ph_fake_server_stop (ph_fake_server *f)
   if (!f->reaped)
     {
       kill (f->pid, SIGTERM);
+      kill (f->pid, SIGCONT);   /* in case a test stopped it */
       deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
       while (!exited (f) && g_get_monotonic_time () < deadline)
         g_usleep (POLL_MS * 1000);
@@ -112,6 +113,13 @@ ph_fake_server_start (const char *name, const char *scenario, const char *const 
         }
       g_usleep (POLL_MS * 1000);
     }
+}
+
+void
+ph_fake_server_signal (ph_fake_server *f, int sig)
+{
+  ck_assert_msg (!exited (f), "%s is not running", f->script);
+  kill (f->pid, sig);
 }
 
 char *

@@ -30,6 +30,10 @@ json_object *ph_fake_server_records_of (ph_fake_server *f, const char *kind);
  * thread-default main context; fails the test after timeout_ms. */
 void ph_fake_server_wait (ph_fake_server *f, const char *kind, guint n, guint timeout_ms);
 
+/* Sends it sig: SIGSTOP makes a server that keeps its connections open
+ * but answers nothing, not even a websocket ping; SIGCONT wakes it. */
+void ph_fake_server_signal (ph_fake_server *f, int sig);
+
 /* Stops it (SIGTERM, then SIGKILL) and frees f.  NULL is allowed. */
 void ph_fake_server_stop (ph_fake_server *f);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_fake_server, ph_fake_server_stop)

@@ -252,6 +252,77 @@ START_TEST (test_reconnects_after_a_restart_and_keeps_firing)
 }
 END_TEST
 
+/* OctoPrint stops answering, the connection still open: its process is
+ * stopped, so not even a ping is answered.  With a ping a second, three
+ * silent seconds make the link dead; it is dropped and opened again, and
+ * the print goes on over the new one. */
+START_TEST (test_silent_link_is_dropped_and_opened_again)
+{
+  const char *env[] = { "PRINTHOOK_WS_KEEPALIVE_S=1", NULL };
+  const char *warning = "printhook: warning: source octoprint: no answer from OctoPrint for ";
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("silent", NULL);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook main]\nurl = %s\nevents = PrintStarted, PrintProgress, PrintDone\n" DATA ("main"), url);
+  const char *names[] = { "octoprint", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start_with_env (config, env);
+  guint slow = ph_daemon_process_slowness ();
+  g_autoptr (json_object) records = NULL;
+  g_autofree char *seen = NULL;
+  g_autofree char *log = NULL;
+  const char *line;
+  int quiet = 0;
+
+  /* Before the silence: the first webhooks; then OctoPrint sends nothing
+   * for five pings, but answers them, and that keeps the link. */
+  ph_fake_octoprint_wait (f, "waiting", 1, 20000 * slow);
+  json_object_put (ph_receiver_wait (r, 2, 10000 * slow));
+  g_usleep (5 * G_USEC_PER_SEC);
+  ck_assert_uint_eq (ph_daemon_process_count_log (d, "no answer from"), 0);
+  ck_assert_uint_eq (count (f, "login"), 1);
+
+  ph_fake_octoprint_signal (f, SIGSTOP);
+  ph_daemon_process_wait_log (d, warning, 1, 20000);
+  ph_fake_octoprint_signal (f, SIGCONT);
+
+  /* It waited for three pings' worth of silence, no less. */
+  log = ph_daemon_process_log (d);
+  line = strstr (log, warning) + strlen (warning);
+  ck_assert_msg (sscanf (line, "%d", &quiet) == 1, "%s", line);
+  ck_assert_int_ge (quiet, 3);
+  ck_assert (g_str_has_prefix (strchr (line, ' '), " s; reconnecting\n"));
+
+  /* Logged in and opened the websocket again, and what OctoPrint sent over
+   * the new one arrived. */
+  records = exactly (f, r, 5);
+  seen = summary (records, NULL);
+  ck_assert_str_eq (seen, "PrintStarted:0 PrintProgress:10 PrintProgress:20 PrintProgress:30 PrintDone:30");
+  ck_assert_str_eq (field (records, 4, "message"), "Your print is done.");
+  ck_assert_uint_eq (count (f, "login"), 2);
+  ck_assert_uint_eq (count (f, "ws_open"), 2);
+  ck_assert_uint_eq (ph_daemon_process_count_log (d, "source octoprint: connected to OctoPrint"), 2);
+  ck_assert_uint_eq (ph_daemon_process_count_log (d, "no answer from"), 1);
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
+}
+END_TEST
+
+START_TEST (test_keepalive_out_of_range_is_ignored_with_a_warning)
+{
+  const char *env[] = { "PRINTHOOK_WS_KEEPALIVE_S=0", NULL };
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("idle", NULL);
+  const char *names[] = { "octoprint", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, "[hook h]\nurl = http://127.0.0.1:9/\n");
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start_with_env (config, env);
+
+  ph_fake_octoprint_wait (f, "done", 1, 10000 * ph_daemon_process_slowness ());
+  assert_log_contains (d, "printhook: warning: PRINTHOOK_WS_KEEPALIVE_S=0 is not a number of "
+                          "seconds from 1 to 3600; pinging every 10 s\n");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
+}
+END_TEST
+
 START_TEST (test_reauth_required_logs_in_again)
 {
   g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("reauth", NULL);
@@ -483,6 +554,8 @@ octoprint_suite (void)
   tcase_add_test (tc, test_user_action_once_per_pause);
   tcase_add_test (tc, test_busy_lines_every_two_seconds_are_one_pause);
   tcase_add_test (tc, test_reconnects_after_a_restart_and_keeps_firing);
+  tcase_add_test (tc, test_silent_link_is_dropped_and_opened_again);
+  tcase_add_test (tc, test_keepalive_out_of_range_is_ignored_with_a_warning);
   tcase_add_test (tc, test_reauth_required_logs_in_again);
   tcase_add_test (tc, test_bad_api_key_is_a_clear_error_that_does_not_spin);
   tcase_add_test (tc, test_several_printers_keep_their_own_state);

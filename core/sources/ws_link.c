@@ -13,6 +13,11 @@
  * no pong timeout of its own (§7 finding 4). */
 #define KEEPALIVE_S 10
 #define LIVENESS_PINGS 3
+/* Not a config key: only the tests need another interval, so that a dead
+ * link is found in seconds rather than half a minute (printhook(1),
+ * ENVIRONMENT). */
+#define KEEPALIVE_ENV "PRINTHOOK_WS_KEEPALIVE_S"
+#define KEEPALIVE_MAX_S 3600
 /* OctoPrint's history alone passes libsoup's 128 KiB default (§1.5, §7
  * finding 1). */
 #define MAX_INCOMING_PAYLOAD (64 * 1024 * 1024)
@@ -35,8 +40,33 @@ struct ph_ws_link {
   guint attempt;              /* attempts failed in a row */
   guint retry_timer;
   guint liveness_timer;
+  guint keepalive_s;
   gint64 last_heard;
 };
+
+/* The ping interval in seconds: KEEPALIVE_S, or $PRINTHOOK_WS_KEEPALIVE_S
+ * when it is a number of seconds in range; read once, warned about once. */
+static guint
+keepalive_seconds (void)
+{
+  static gsize seconds;
+
+  if (g_once_init_enter (&seconds))
+    {
+      const char *text = g_getenv (KEEPALIVE_ENV);
+      guint64 value = KEEPALIVE_S;
+
+      if (text != NULL
+          && !g_ascii_string_to_unsigned (text, 10, 1, KEEPALIVE_MAX_S, &value, NULL))
+        {
+          g_warning ("%s=%s is not a number of seconds from 1 to %d; pinging every %d s",
+                     KEEPALIVE_ENV, text, KEEPALIVE_MAX_S, KEEPALIVE_S);
+          value = KEEPALIVE_S;
+        }
+      g_once_init_leave (&seconds, value);
+    }
+  return seconds;
+}
 
 double
 ph_ws_link_backoff (guint attempt, gboolean longest, double jitter)
@@ -196,7 +226,7 @@ check_liveness (gpointer data)
   ph_ws_link *link = data;
   gint64 quiet = g_get_monotonic_time () - link->last_heard;
 
-  if (quiet < (gint64) LIVENESS_PINGS * KEEPALIVE_S * G_USEC_PER_SEC)
+  if (quiet < (gint64) LIVENESS_PINGS * link->keepalive_s * G_USEC_PER_SEC)
     return G_SOURCE_CONTINUE;
   link->liveness_timer = 0;
   g_warning ("source %s: no answer from %s for %d s; reconnecting", link->source, link->peer,
@@ -227,13 +257,13 @@ on_websocket (GObject *object, GAsyncResult *result, gpointer data)
     }
   link->ws = ws;
   soup_websocket_connection_set_max_incoming_payload_size (ws, MAX_INCOMING_PAYLOAD);
-  soup_websocket_connection_set_keepalive_interval (ws, KEEPALIVE_S);
+  soup_websocket_connection_set_keepalive_interval (ws, link->keepalive_s);
   g_signal_connect (ws, "message", G_CALLBACK (on_message), link);
   g_signal_connect (ws, "pong", G_CALLBACK (on_pong), link);
   g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), link);
   g_signal_connect (ws, "closed", G_CALLBACK (on_closed), link);
   link->last_heard = g_get_monotonic_time ();
-  link->liveness_timer = g_timeout_add_seconds (KEEPALIVE_S, check_liveness, link);
+  link->liveness_timer = g_timeout_add_seconds (link->keepalive_s, check_liveness, link);
   if (link->handler->opened != NULL)
     link->handler->opened (link->owner);
 }
@@ -282,6 +312,7 @@ ph_ws_link_new (const char *source, const char *peer, const char *base_url,
   link->base_url = g_strdup (base_url);
   link->handler = handler;
   link->owner = owner;
+  link->keepalive_s = keepalive_seconds ();
   link->session = soup_session_new_with_options ("timeout", 15, "idle-timeout", 0,
                                                  "user-agent", "printhook/" PACKAGE_VERSION, NULL);
   return link;

@@ -25,7 +25,8 @@ It listens on 127.0.0.1 on a free port and writes the port to --port-file
 --record, one JSON object per line: {"kind": "login", "api_key", "body"},
 {"kind": "rest", "path", "api_key"}, {"kind": "ws_open", "origin"},
 {"kind": "ws_message", "text"}, {"kind": "sent", "type", "bytes"},
-{"kind": "restart"}, {"kind": "done"} when the scenario is over.  SIGTERM
+{"kind": "restart"}, {"kind": "waiting"} when the scenario waits for the
+client to come back, {"kind": "done"} when the scenario is over.  SIGTERM
 stops it, and so does its parent going away.
 """
 
@@ -211,6 +212,22 @@ def scenario_restart(args):
     ]
 
 
+def scenario_silent(args):
+    """OctoPrint goes silent mid-print: the test stops this process once it
+    is waiting (SIGSTOP), so the connection stays open but nothing answers,
+    not even the pings; the print goes on once the client has given up on
+    the old connection and come back on a new one."""
+    return [
+        printing(0.0),
+        ("send", event("PrintStarted", job_payload())),
+        printing(10.0),
+        ("reconnect",),
+        printing(20.0), printing(31.0),
+        ("send", event("PrintDone", job_payload(time=700.0))),
+        ("done",),
+    ]
+
+
 def scenario_reauth(args):
     """OctoPrint forgets the session (printer-apis.md §1.4: reauthRequired)."""
     return [
@@ -234,7 +251,7 @@ def scenario_midprint(args):
 
 
 SCENARIOS = {"print": scenario_print, "midprint": scenario_midprint, "cancel": scenario_cancel, "busy": scenario_busy,
-             "restart": scenario_restart, "reauth": scenario_reauth,
+             "restart": scenario_restart, "reauth": scenario_reauth, "silent": scenario_silent,
              "idle": lambda args: [("done",)]}
 
 
@@ -310,8 +327,18 @@ class Printer(ScriptedServer):
                 self.client_ready.clear()
             elif kind == "restart":
                 await self.restart()
+            elif kind == "reconnect":
+                await self.reconnected()
             elif kind == "done":
                 self.record("done")
+
+    async def reconnected(self):
+        """Waits until every connection open now is gone and a new client
+        is ready."""
+        old = set(self.sockets)
+        self.record("waiting")
+        while old & self.sockets or not self.ready:
+            await asyncio.sleep(0.05)
 
     async def restart(self):
         self.record("restart")
