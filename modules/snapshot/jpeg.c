@@ -128,13 +128,18 @@ output_color_space (J_COLOR_SPACE jpeg_color_space)
     }
 }
 
-/* The smallest DCT scale M/8 whose output is still at least target: the
- * IDCT then does most of the shrinking for free (libjpeg.txt, scale_num). */
+/* The smallest of the DCT scales 1/8, 1/4, 1/2 and 1 whose output is still
+ * at least target: the IDCT then does most of the shrinking for free
+ * (libjpeg.txt, scale_num), and the area filter the rest.  libjpeg-turbo
+ * has SIMD code for these four scales only: the others (3/8, 5/8, 6/8,
+ * 7/8) run plain C IDCTs of odd sizes, 12x12 and 6x6 for 6/8, so slow that
+ * decoding 2592x1944 at 8/8 and filtering 1.6x more pixels costs less than
+ * decoding at 6/8. */
 static void
 choose_scale (struct jpeg_decompress_struct *cinfo, guint target_width, guint target_height)
 {
   cinfo->scale_denom = 8;
-  for (cinfo->scale_num = 1; cinfo->scale_num < 8; cinfo->scale_num++)
+  for (cinfo->scale_num = 1; cinfo->scale_num < 8; cinfo->scale_num *= 2)
     {
       jpeg_calc_output_dimensions (cinfo);
       if (cinfo->output_width >= target_width && cinfo->output_height >= target_height)
