@@ -63,31 +63,65 @@ snapshot_fit (guint width, guint height, guint max_width, guint max_height, guin
  * vectorised so simply, runs once per output row rather than once per
  * source row.
  *
- * Coordinates are integers: source pixel i spans [i * dst, (i + 1) * dst)
- * and output pixel j spans [j * src, (j + 1) * src) on a common axis, so
- * every overlap is exact.  Weights are fixed point, WEIGHT_ONE being a
- * whole output pixel; the weights of one output pixel along an axis are
- * differences of a rounded running total, so they add up to exactly
- * WEIGHT_ONE and a flat area stays flat.  15 bits keep every weight within
- * 16 bits, which the vertical pass multiplies eight samples at a time, and
- * keep the error of a weight within 1/65536 of the output pixel. */
+ * Weights are fixed point, WEIGHT_ONE being a whole output pixel; the
+ * weights of one output pixel along an axis are differences of a rounded
+ * running total, so they add up to exactly WEIGHT_ONE and a flat area
+ * stays flat.  15 bits keep every weight within 16 bits, which the
+ * vertical pass multiplies eight samples at a time, and keep the error of
+ * a weight within 1/65536 of the output pixel. */
 #define WEIGHT_BITS 15
 #define WEIGHT_ONE (1u << WEIGHT_BITS)
 /* Samples the vertical pass takes at a time: a loop of a fixed count is
  * what -O2's cheap vectoriser turns into vector code. */
 #define VECTOR_SAMPLES 16
+/* Bounds of a span's numerator and denominator, so that positions on the
+ * common axis fit 64 bits: pixel counts are below 2^32. */
+#define SPAN_TERM_LIMIT ((guint64) 1 << 24)
 
-/* The running total of the weights from the start of an output pixel of
- * length span (on the common axis) to offset into it, in WEIGHT_ONE units,
- * rounded. */
+/* One direction of a shrink, in integers: source pixel i spans [i * src_unit,
+ * (i + 1) * src_unit) and output pixel j spans [j * dst_unit, (j + 1) *
+ * dst_unit) on a common axis, so that every overlap is exact.  The last
+ * source pixel reaches as far as the output does. */
+typedef struct {
+  guint src, dst;
+  guint64 src_unit, dst_unit;
+} axis;
+
+/* The running total of an output pixel's weights from its start to offset
+ * (0 to dst_unit) into it, in WEIGHT_ONE units, rounded. */
 static guint32
-weight_total (guint64 offset, guint64 span)
+weight_total (const axis *a, guint64 offset)
 {
-  return (offset * WEIGHT_ONE + span / 2) / span;
+  return (offset * WEIGHT_ONE + a->dst_unit / 2) / a->dst_unit;
+}
+
+/* The first and last source pixels output pixel j touches. */
+static guint
+first_source (const axis *a, guint j)
+{
+  return MIN (j * a->dst_unit / a->src_unit, a->src - 1);
+}
+
+static guint
+last_source (const axis *a, guint j)
+{
+  return MIN (((j + 1) * a->dst_unit - 1) / a->src_unit, a->src - 1);
+}
+
+/* The weight output pixel j gives source pixel i. */
+static guint16
+weight (const axis *a, guint j, guint i)
+{
+  guint64 start = j * a->dst_unit, end = start + a->dst_unit;
+  guint64 lo = CLAMP (i * a->src_unit, start, end);
+  guint64 hi = i + 1 == a->src ? end : CLAMP ((i + 1) * a->src_unit, start, end);
+
+  return weight_total (a, hi - start) - weight_total (a, lo - start);
 }
 
 struct snapshot_shrinker {
-  guint src_width, src_height, dst_width, dst_height, channels;
+  axis x, y;
+  guint channels;
   guint taps;              /* source columns per output column, the same for all */
   guint *first_column;     /* per output column: its first source column */
   guint16 *column_weights; /* per output column: taps weights, 0 for columns outside it */
@@ -112,62 +146,54 @@ snapshot_shrinker_free (snapshot_shrinker *s)
 
 /* The most source columns an output column touches. */
 static guint
-count_taps (guint src_width, guint dst_width)
+count_taps (const axis *a)
 {
-  const guint64 src = src_width, dst = dst_width;
   guint taps = 1;
 
-  for (guint64 x = 0; x < dst; x++)
-    taps = MAX (taps, ((x + 1) * src - 1) / dst - x * src / dst + 1);
+  for (guint j = 0; j < a->dst; j++)
+    taps = MAX (taps, last_source (a, j) - first_source (a, j) + 1);
   return taps;
 }
 
-/* Output column x takes taps source columns from first_column[x]; one that
+/* Output column j takes taps source columns from first_column[j]; one that
  * touches fewer has zero weights for the others, and starts early when it
  * would end past the row, so that the horizontal pass has one loop count. */
 static void
 make_column_weights (snapshot_shrinker *s)
 {
-  const guint64 src = s->src_width, dst = s->dst_width;
-
-  for (guint x = 0; x < s->dst_width; x++)
+  for (guint j = 0; j < s->x.dst; j++)
     {
-      guint64 start = x * src, end = start + src;
-      guint first = MIN (start / dst, src - s->taps);
-      guint16 *w = s->column_weights + (gsize) x * s->taps;
+      guint first = MIN (first_source (&s->x, j), s->x.src - s->taps);
+      guint16 *w = s->column_weights + (gsize) j * s->taps;
 
-      s->first_column[x] = first;
+      s->first_column[j] = first;
       for (guint t = 0; t < s->taps; t++)
-        {
-          guint64 lo = CLAMP ((first + t) * dst, start, end);
-          guint64 hi = CLAMP ((first + t + 1) * dst, start, end);
-
-          w[t] = weight_total (hi - start, src) - weight_total (lo - start, src);
-        }
+        w[t] = weight (&s->x, j, first + t);
     }
 }
 
 snapshot_shrinker *
-snapshot_shrinker_new (guint src_width, guint src_height, guint channels, guint dst_width,
-                       guint dst_height)
+snapshot_shrinker_new_spans (guint src_width, guint src_height, guint channels, guint dst_width,
+                             guint dst_height, guint64 x_num, guint64 x_den, guint64 y_num,
+                             guint64 y_den)
 {
   g_autoptr (snapshot_shrinker) s = NULL;
 
-  g_return_val_if_fail (dst_width >= 1 && dst_width <= src_width, NULL);
-  g_return_val_if_fail (dst_height >= 1 && dst_height <= src_height, NULL);
+  g_return_val_if_fail (src_width >= 1 && src_height >= 1, NULL);
+  g_return_val_if_fail (dst_width >= 1 && dst_height >= 1, NULL);
+  g_return_val_if_fail (x_den >= 1 && x_num >= x_den && x_num < SPAN_TERM_LIMIT, NULL);
+  g_return_val_if_fail (y_den >= 1 && y_num >= y_den && y_num < SPAN_TERM_LIMIT, NULL);
   g_return_val_if_fail (channels == 1 || channels == 3 || channels == 4, NULL);
 
   s = g_new0 (snapshot_shrinker, 1);
-  s->src_width = src_width;
-  s->src_height = src_height;
-  s->dst_width = dst_width;
-  s->dst_height = dst_height;
+  s->x = (axis) { src_width, dst_width, x_den, x_num };
+  s->y = (axis) { src_height, dst_height, y_den, y_num };
   s->channels = channels;
-  s->taps = count_taps (src_width, dst_width);
+  s->taps = count_taps (&s->x);
   s->sums_empty = TRUE;
   s->result = snapshot_image_new (dst_width, dst_height, channels);
   s->first_column = g_try_new (guint, dst_width);
-  /* taps is at most src / dst + 2, so this is at most src + 2 * dst. */
+  /* taps is at most a span + 2, so this is about src + 2 * dst. */
   s->column_weights = g_try_new (guint16, (gsize) dst_width * s->taps);
   s->sums = g_try_new (guint32, (gsize) src_width * channels);
   if (s->result == NULL || s->first_column == NULL || s->column_weights == NULL
@@ -175,6 +201,16 @@ snapshot_shrinker_new (guint src_width, guint src_height, guint channels, guint 
     return NULL;
   make_column_weights (s);
   return g_steal_pointer (&s);
+}
+
+snapshot_shrinker *
+snapshot_shrinker_new (guint src_width, guint src_height, guint channels, guint dst_width,
+                       guint dst_height)
+{
+  g_return_val_if_fail (dst_width >= 1 && dst_width <= src_width, NULL);
+  g_return_val_if_fail (dst_height >= 1 && dst_height <= src_height, NULL);
+  return snapshot_shrinker_new_spans (src_width, src_height, channels, dst_width, dst_height,
+                                      src_width, dst_width, src_height, dst_height);
 }
 
 /* The complete sums shrunk horizontally into out, one output row.  The
@@ -186,7 +222,7 @@ shrink_sums_with (const snapshot_shrinker *s, guint8 *out, const guint c, const 
 {
   const guint16 *w = s->column_weights;
 
-  for (guint x = 0; x < s->dst_width; x++, w += taps, out += c)
+  for (guint x = 0; x < s->x.dst; x++, w += taps, out += c)
     {
       const guint32 *p = s->sums + (gsize) s->first_column[x] * c;
       guint64 acc[4];
@@ -234,7 +270,7 @@ shrink_sums_channels (const snapshot_shrinker *s, guint8 *out, const guint c)
 static void
 emit_row (snapshot_shrinker *s)
 {
-  guint8 *out = s->result->pixels + (gsize) s->next_output_row * s->dst_width * s->channels;
+  guint8 *out = s->result->pixels + (gsize) s->next_output_row * s->x.dst * s->channels;
 
   switch (s->channels)
     {
@@ -280,21 +316,23 @@ add_row (guint32 *restrict sums, const guint8 *restrict row, guint16 weight, gsi
 void
 snapshot_shrinker_push_row (snapshot_shrinker *s, const guint8 *row)
 {
-  const guint64 src = s->src_height;
-  guint64 lo = (guint64) s->next_source_row * s->dst_height;
-  guint64 hi = lo + s->dst_height;
+  const axis *a = &s->y;
+  guint64 lo = s->next_source_row * a->src_unit;
+  guint64 hi = s->next_source_row + 1 == a->src ? a->dst * a->dst_unit
+                                                : MIN ((s->next_source_row + 1) * a->src_unit,
+                                                       a->dst * a->dst_unit);
 
-  g_return_if_fail (s->next_source_row < s->src_height);
-  /* The source row's share of each output row it overlaps (one or two). */
+  g_return_if_fail (s->next_source_row < a->src);
+  /* The source row's share of each output row it overlaps. */
   while (lo < hi)
     {
-      guint64 start = (guint64) s->next_output_row * src;
-      guint64 end = MIN (hi, start + src);
+      guint64 start = s->next_output_row * a->dst_unit;
+      guint64 end = MIN (hi, start + a->dst_unit);
 
-      add_row (s->sums, row, weight_total (end - start, src) - weight_total (lo - start, src),
-               (gsize) s->src_width * s->channels, s->sums_empty);
+      add_row (s->sums, row, weight_total (a, end - start) - weight_total (a, lo - start),
+               (gsize) s->x.src * s->channels, s->sums_empty);
       s->sums_empty = FALSE;
-      if (end == start + src)
+      if (end == start + a->dst_unit)
         emit_row (s);
       lo = end;
     }
@@ -304,7 +342,7 @@ snapshot_shrinker_push_row (snapshot_shrinker *s, const guint8 *row)
 snapshot_image *
 snapshot_shrinker_steal_result (snapshot_shrinker *s)
 {
-  if (s->next_output_row < s->dst_height)
+  if (s->next_output_row < s->y.dst)
     return NULL;
   return g_steal_pointer (&s->result);
 }
