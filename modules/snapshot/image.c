@@ -218,13 +218,17 @@ snapshot_shrinker_new (guint src_width, guint src_height, guint channels, guint 
  * unrolls both loops and keeps the sums in registers.  A sum is at most
  * 255 * WEIGHT_ONE and a weight WEIGHT_ONE, hence 64-bit accumulators. */
 static G_ALWAYS_INLINE inline void
-shrink_sums_with (const snapshot_shrinker *s, guint8 *out, const guint c, const guint taps)
+shrink_sums_with (const snapshot_shrinker *s, guint8 *restrict out, const guint c, const guint taps)
 {
-  const guint16 *w = s->column_weights;
+  /* In locals: the stores through out could alias s's fields. */
+  const guint16 *restrict w = s->column_weights;
+  const guint *restrict first = s->first_column;
+  const guint32 *restrict sums = s->sums;
+  const guint n = s->x.dst;
 
-  for (guint x = 0; x < s->x.dst; x++, w += taps, out += c)
+  for (guint x = 0; x < n; x++, w += taps, out += c)
     {
-      const guint32 *p = s->sums + (gsize) s->first_column[x] * c;
+      const guint32 *p = sums + (gsize) first[x] * c;
       guint64 acc[4];
 
 #pragma GCC unroll 4
