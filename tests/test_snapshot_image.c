@@ -245,13 +245,18 @@ assert_oriented (gboolean flip_h, gboolean flip_v, gboolean rotate90, guint w, g
                  const char *expected)
 {
   g_autoptr (snapshot_image) image = labelled ();
-  g_autoptr (snapshot_image) out = snapshot_orient (image, flip_h, flip_v, rotate90);
   g_autoptr (GString) seen = g_string_new (NULL);
+  guint8 row[3];
 
-  for (guint i = 0; i < out->width * out->height; i++)
-    g_string_append_printf (seen, "%u", out->pixels[i]);
-  ck_assert_uint_eq (out->width, w);
-  ck_assert_uint_eq (out->height, h);
+  for (guint y = 0; y < h; y++)
+    {
+      memset (row, 0, sizeof row);
+      snapshot_orient_row (image, flip_h, flip_v, rotate90, y, row);
+      for (guint x = 0; x < w; x++)
+        g_string_append_printf (seen, "%u", row[x]);
+      for (guint x = w; x < sizeof row; x++)
+        ck_assert_uint_eq (row[x], 0);   /* nothing written past the row */
+    }
   ck_assert_str_eq (seen->str, expected);
 }
 
@@ -268,6 +273,28 @@ START_TEST (test_orient_flips_and_turns_counter_clockwise)
   /* Flipped left-right first, then turned. */
   assert_oriented (TRUE, FALSE, TRUE, 2, 3, "142536");
   assert_oriented (TRUE, TRUE, TRUE, 2, 3, "415263");
+}
+END_TEST
+
+/* A pixel's channels move together, whichever way it goes. */
+START_TEST (test_orient_keeps_the_channels_of_a_pixel_together)
+{
+  g_autoptr (snapshot_image) rgb = snapshot_image_new (2, 2, 3);
+  g_autoptr (snapshot_image) cmyk = snapshot_image_new (2, 1, 4);
+  guint8 row[8];
+
+  for (guint i = 0; i < 12; i++)
+    rgb->pixels[i] = i;
+  for (guint i = 0; i < 8; i++)
+    cmyk->pixels[i] = 10 + i;
+  snapshot_orient_row (rgb, TRUE, FALSE, FALSE, 0, row);
+  ck_assert_mem_eq (row, ((guint8[]) { 3, 4, 5, 0, 1, 2 }), 6);
+  snapshot_orient_row (rgb, FALSE, TRUE, TRUE, 1, row);   /* upside down, then turned */
+  ck_assert_mem_eq (row, ((guint8[]) { 6, 7, 8, 0, 1, 2 }), 6);
+  snapshot_orient_row (cmyk, TRUE, FALSE, FALSE, 0, row);
+  ck_assert_mem_eq (row, ((guint8[]) { 14, 15, 16, 17, 10, 11, 12, 13 }), 8);
+  snapshot_orient_row (cmyk, FALSE, FALSE, TRUE, 1, row);
+  ck_assert_mem_eq (row, ((guint8[]) { 10, 11, 12, 13 }), 4);
 }
 END_TEST
 
@@ -294,6 +321,7 @@ image_suite (void)
   tcase_add_test (t, test_shrink_survives_hostile_sizes);
   tcase_add_test (t, test_shrink_wants_every_row);
   tcase_add_test (t, test_orient_flips_and_turns_counter_clockwise);
+  tcase_add_test (t, test_orient_keeps_the_channels_of_a_pixel_together);
   tcase_add_test (t, test_huge_images_fail_softly);
   suite_add_tcase (s, t);
   return s;

@@ -351,28 +351,45 @@ snapshot_shrinker_steal_result (snapshot_shrinker *s)
   return g_steal_pointer (&s->result);
 }
 
-snapshot_image *
-snapshot_orient (const snapshot_image *image, gboolean flip_h, gboolean flip_v, gboolean rotate90)
+/* n pixels of c bytes into dst, from src on, step bytes apart (backwards
+ * when negative).  c is a constant in each instance: a pixel is then a few
+ * moves, not a call to memcpy. */
+static G_ALWAYS_INLINE inline void
+copy_pixels (guint8 *restrict dst, const guint8 *restrict src, gssize step, guint n, const guint c)
+{
+  for (guint i = 0; i < n; i++, dst += c)
+    {
+      const guint8 *p = src + (gssize) i * step;
+
+#pragma GCC unroll 4
+      for (guint k = 0; k < c; k++)
+        dst[k] = p[k];
+    }
+}
+
+void
+snapshot_orient_row (const snapshot_image *image, gboolean flip_h, gboolean flip_v,
+                     gboolean rotate90, guint y, guint8 *out)
 {
   const guint w = image->width, h = image->height, c = image->channels;
-  snapshot_image *out = rotate90 ? snapshot_image_new (h, w, c) : snapshot_image_new (w, h, c);
+  const guint n = rotate90 ? h : w;
+  /* The row is a source row or, turned, a source column, walked forwards
+   * or backwards: step bytes from one pixel to the next.  Where its first
+   * pixel comes from: undo the turn, then the flips; counter-clockwise,
+   * the source's right column becomes the top row. */
+  const gssize row = (gssize) w * c;
+  const gssize step = rotate90 ? (flip_v ? -row : row) : (flip_h ? -(gssize) c : (gssize) c);
+  const guint sx = rotate90 ? (flip_h ? y : w - 1 - y) : (flip_h ? w - 1 : 0);
+  const guint sy = rotate90 ? (flip_v ? h - 1 : 0) : (flip_v ? h - 1 - y : y);
+  const guint8 *src = image->pixels + ((gsize) sy * w + sx) * c;
 
-  if (out == NULL)
-    return NULL;
-  for (guint y = 0; y < out->height; y++)
-    for (guint x = 0; x < out->width; x++)
-      {
-        /* Where the output pixel comes from: undo the turn, then the flips.
-         * Counter-clockwise, the source's right column becomes the top row. */
-        guint sx = rotate90 ? w - 1 - y : x;
-        guint sy = rotate90 ? x : y;
-
-        if (flip_h)
-          sx = w - 1 - sx;
-        if (flip_v)
-          sy = h - 1 - sy;
-        memcpy (out->pixels + ((gsize) y * out->width + x) * c,
-                image->pixels + ((gsize) sy * w + sx) * c, c);
-      }
-  return out;
+  g_return_if_fail (y < (rotate90 ? w : h));
+  if (step == (gssize) c)
+    memcpy (out, src, (gsize) n * c);
+  else if (c == 1)
+    copy_pixels (out, src, step, n, 1);
+  else if (c == 3)
+    copy_pixels (out, src, step, n, 3);
+  else
+    copy_pixels (out, src, step, n, c);
 }

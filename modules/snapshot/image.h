@@ -52,11 +52,13 @@ snapshot_image *snapshot_shrinker_steal_result (snapshot_shrinker *shrinker);
 void snapshot_shrinker_free (snapshot_shrinker *shrinker);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (snapshot_shrinker, snapshot_shrinker_free)
 
-/* The image mirrored left-right (flip_h), then top-bottom (flip_v), then
- * turned 90 degrees counter-clockwise (rotate90), the old plugin's order;
- * a turn swaps width and height and crops nothing.  NULL when out of
- * memory.  Transfer full. */
-snapshot_image *snapshot_orient (const snapshot_image *image, gboolean flip_h, gboolean flip_v,
-                                 gboolean rotate90);
+/* Row y of the image as it is once mirrored left-right (flip_h), then
+ * top-bottom (flip_v), then turned 90 degrees counter-clockwise
+ * (rotate90), the old plugin's order; a turn swaps width and height and
+ * crops nothing.  Writes the turned image's width * channels bytes to out.
+ * Row by row, so that the encoder reads the image turned and no turned
+ * copy is made. */
+void snapshot_orient_row (const snapshot_image *image, gboolean flip_h, gboolean flip_v,
+                          gboolean rotate90, guint y, guint8 *out);
 
 #endif

@@ -91,6 +91,13 @@ describe_non_jpeg (const guint8 *data, gsize size)
   return "data of an unknown kind";
 }
 
+/* Whether the options flip or turn the image. */
+static gboolean
+oriented (const snapshot_options *o)
+{
+  return o->flip_h || o->flip_v || o->rotate90;
+}
+
 /* What decode() hands to encode(): one interleaved image (gray, RGB or
  * CMYK), or the Y, Cb and Cr planes of a YCbCr JPEG, the chroma at half
  * the width and height (4:2:0, what jpeg_set_defaults encodes). */
@@ -313,7 +320,7 @@ decode (const guint8 *data, gsize size, const snapshot_options *o, picture *out,
   /* The box is for the image as sent: a turned image fits it turned. */
   transform = snapshot_fit (o->rotate90 ? height : width, o->rotate90 ? width : height,
                             o->max_width, o->max_height, &fit_width, &fit_height)
-              || o->flip_h || o->flip_v || o->rotate90;
+              || oriented (o);
   target_width = o->rotate90 ? fit_height : fit_width;
   target_height = o->rotate90 ? fit_width : fit_height;
   if (transform)
@@ -437,25 +444,39 @@ encoder_free (encoder *enc)
   g_free (enc);
 }
 
-/* Hands an interleaved image to libjpeg row by row. */
-static void
-write_interleaved (struct jpeg_compress_struct *cinfo, const snapshot_image *image)
+/* Row y of image as it is to be sent (transfer none): the image's own row,
+ * or the turned row written into buffer. */
+static guint8 *
+sent_row (const snapshot_image *image, const snapshot_options *o, guint y, guint8 *buffer)
 {
-  gsize stride = (gsize) image->width * image->channels;
+  if (!oriented (o))
+    return image->pixels + (gsize) y * image->width * image->channels;
+  snapshot_orient_row (image, o->flip_h, o->flip_v, o->rotate90, y, buffer);
+  return buffer;
+}
+
+/* Hands an interleaved image to libjpeg row by row, flipped and turned. */
+static void
+write_interleaved (struct jpeg_compress_struct *cinfo, const snapshot_image *image,
+                   const snapshot_options *o)
+{
+  JSAMPARRAY buffer = (*cinfo->mem->alloc_sarray) ((j_common_ptr) cinfo, JPOOL_IMAGE,
+                                                   cinfo->image_width * image->channels, 1);
 
   while (cinfo->next_scanline < cinfo->image_height)
     {
-      JSAMPROW row = image->pixels + (gsize) cinfo->next_scanline * stride;
+      JSAMPROW row = sent_row (image, o, cinfo->next_scanline, buffer[0]);
       jpeg_write_scanlines (cinfo, &row, 1);
     }
 }
 
-/* Hands Y, Cb and Cr planes to libjpeg (raw_data_in), one row of MCUs at a
- * time.  libjpeg wants every plane padded to whole 8 x 8 blocks
- * (libjpeg.txt, "Raw (downsampled) image data"): the last column and row
- * are repeated, as its own edge expansion does. */
+/* Hands Y, Cb and Cr planes to libjpeg (raw_data_in), flipped and turned,
+ * one row of MCUs at a time.  libjpeg wants every plane padded to whole
+ * 8 x 8 blocks (libjpeg.txt, "Raw (downsampled) image data"): the last
+ * column and row are repeated, as its own edge expansion does. */
 static void
-write_planes (struct jpeg_compress_struct *cinfo, snapshot_image *const *plane)
+write_planes (struct jpeg_compress_struct *cinfo, snapshot_image *const *plane,
+              const snapshot_options *o)
 {
   JDIMENSION lines = cinfo->max_v_samp_factor * DCTSIZE;
   JSAMPARRAY rows[3];
@@ -471,14 +492,20 @@ write_planes (struct jpeg_compress_struct *cinfo, snapshot_image *const *plane)
   for (guint call = 0; cinfo->next_scanline < cinfo->image_height; call++)
     {
       for (guint i = 0; i < 3; i++)
-        for (guint r = 0; r < per_call[i]; r++)
-          {
-            const snapshot_image *p = plane[i];
-            guint y = MIN (call * per_call[i] + r, p->height - 1);
+        {
+          guint width = o->rotate90 ? plane[i]->height : plane[i]->width;
+          guint height = o->rotate90 ? plane[i]->width : plane[i]->height;
 
-            memcpy (rows[i][r], p->pixels + (gsize) y * p->width, p->width);
-            memset (rows[i][r] + p->width, rows[i][r][p->width - 1], padded_width[i] - p->width);
-          }
+          for (guint r = 0; r < per_call[i]; r++)
+            {
+              guint8 *row = rows[i][r];
+              guint8 *from = sent_row (plane[i], o, MIN (call * per_call[i] + r, height - 1), row);
+
+              if (from != row)
+                memcpy (row, from, width);
+              memset (row + width, row[width - 1], padded_width[i] - width);
+            }
+        }
       jpeg_write_raw_data (cinfo, rows, lines);
     }
 }
@@ -486,7 +513,7 @@ write_planes (struct jpeg_compress_struct *cinfo, snapshot_image *const *plane)
 /* EXIF and other markers of the camera's file are not carried over: its
  * orientation tag, for one, would be wrong after a turn. */
 static GBytes *
-encode (const picture *pic, int quality, GError **error)
+encode (const picture *pic, const snapshot_options *o, GError **error)
 {
   encoder *enc = g_new0 (encoder, 1);
   struct jpeg_compress_struct *cinfo = &enc->cinfo;
@@ -509,14 +536,14 @@ encode (const picture *pic, int quality, GError **error)
   jpeg_create_compress (cinfo);
   enc->created = TRUE;
   cinfo->dest = &enc->dest.pub;
-  cinfo->image_width = first->width;
-  cinfo->image_height = first->height;
+  cinfo->image_width = o->rotate90 ? first->height : first->width;
+  cinfo->image_height = o->rotate90 ? first->width : first->height;
   cinfo->input_components = pic->count == 3 ? 3 : first->channels;
   cinfo->in_color_space = pic->count == 3 ? JCS_YCbCr
                           : first->channels == 1 ? JCS_GRAYSCALE
                           : first->channels == 4 ? JCS_CMYK : JCS_RGB;
   jpeg_set_defaults (cinfo);
-  jpeg_set_quality (cinfo, quality, TRUE);
+  jpeg_set_quality (cinfo, o->quality, TRUE);
   if (pic->count == 3)
     {
       /* The planes' own sampling, said explicitly as libjpeg.txt asks. */
@@ -528,9 +555,9 @@ encode (const picture *pic, int quality, GError **error)
     }
   jpeg_start_compress (cinfo, TRUE);
   if (pic->count == 3)
-    write_planes (cinfo, pic->plane);
+    write_planes (cinfo, pic->plane, o);
   else
-    write_interleaved (cinfo, first);
+    write_interleaved (cinfo, first, o);
   jpeg_finish_compress (cinfo);
   bytes = g_byte_array_free_to_bytes (g_steal_pointer (&enc->dest.out));
   encoder_free (enc);
@@ -563,24 +590,7 @@ snapshot_jpeg_process (GBytes *jpeg, const snapshot_options *o, GError **error)
     return NULL;
   if (unchanged)
     return g_bytes_ref (jpeg);
-  if (o->flip_h || o->flip_v || o->rotate90)
-    for (guint i = 0; i < pic.count; i++)
-      {
-        snapshot_image *oriented = snapshot_orient (pic.plane[i], o->flip_h, o->flip_v,
-                                                    o->rotate90);
-
-        if (oriented == NULL)
-          {
-            g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT,
-                         "not enough memory to turn a %u x %u image", pic.plane[0]->width,
-                         pic.plane[0]->height);
-            picture_clear (&pic);
-            return NULL;
-          }
-        snapshot_image_free (pic.plane[i]);
-        pic.plane[i] = oriented;
-      }
-  result = encode (&pic, o->quality, error);
+  result = encode (&pic, o, error);
   picture_clear (&pic);
   return result;
 }
