@@ -3,7 +3,8 @@
  * the very function the module runs in its worker thread, linked here from
  * the module's own sources.
  *
- *   snapshot_bench --box WxH --quality Q --reps N --seconds S IN OUT
+ *   snapshot_bench --box WxH --quality Q --reps N --seconds S
+ *                  [--flip-h] [--flip-v] [--rotate90] IN OUT
  *
  * Runs the path on IN at least once and at most N times, stopping after S
  * seconds, writes the last result to OUT and prints
@@ -42,7 +43,15 @@ main (int argc, char **argv)
 
   for (i = 1; i + 1 < argc && argv[i][0] == '-'; i += 2)
     {
-      if (strcmp (argv[i], "--box") == 0)
+      if (strcmp (argv[i], "--flip-h") == 0 || strcmp (argv[i], "--flip-v") == 0
+          || strcmp (argv[i], "--rotate90") == 0)
+        {
+          gboolean *flag = argv[i][2] == 'r' ? &o.rotate90 : argv[i][7] == 'h' ? &o.flip_h : &o.flip_v;
+
+          *flag = TRUE;
+          i--;   /* no value */
+        }
+      else if (strcmp (argv[i], "--box") == 0)
         {
           if (sscanf (argv[i + 1], "%ux%u", &o.max_width, &o.max_height) != 2)
             return 2;
@@ -58,7 +67,8 @@ main (int argc, char **argv)
     }
   if (argc - i != 2)
     {
-      fprintf (stderr, "usage: snapshot_bench --box WxH --quality Q --reps N --seconds S IN OUT\n");
+      fprintf (stderr, "usage: snapshot_bench --box WxH --quality Q --reps N --seconds S "
+               "[--flip-h] [--flip-v] [--rotate90] IN OUT\n");
       return 2;
     }
   if (!g_file_get_contents (argv[i], &data, &size, &error))

@@ -319,6 +319,8 @@ START_TEST (test_large_jpegs_are_shrunk_to_fit_keeping_their_aspect_ratio)
     { "one-over.jpg", "1641x1232", NULL, 1640, 1231 },
     { "progressive.jpg", "2592x1944", "--progressive", 1640, 1230 },
     { "yuv444.jpg", "1920x1080", "--subsampling=4:4:4", 1640, 923 },
+    { "yuv422.jpg", "1921x1081", "--subsampling=4:2:2", 1640, 923 },
+    { "odd.jpg", "3001x2001", NULL, 1640, 1094 },
     { "gray.jpg", "3000x3000", "--gray", 1232, 1232 },
     { "exif.jpg", "2048x1536", "--exif", 1640, 1230 },
   };
@@ -404,6 +406,31 @@ START_TEST (test_flips_and_turns_move_the_corners)
       ck_assert_msg (strcmp (seen, cases[i].corners) == 0, "%s: corners %s, expected %s",
                      cases[i].settings, seen, cases[i].corners);
     }
+}
+END_TEST
+
+/* Odd sizes leave the 4:2:0 chroma planes half a pixel over: the colours
+ * must still land where the luma does, shrunk, flipped and turned. */
+START_TEST (test_odd_sized_image_keeps_its_colours_when_shrunk_and_turned)
+{
+  g_autoptr (camera) c = camera_start ();
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = camera_url (c, "odd.jpg");
+  g_autofree char *config = snapshot_config (r, url, "snapshot.max_size = 400x400\n"
+                                                     "snapshot.flip_h = true\n"
+                                                     "snapshot.rotate90 = true\n");
+  g_autoptr (GBytes) sent = NULL;
+  g_autoptr (json_object) info = NULL;
+  g_autofree char *seen = NULL;
+
+  make_image (c, "odd.jpg", "1001x751", PH_END);
+  sent = send_and_receive (r, config, 0);
+  info = probe (sent);
+  seen = corners (info);
+  /* 751x1001 once turned, into 400x400. */
+  ck_assert_int_eq (int_member (info, "width"), 300);
+  ck_assert_int_eq (int_member (info, "height"), 400);
+  ck_assert_str_eq (seen, "red,blue,green,yellow");
 }
 END_TEST
 
@@ -881,6 +908,7 @@ snapshot_suite (void)
   tcase_add_test (images, test_large_jpegs_are_shrunk_to_fit_keeping_their_aspect_ratio);
   tcase_add_test (images, test_max_size_and_quality_shape_the_image);
   tcase_add_test (images, test_flips_and_turns_move_the_corners);
+  tcase_add_test (images, test_odd_sized_image_keeps_its_colours_when_shrunk_and_turned);
   tcase_add_test (images, test_turned_image_fits_the_box_turned);
   tcase_add_test (images, test_modules_lists_snapshot_with_its_keys);
   suite_add_tcase (s, images);

@@ -101,9 +101,10 @@ START_TEST (test_shrink_matches_the_plain_area_average)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (20240517);
 
-  for (guint round = 0; round < 40; round++)
+  for (guint round = 0; round < 60; round++)
     {
-      guint channels = round % 3 == 0 ? 1 : 3;
+      static const guint channel_counts[] = { 1, 3, 4 };
+      guint channels = channel_counts[round % 3];
       guint w = g_rand_int_range (rand, 1, 90), h = g_rand_int_range (rand, 1, 90);
       guint dst_w = g_rand_int_range (rand, 1, w + 1), dst_h = g_rand_int_range (rand, 1, h + 1);
       g_autofree guint8 *src = g_malloc ((gsize) w * h * channels);
@@ -125,6 +126,94 @@ START_TEST (test_shrink_matches_the_plain_area_average)
                              w, h, dst_w, dst_h, x, y, k, got, want);
             }
     }
+}
+END_TEST
+
+/* Gray, RGB and CMYK: each channel is filtered on its own.  Five pixels
+ * into two: each output pixel covers two and a half source pixels. */
+START_TEST (test_shrink_filters_every_channel_alone)
+{
+  static const guint8 rgb[] = { 10, 0, 255, 20, 0, 255, 30, 255, 255, 40, 255, 0, 50, 255, 0 };
+  static const guint8 cmyk[] = { 0, 255, 7, 200, 100, 255, 7, 0, 200, 255, 7, 100 };
+  g_autoptr (snapshot_image) wide = shrink (rgb, 5, 1, 3, 2, 1);
+  g_autoptr (snapshot_image) tall = shrink (rgb, 1, 5, 3, 1, 2);
+  g_autoptr (snapshot_image) four = shrink (cmyk, 3, 1, 4, 2, 1);
+  static const guint8 rgb_want[] = { 18, 51, 255, 42, 255, 51 };   /* (10 + 20 + 30 / 2) / 2.5 ... */
+  static const guint8 cmyk_want[] = { 33, 255, 7, 133, 167, 255, 7, 67 };
+
+  ck_assert_mem_eq (wide->pixels, rgb_want, sizeof rgb_want);
+  ck_assert_mem_eq (tall->pixels, rgb_want, sizeof rgb_want);
+  ck_assert_uint_eq (four->channels, 4);
+  ck_assert_mem_eq (four->pixels, cmyk_want, sizeof cmyk_want);
+}
+END_TEST
+
+/* The weights of an output pixel add up to exactly one, whatever the
+ * ratio: a flat image stays flat, at both ends of the range. */
+START_TEST (test_shrink_keeps_flat_areas_exact)
+{
+  static const guint8 levels[] = { 0, 1, 128, 254, 255 };
+
+  for (guint w = 1; w <= 33; w++)
+    for (guint dst = 1; dst <= w; dst++)
+      for (guint i = 0; i < G_N_ELEMENTS (levels); i++)
+        {
+          g_autofree guint8 *src = g_malloc ((gsize) w * 3 * 3);
+          g_autoptr (snapshot_image) out = NULL;
+
+          memset (src, levels[i], (gsize) w * 3 * 3);
+          out = shrink (src, w, 3, 3, dst, 2);
+          for (gsize k = 0; k < (gsize) dst * 2 * 3; k++)
+            ck_assert_msg (out->pixels[k] == levels[i], "%u -> %u, level %u: %u at %zu", w, dst,
+                           levels[i], out->pixels[k], k);
+        }
+}
+END_TEST
+
+START_TEST (test_shrink_one_pixel_wide_or_high)
+{
+  static const guint8 line[] = { 0, 30, 60, 90, 120, 150, 180 };
+  g_autoptr (snapshot_image) column = shrink (line, 1, 7, 1, 1, 3);
+  g_autoptr (snapshot_image) row = shrink (line, 7, 1, 1, 3, 1);
+  g_autoptr (snapshot_image) dot = shrink (line, 7, 1, 1, 1, 1);
+  g_autoptr (snapshot_image) same = shrink (line, 1, 1, 1, 1, 1);
+  /* Each of three outputs covers 7/3 sources: (0 + 30 + 60/3) * 3/7 ... */
+  static const guint8 want[] = { 21, 90, 159 };
+
+  ck_assert_uint_eq (column->width, 1);
+  ck_assert_uint_eq (column->height, 3);
+  ck_assert_mem_eq (column->pixels, want, 3);
+  ck_assert_mem_eq (row->pixels, want, 3);
+  ck_assert_uint_eq (dot->pixels[0], 90);
+  ck_assert_uint_eq (same->pixels[0], 0);
+}
+END_TEST
+
+/* Far beyond what a JPEG holds: the sums and weights must not overflow
+ * nor lose the average. */
+START_TEST (test_shrink_survives_hostile_sizes)
+{
+  const guint n = 1000000;
+  g_autofree guint8 *stripes = g_malloc (n);
+  g_autofree guint8 *white = g_malloc (n);
+  g_autoptr (snapshot_image) wide = NULL;
+  g_autoptr (snapshot_image) tall = NULL;
+  g_autoptr (snapshot_image) three = NULL;
+  g_autoptr (snapshot_image) almost = NULL;
+
+  for (guint i = 0; i < n; i++)
+    stripes[i] = i % 2 ? 255 : 0;
+  memset (white, 255, n);
+  wide = shrink (stripes, n, 1, 1, 1, 1);
+  tall = shrink (white, 1, n, 1, 1, 1);
+  three = shrink (stripes, n, 1, 1, 3, 1);
+  almost = shrink (white, 65535, 1, 1, 65534, 1);
+  ck_assert_uint_eq (wide->pixels[0], 128);   /* 127.5 */
+  ck_assert_uint_eq (tall->pixels[0], 255);
+  for (guint x = 0; x < 3; x++)
+    ck_assert_int_le (ABS (three->pixels[x] - 127), 1);
+  for (guint x = 0; x < 65534; x++)
+    ck_assert_uint_eq (almost->pixels[x], 255);
 }
 END_TEST
 
@@ -156,13 +245,18 @@ assert_oriented (gboolean flip_h, gboolean flip_v, gboolean rotate90, guint w, g
                  const char *expected)
 {
   g_autoptr (snapshot_image) image = labelled ();
-  g_autoptr (snapshot_image) out = snapshot_orient (image, flip_h, flip_v, rotate90);
   g_autoptr (GString) seen = g_string_new (NULL);
+  guint8 row[3];
 
-  for (guint i = 0; i < out->width * out->height; i++)
-    g_string_append_printf (seen, "%u", out->pixels[i]);
-  ck_assert_uint_eq (out->width, w);
-  ck_assert_uint_eq (out->height, h);
+  for (guint y = 0; y < h; y++)
+    {
+      memset (row, 0, sizeof row);
+      snapshot_orient_row (image, flip_h, flip_v, rotate90, y, row);
+      for (guint x = 0; x < w; x++)
+        g_string_append_printf (seen, "%u", row[x]);
+      for (guint x = w; x < sizeof row; x++)
+        ck_assert_uint_eq (row[x], 0);   /* nothing written past the row */
+    }
   ck_assert_str_eq (seen->str, expected);
 }
 
@@ -179,6 +273,28 @@ START_TEST (test_orient_flips_and_turns_counter_clockwise)
   /* Flipped left-right first, then turned. */
   assert_oriented (TRUE, FALSE, TRUE, 2, 3, "142536");
   assert_oriented (TRUE, TRUE, TRUE, 2, 3, "415263");
+}
+END_TEST
+
+/* A pixel's channels move together, whichever way it goes. */
+START_TEST (test_orient_keeps_the_channels_of_a_pixel_together)
+{
+  g_autoptr (snapshot_image) rgb = snapshot_image_new (2, 2, 3);
+  g_autoptr (snapshot_image) cmyk = snapshot_image_new (2, 1, 4);
+  guint8 row[8];
+
+  for (guint i = 0; i < 12; i++)
+    rgb->pixels[i] = i;
+  for (guint i = 0; i < 8; i++)
+    cmyk->pixels[i] = 10 + i;
+  snapshot_orient_row (rgb, TRUE, FALSE, FALSE, 0, row);
+  ck_assert_mem_eq (row, ((guint8[]) { 3, 4, 5, 0, 1, 2 }), 6);
+  snapshot_orient_row (rgb, FALSE, TRUE, TRUE, 1, row);   /* upside down, then turned */
+  ck_assert_mem_eq (row, ((guint8[]) { 6, 7, 8, 0, 1, 2 }), 6);
+  snapshot_orient_row (cmyk, TRUE, FALSE, FALSE, 0, row);
+  ck_assert_mem_eq (row, ((guint8[]) { 14, 15, 16, 17, 10, 11, 12, 13 }), 8);
+  snapshot_orient_row (cmyk, FALSE, FALSE, TRUE, 1, row);
+  ck_assert_mem_eq (row, ((guint8[]) { 10, 11, 12, 13 }), 4);
 }
 END_TEST
 
@@ -199,8 +315,13 @@ image_suite (void)
   tcase_add_test (t, test_fit_leaves_images_within_the_box_alone);
   tcase_add_test (t, test_shrink_averages_whole_and_partial_pixels);
   tcase_add_test (t, test_shrink_matches_the_plain_area_average);
+  tcase_add_test (t, test_shrink_filters_every_channel_alone);
+  tcase_add_test (t, test_shrink_keeps_flat_areas_exact);
+  tcase_add_test (t, test_shrink_one_pixel_wide_or_high);
+  tcase_add_test (t, test_shrink_survives_hostile_sizes);
   tcase_add_test (t, test_shrink_wants_every_row);
   tcase_add_test (t, test_orient_flips_and_turns_counter_clockwise);
+  tcase_add_test (t, test_orient_keeps_the_channels_of_a_pixel_together);
   tcase_add_test (t, test_huge_images_fail_softly);
   suite_add_tcase (s, t);
   return s;

@@ -23,8 +23,11 @@ typedef struct {
  * is not a JPEG, is an error) and returns the image to send: jpeg itself
  * when it fits the box and is neither flipped nor turned, else a new JPEG,
  * shrunk to fit keeping its aspect ratio (libjpeg's DCT scaling to the
- * smallest scale still at least the target, then an area-averaging
- * filter to the exact size), flipped and turned, encoded at quality.
+ * smallest of 1/8, 1/4, 1/2 and 1 still at least the target, then an
+ * area-averaging filter to the exact size), flipped and turned, encoded at
+ * quality.  A YCbCr JPEG is worked on as Y, Cb and Cr planes and sent
+ * 4:2:0, with no colour conversion either way; others (gray, CMYK, and
+ * samplings whose chroma is too coarse for 4:2:0) as decoded pixels.
  * jpeg: transfer none.  Returns transfer full, or NULL with error saying
  * why in words fit for a log. */
 GBytes *snapshot_jpeg_process (GBytes *jpeg, const snapshot_options *options, GError **error);
