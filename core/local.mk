@@ -33,6 +33,7 @@ core_libphcore_la_SOURCES += core/config_source.c \
 	core/control_socket.c core/control_socket.h \
 	core/sources/user_action.c core/sources/user_action.h \
 	core/sources/ws_link.c core/sources/ws_link.h \
+	core/sources/proxy_env.c core/sources/proxy_env.h \
 	core/sources/event_queue.c core/sources/event_queue.h core/sources/json_member.h \
 	core/sources/octoprint_api.c core/sources/octoprint_api.h \
 	core/sources/octoprint.c core/sources/octoprint.h core/sources/octoprint_private.h \

@@ -323,3 +323,12 @@ tests_test_moonraker_api_LDADD = $(test_ldadd)
 tests_test_same_hooks_SOURCES = tests/test_same_hooks.c
 tests_test_same_hooks_CFLAGS = $(test_cflags)
 tests_test_same_hooks_LDADD = $(test_ldadd)
+
+# Printer sources behind a proxy: the environment as libcurl reads it, and
+# the daemon through a real forward proxy (tests/servers/fake_proxy.py).
+EXTRA_DIST += tests/servers/fake_proxy.py
+check_PROGRAMS += tests/test-proxy
+TESTS += tests/test-proxy
+tests_test_proxy_SOURCES = tests/test_proxy.c
+tests_test_proxy_CFLAGS = $(test_cflags)
+tests_test_proxy_LDADD = $(test_ldadd)

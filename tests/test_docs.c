@@ -2,7 +2,8 @@
  * printhook(1); every configuration key (in the section of its group, with
  * its default, and said to be a secret or required when it is), every key
  * of every module "printhook modules" finds, and every built-in event with
- * its topic and message in printhook.conf(5).  A key added to the code
+ * its topic and message in printhook.conf(5); every proxy variable the
+ * printer sources read in printhook(1)'s ENVIRONMENT.  A key added to the code
  * without its paragraph in the page fails here, and so does a paragraph
  * left behind for a key that is gone.
  *
@@ -17,6 +18,7 @@
 #include "config_keys.h"
 #include "events.h"
 #include "params.h"
+#include "sources/proxy_env.h"
 
 /* The roff source of a page, split into lines (transfer full). */
 static GStrv
@@ -495,6 +497,29 @@ START_TEST (test_every_command_and_option_is_in_printhook_1)
 }
 END_TEST
 
+/* A tag such as "https_proxy, HTTPS_PROXY" documents both. */
+START_TEST (test_every_proxy_variable_is_in_printhook_1)
+{
+  g_auto (GStrv) lines = page_lines ("printhook.1");
+  g_autoptr (GPtrArray) body = section (lines, ".SH", "ENVIRONMENT");
+  g_autoptr (GPtrArray) found = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  ck_assert_msg (body != NULL, "printhook(1) has no ENVIRONMENT section");
+  found = tags (body);
+  for (guint i = 0; i < found->len; i++)
+    {
+      g_auto (GStrv) each = g_strsplit (g_ptr_array_index (found, i), ", ", -1);
+
+      for (guint j = 0; each[j] != NULL; j++)
+        g_ptr_array_add (names, g_strdup (each[j]));
+    }
+  for (guint i = 0; ph_proxy_env_variables[i] != NULL; i++)
+    ck_assert_msg (g_ptr_array_find_with_equal_func (names, ph_proxy_env_variables[i], g_str_equal, NULL),
+                   "printhook(1): ENVIRONMENT has no paragraph for %s", ph_proxy_env_variables[i]);
+}
+END_TEST
+
 static Suite *
 docs_suite (void)
 {
@@ -509,6 +534,7 @@ docs_suite (void)
   tcase_add_test (tc, test_every_builtin_event_is_in_printhook_conf_5);
   tcase_add_test (tc, test_every_documented_parameter_is_builtin);
   tcase_add_test (tc, test_every_command_and_option_is_in_printhook_1);
+  tcase_add_test (tc, test_every_proxy_variable_is_in_printhook_1);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -1,5 +1,6 @@
 #include "autoconfig.h"
 #include "ws_link.h"
+#include "proxy_env.h"
 
 #include <string.h>
 #ifdef __GLIBC__
@@ -301,6 +302,17 @@ ph_ws_link_connect (ph_ws_link *link, const char *path, const char *api_key)
                                         link->connecting, on_websocket, link);
 }
 
+/* The proxy libcurl takes for the source's REST calls, or none, rather
+ * than GIO's default resolver and the modules it loads (proxy_env.h). */
+static void
+use_environment_proxy (SoupSession *session, const char *url)
+{
+  g_auto (GStrv) env = g_get_environ ();
+  g_autoptr (GProxyResolver) resolver = ph_proxy_env_resolver_for ((const char *const *) env, url);
+
+  soup_session_set_proxy_resolver (session, resolver);
+}
+
 ph_ws_link *
 ph_ws_link_new (const char *source, const char *peer, const char *base_url,
                 const ph_ws_link_handler *handler, gpointer owner)
@@ -315,6 +327,7 @@ ph_ws_link_new (const char *source, const char *peer, const char *base_url,
   link->keepalive_s = keepalive_seconds ();
   link->session = soup_session_new_with_options ("timeout", 15, "idle-timeout", 0,
                                                  "user-agent", "printhook/" PACKAGE_VERSION, NULL);
+  use_environment_proxy (link->session, base_url);
   return link;
 }
 
