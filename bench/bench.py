@@ -71,6 +71,43 @@ def smaps(pid):
     return fields
 
 
+# What maps the idle daemon's memory, for the table's breakdown: the first
+# group whose pattern matches a mapping's path takes it.  libcurl comes with
+# Debian's build of it: OpenSSL, and GnuTLS (through librtmp) with its own
+# libraries, SSH, LDAP and SASL; libsoup needs the Kerberos, PSL, IDN,
+# brotli and nghttp2 ones as well.
+LIBRARY_GROUPS = [
+    ("libcurl and its own libraries", r"/lib(curl|crypto|ssl|gnutls|p11-kit|nettle|hogweed|gmp|tasn1"
+                                      r"|rtmp|ssh2|ldap|lber|sasl2|zstd)[.-]"),
+    ("libraries of libcurl and libsoup", r"/lib(krb5|gssapi_krb5|k5crypto|krb5support|com_err|keyutils"
+                                         r"|psl|idn2|unistring|brotli\w+|nghttp2|resolv)\."),
+    ("GLib", r"/lib(glib|gobject|gio|gmodule)-2\.0\.|/lib(mount|blkid|selinux|pcre2-8|ffi|z)\."),
+    ("GIO modules", r"/gio/modules/|/lib(proxy|stdc\+\+|gcc_s)\.|gschemas|dconf"),
+    ("libsoup", r"/libsoup-3\.0\."),
+    ("SQLite", r"/libsqlite3\.|\.db-shm$"),
+    ("libc", r"/(libc|libm|ld-linux-x86-64)\.so|/locale/|gconv|^\[(vdso|vvar|vvar_vclock|vsyscall)\]$"),
+    ("printhook", r"/printhook$|/printhook/modules/|/modules/\.libs/|/libjson-c\."),
+    ("heap and stacks", r"^$|^\[(heap|stack)\]$"),
+]
+
+
+def smaps_by_library(pid):
+    """Rss, Pss and Private_Dirty of pid per LIBRARY_GROUPS name (others
+    under "other"), kB (/proc/PID/smaps)."""
+    groups = {}
+    current = None
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            parts = line.split()
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+$", parts[0]):
+                path = parts[5] if len(parts) > 5 else ""
+                name = next((g for g, pattern in LIBRARY_GROUPS if re.search(pattern, path)), "other")
+                current = groups.setdefault(name, {"Rss": 0, "Pss": 0, "Private_Dirty": 0})
+            elif parts[0].rstrip(":") in ("Rss", "Pss", "Private_Dirty"):
+                current[parts[0].rstrip(":")] += int(parts[1])
+    return groups
+
+
 def percentile(sorted_values, p):
     if not sorted_values:
         return float("nan")
@@ -424,7 +461,7 @@ http {
         daemon = self.start_daemon(conf, sock)
         self.wait_log(daemon, "connected to OctoPrint", 1)
         time.sleep(1)
-        readings = {"idle": smaps(daemon.pid)}
+        readings = {"idle": smaps(daemon.pid), "idle_by_library": smaps_by_library(daemon.pid)}
         for total in (MEM_STEP, 2 * MEM_STEP):
             self.burst(daemon, sock, math.ceil(MEM_STEP / 3), WINDOW, 3, printer=False, sources=1)
             readings["after_%d" % total] = smaps(daemon.pid)
@@ -531,6 +568,12 @@ def table(results, machine):
         out.append("| 4 memory | `printhook run` idle, 3 hooks, 1 source: Private_Dirty "
                    "| %s | | | ≤ 3 MB | %s |"
                    % (mb(idle["Private_Dirty"]), verdict(idle["Private_Dirty"] <= 3 * 1024)))
+        by_library = sorted(m.get("idle_by_library", {}).items(), key=lambda kv: -kv[1]["Rss"])
+        if by_library:
+            out.append("| 4 memory | idle RSS (PSS, Private_Dirty) by what maps it | %s | | | | |"
+                       % "; ".join("%s %s (%s, %s)" % (name, mb(g["Rss"]), mb(g["Pss"]),
+                                                       mb(g["Private_Dirty"]))
+                                   for name, g in by_library))
         growth = b["Private_Dirty"] - a["Private_Dirty"]
         out.append("| 4 memory | after %d / %d deliveries: Private_Dirty (RSS) "
                    "| %s / %s, %+d kB (RSS %s / %s) | | | ≤ 5 MB, no growth | %s |"
