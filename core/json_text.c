@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "double_text.h"
+
 #define PH_JSON_MAX_DEPTH 64
 
 G_DEFINE_QUARK (ph-json-error-quark, ph_json_error)
@@ -92,39 +94,10 @@ append_int (GString *out, json_object *value)
 static void
 append_double (GString *out, double d)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  const char *exponent;
-
-  if (!isfinite (d))
-    {
-      g_string_append (out, "null");
-      return;
-    }
-  /* The shortest %g that reads back as the same double; g_ascii_* never
-   * follow the process locale.  Every decimal of at most 15 significant
-   * digits survives a trip through a normal double (DBL_DIG), so when %.15g
-   * reads back, %g's dropping of trailing zeros has already made it the
-   * shortest: only 16 and 17 digits are left to try.  Subnormals keep fewer
-   * digits, and zero is not normal: those search from 1. */
-  for (int precision = isnormal (d) ? 15 : 1; precision <= 17; precision++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", precision);
-      g_ascii_formatd (buf, sizeof buf, format, d);
-      if (g_ascii_strtod (buf, NULL) == d)
-        break;
-    }
-  /* Plain digits below 1e16 ("100000.0", not "1e+05"), as Python's repr
-   * showed the plugin's users.  %g chose an exponent here only because the
-   * value is a whole number, which %.0f prints exactly. */
-  exponent = strchr (buf, 'e');
-  if (exponent != NULL && exponent[1] == '+' && g_ascii_strtoll (exponent + 2, NULL, 10) < 16)
-    g_ascii_formatd (buf, sizeof buf, "%.0f", d);
-  g_string_append (out, buf);
-  /* A receiver must still see a double: 5.0 must not read back as 5. */
-  if (strpbrk (buf, ".e") == NULL)
-    g_string_append (out, ".0");
+  if (isfinite (d))
+    ph_double_append (out, d);
+  else
+    g_string_append (out, "null");
 }
 
 static void

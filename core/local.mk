@@ -22,6 +22,8 @@ core_libphcore_la_SOURCES = \
 	core/chain_run.c core/chain_run.h \
 	core/cli_common.c core/cli_common.h core/cli.h
 core_libphcore_la_SOURCES += core/json_text.c core/json_text.h
+core_libphcore_la_SOURCES += core/double_text.c core/double_text.h core/pow10.c core/pow10.h \
+	core/u128.h
 core_libphcore_la_SOURCES += core/template.c core/template.h
 core_libphcore_la_SOURCES += core/http.c core/http.h
 core_libphcore_la_SOURCES += core/listen_format.c core/listen_format.h core/signature_verify.c core/signature_verify.h

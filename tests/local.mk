@@ -30,6 +30,12 @@ tests_test_json_text_SOURCES = tests/test_json_text.c
 tests_test_json_text_CFLAGS = $(test_cflags)
 tests_test_json_text_LDADD = $(test_ldadd)
 
+check_PROGRAMS += tests/test-double-text
+TESTS += tests/test-double-text
+tests_test_double_text_SOURCES = tests/test_double_text.c
+tests_test_double_text_CFLAGS = $(test_cflags)
+tests_test_double_text_LDADD = $(test_ldadd)
+
 check_PROGRAMS += tests/test-template
 TESTS += tests/test-template
 tests_test_template_SOURCES = tests/test_template.c
