@@ -33,7 +33,6 @@ handle_request (const ph_control_request *request, guint *deliveries, GError **e
 {
   ph_daemon *daemon = data;
   ph_source *op = NULL;
-  json_object *payload = NULL;
   g_autoptr (ph_event) event = NULL;
 
   if (daemon->stopping)
@@ -66,16 +65,17 @@ handle_request (const ph_control_request *request, guint *deliveries, GError **e
           return FALSE;
         }
     }
-  json_object_deep_copy (request->payload, &payload, NULL);
+  /* The request was parsed for this event alone and goes when this
+   * returns: the event takes its trees rather than copies. */
   if (op != NULL)
-    event = ph_source_make_event (op, request->event, payload);
+    event = ph_source_make_event (op, request->event, json_object_get (request->payload));
   else
-    event = ph_event_new (request->event, g_get_host_name (), payload, NULL);
+    event = ph_event_new (request->event, g_get_host_name (), json_object_get (request->payload),
+                          NULL);
   if (request->printer != NULL)
     {
       json_object_put (event->printer);
-      event->printer = NULL;
-      json_object_deep_copy (request->printer, &event->printer, NULL);
+      event->printer = json_object_get (request->printer);
     }
 
   if (strcmp (request->event, "PrintProgress") == 0)

@@ -63,13 +63,14 @@ ph_delivery_free (printhook_delivery *d)
 {
   if (d == NULL)
     return;
-  g_free (d->id);
-  ph_event_unref (d->event);
+  /* params and data point into the event's trees: they go first (event.h). */
+  json_object_put (d->data);
   json_object_put (d->params);
+  ph_event_unref (d->event);
+  g_free (d->id);
   g_free (d->method);
   g_free (d->url);
   g_ptr_array_unref (d->headers);
-  json_object_put (d->data);
   if (d->body != NULL)
     g_bytes_unref (d->body);
   g_ptr_array_unref (d->attachments);

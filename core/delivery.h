@@ -40,11 +40,12 @@ struct _printhook_delivery {
   char *id;                   /* stable across attempts: sent as webhook-id */
   const ph_hook *hook;        /* the config's; valid while the delivery is */
   ph_event *event;            /* a reference */
-  json_object *params;
+  json_object *params;        /* its own object; values shared with the event */
   char *method;
   char *url;                  /* NULL until rendered */
   GPtrArray *headers;         /* ph_header *, in order */
-  json_object *data;          /* NULL until rendered */
+  json_object *data;          /* NULL until rendered; shares values with params
+                                 and the hook's template, read-only */
   GBytes *body;               /* NULL until encoded */
   GPtrArray *attachments;     /* ph_attachment * */
   const char *module_name;    /* the module running now, for its log lines */

@@ -1,4 +1,16 @@
-/* One event from a source, shared by the deliveries it causes. */
+/* One event from a source, shared by the deliveries it causes.
+ *
+ * Its payload and printer trees are shared, read-only, by all of them: each
+ * delivery's parameters, and the data rendered from them, hold references
+ * to the event's own values instead of copies (core/params.c,
+ * core/template.c).  json-c's reference counts are not atomic, so:
+ *   - nothing changes these trees once the event is dispatched;
+ *   - references into them are taken and dropped on the main loop's thread
+ *     only (modules' run_in_thread work never sees them: module.h);
+ *   - a delivery drops its references before it releases the event
+ *     (ph_delivery_free), so whichever thread releases the event last
+ *     frees trees that nothing else points into.
+ * Another thread may read them while it holds a reference to the event. */
 #ifndef PH_EVENT_H
 #define PH_EVENT_H
 
@@ -10,9 +22,10 @@ typedef struct {
   gint ref_count;
   char *name;            /* as the source named it: "PrintDone", "PrintResumed" */
   char *source;          /* the source's name (default @deviceIdentifier) */
-  json_object *payload;  /* an object, never NULL */
+  json_object *payload;  /* an object, never NULL; read-only once dispatched */
   json_object *printer;  /* state, job, progress, currentZ, offsets, meta, appearance
-                            as far as known: an object, never NULL */
+                            as far as known: an object, never NULL; read-only once
+                            dispatched */
   gint64 time;           /* Unix seconds when it happened */
   GHashTable *shared;    /* values modules share across the event's deliveries */
 } ph_event;

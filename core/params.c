@@ -23,17 +23,8 @@ ph_param_is_builtin (const char *name)
   return g_strv_contains (builtins, name);
 }
 
-static json_object *
-deep_copy (json_object *value)
-{
-  json_object *copy = NULL;
-
-  if (value == NULL)
-    return NULL;
-  json_object_deep_copy (value, &copy, NULL);
-  return copy;
-}
-
+/* The event's values are shared, not copied: every delivery of an event
+ * reads the same payload and printer trees (event.h says how). */
 json_object *
 ph_params_build (const ph_hook *hook, const ph_event *event, int milestone)
 {
@@ -48,7 +39,7 @@ ph_params_build (const ph_hook *hook, const ph_event *event, int milestone)
   json_object_object_add (params, "deviceIdentifier",
                           json_object_new_string (device != NULL ? device
                                                   : event->source != NULL ? event->source : ""));
-  json_object_object_add (params, "extra", deep_copy (event->payload));
+  json_object_object_add (params, "extra", json_object_get (event->payload));
   json_object_object_add (params, "event", json_object_new_string (event->name));
   json_object_object_add (params, "currentTime", json_object_new_int64 (event->time));
   json_object_object_add (params, "percentCompleteMilestone", json_object_new_int (milestone));
@@ -57,11 +48,11 @@ ph_params_build (const ph_hook *hook, const ph_event *event, int milestone)
       json_object *value;
 
       if (json_object_object_get_ex (event->printer, printer_keys[i], &value))
-        json_object_object_add (params, printer_keys[i], deep_copy (value));
+        json_object_object_add (params, printer_keys[i], json_object_get (value));
     }
   json_object_object_foreach (event->payload, key, value)
     if (!ph_param_is_builtin (key))
-      json_object_object_add (params, key, deep_copy (value));
+      json_object_object_add (params, key, json_object_get (value));
 
   /* The message is a template itself, rendered once with @message empty:
    * the old plugin re-expanded inserted text and could loop for ever. */

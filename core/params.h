@@ -14,7 +14,9 @@ gboolean ph_param_is_builtin (const char *name);
  * deviceIdentifier, extra, event, currentTime, percentCompleteMilestone
  * (milestone), the printer's state/job/progress/currentZ/offsets/meta/
  * appearance, then the payload's own keys unless they clash with a
- * built-in.  Transfer full. */
+ * built-in.  Transfer full: a new object of its own, whose values extra,
+ * state, job, ... and the payload's keys are the event's own (a reference
+ * each, shared read-only with the event's other deliveries: see event.h). */
 json_object *ph_params_build (const ph_hook *hook, const ph_event *event, int milestone);
 
 #endif

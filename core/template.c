@@ -208,12 +208,11 @@ render (GString *out, const char *tmpl, json_object *params, gboolean url)
   g_string_append (out, tmpl + pos);
 }
 
-/* A deep copy of value (transfer none; returns transfer full), with string
- * values rendered when render_strings.  Written out rather than
- * json_object_deep_copy, which can fail on serializer data that printhook
- * never uses. */
+/* A deep copy of value (transfer none; returns transfer full).  Written
+ * out rather than json_object_deep_copy, which can fail on serializer data
+ * that printhook never uses. */
 static json_object *
-copy_tree (json_object *value, json_object *params, gboolean render_strings)
+copy_tree (json_object *value)
 {
   json_object *result = NULL;
 
@@ -235,11 +234,8 @@ copy_tree (json_object *value, json_object *params, gboolean render_strings)
       result = json_object_new_double (json_object_get_double (value));
       break;
     case json_type_string:
-      if (render_strings)
-        result = ph_template_render_value (json_object_get_string (value), params);
-      else
-        result = json_object_new_string_len (json_object_get_string (value),
-                                             json_object_get_string_len (value));
+      result = json_object_new_string_len (json_object_get_string (value),
+                                           json_object_get_string_len (value));
       break;
     case json_type_array:
       {
@@ -247,27 +243,24 @@ copy_tree (json_object *value, json_object *params, gboolean render_strings)
 
         result = json_object_new_array_ext ((int) MIN (n, (size_t) G_MAXINT));
         for (size_t i = 0; i < n; i++)
-          json_object_array_add (result, copy_tree (json_object_array_get_idx (value, i),
-                                                    params, render_strings));
+          json_object_array_add (result, copy_tree (json_object_array_get_idx (value, i)));
       }
       break;
     case json_type_object:
       result = json_object_new_object ();
       json_object_object_foreach (value, key, member)
-        json_object_object_add_ex (result, key, copy_tree (member, params, render_strings),
-                                   JSON_C_OBJECT_ADD_KEY_IS_NEW);
+        json_object_object_add_ex (result, key, copy_tree (member), JSON_C_OBJECT_ADD_KEY_IS_NEW);
       break;
     }
   return result;
 }
 
-/* tmpl: transfer none; params: transfer none.  Returns transfer full. */
-json_object *
-ph_template_render_value (const char *tmpl, json_object *params)
+/* ph_template_render_value, with a whole-value parameter given as the
+ * parameter itself (a reference: shared, not copied) when share. */
+static json_object *
+render_value (const char *tmpl, json_object *params, gboolean share)
 {
   g_autoptr (GString) out = NULL;
-
-  g_return_val_if_fail (tmpl != NULL, NULL);
 
   if (tmpl[0] == '@')
     {
@@ -279,7 +272,7 @@ ph_template_render_value (const char *tmpl, json_object *params)
 
           if (!lookup (params, tmpl + t.name_start, t.name_len, &value))
             return json_object_new_string ("");
-          return copy_tree (value, NULL, FALSE);
+          return share ? json_object_get (value) : copy_tree (value);
         }
     }
   out = g_string_new (NULL);
@@ -293,6 +286,15 @@ ph_template_render_value (const char *tmpl, json_object *params)
                               - out->str);
     }
   return json_object_new_string_len (out->str, (int) out->len);
+}
+
+/* tmpl: transfer none; params: transfer none.  Returns transfer full. */
+json_object *
+ph_template_render_value (const char *tmpl, json_object *params)
+{
+  g_return_val_if_fail (tmpl != NULL, NULL);
+
+  return render_value (tmpl, params, FALSE);
 }
 
 /* tmpl: transfer none; params: transfer none.  Returns transfer full. */
@@ -321,11 +323,48 @@ ph_template_render_url (const char *tmpl, json_object *params)
   return g_string_free (out, FALSE);
 }
 
+/* New containers down to every string of tmpl, which is rendered; the
+ * template's other values and whole-value parameters are shared
+ * (references), since a body is only ever read: copying the printer's data
+ * for each delivery was a quarter of the daemon's work. */
+static json_object *
+render_tree (json_object *tmpl, json_object *params)
+{
+  json_object *result;
+
+  switch (json_object_get_type (tmpl))
+    {
+    case json_type_string:
+      return render_value (json_object_get_string (tmpl), params, TRUE);
+    case json_type_array:
+      {
+        size_t n = json_object_array_length (tmpl);
+
+        result = json_object_new_array_ext ((int) MIN (n, (size_t) G_MAXINT));
+        for (size_t i = 0; i < n; i++)
+          json_object_array_add (result, render_tree (json_object_array_get_idx (tmpl, i), params));
+      }
+      return result;
+    case json_type_object:
+      result = json_object_new_object ();
+      json_object_object_foreach (tmpl, key, member)
+        json_object_object_add_ex (result, key, render_tree (member, params),
+                                   JSON_C_OBJECT_ADD_KEY_IS_NEW);
+      return result;
+    case json_type_null:
+    case json_type_boolean:
+    case json_type_int:
+    case json_type_double:
+      break;
+    }
+  return json_object_get (tmpl);
+}
+
 /* tmpl: transfer none; params: transfer none.  Returns transfer full. */
 json_object *
 ph_template_render_json (json_object *tmpl, json_object *params)
 {
-  return copy_tree (tmpl, params, TRUE);
+  return render_tree (tmpl, params);
 }
 
 /* Describes the character at s for an error message: transfer full. */

@@ -43,8 +43,12 @@ char *ph_template_render_text (const char *tmpl, json_object *params);
 char *ph_template_render_url (const char *tmpl, json_object *params);
 
 /* Renders a JSON template (tmpl and params: transfer none): every string
- * value goes through ph_template_render_value, object keys and other values
- * are copied as they are.  Returns transfer full, a new tree. */
+ * value goes through ph_template_render_value, except that a whole-value
+ * parameter is the parameter itself rather than a copy; object keys and
+ * other values are kept as they are.  Returns transfer full: new objects
+ * and arrays down to each rendered string, holding references to the
+ * template's other values and to the parameters' (read-only: they are
+ * shared with the template and the parameters, event.h). */
 json_object *ph_template_render_json (json_object *tmpl, json_object *params);
 
 /* For the config loader: FALSE with a PH_TEMPLATE_ERROR naming the 1-based

@@ -245,6 +245,39 @@ START_TEST (test_delivery_ids_are_unique_and_dotless)
 }
 END_TEST
 
+/* Every delivery of an event reads the event's own payload and printer
+ * values (core/event.h), and leaves them as they were when it goes. */
+START_TEST (test_deliveries_share_the_event_values)
+{
+  fixture f;
+  printhook_delivery *other;
+  g_autofree char *payload_before = NULL, *printer_before = NULL;
+  g_autofree char *payload_after = NULL, *printer_after = NULL;
+  g_autoptr (GError) error = NULL;
+
+  make (&f, HOOK ("data = {\"extra\": \"@extra\", \"job\": \"@job\"}\n"), "PrintDone", NULL, 0);
+  payload_before = ph_json_to_text (f.event->payload, FALSE);
+  printer_before = ph_json_to_text (f.event->printer, FALSE);
+  other = ph_delivery_new (f.d->hook, f.event, 0);
+  ck_assert_ptr_eq (json_object_object_get (f.d->params, "extra"), f.event->payload);
+  ck_assert_ptr_eq (json_object_object_get (other->params, "extra"), f.event->payload);
+  ck_assert_ptr_eq (json_object_object_get (f.d->params, "job"),
+                    json_object_object_get (f.event->printer, "job"));
+  ck_assert_ptr_eq (json_object_object_get (f.d->params, "name"),
+                    json_object_object_get (f.event->payload, "name"));
+  ck_assert (ph_delivery_render (f.d, &error));
+  ck_assert (ph_delivery_render (other, &error));
+  ck_assert_ptr_eq (json_object_object_get (f.d->data, "job"),
+                    json_object_object_get (f.event->printer, "job"));
+  ph_delivery_free (other);
+  payload_after = ph_json_to_text (f.event->payload, FALSE);
+  printer_after = ph_json_to_text (f.event->printer, FALSE);
+  ck_assert_str_eq (payload_after, payload_before);
+  ck_assert_str_eq (printer_after, printer_before);
+  clear (&f);
+}
+END_TEST
+
 static Suite *
 request_suite (void)
 {
@@ -252,6 +285,7 @@ request_suite (void)
   TCase *tc = tcase_create ("request");
 
   tcase_add_test (tc, test_builtin_parameters);
+  tcase_add_test (tc, test_deliveries_share_the_event_values);
   tcase_add_test (tc, test_custom_event_topic_and_message);
   tcase_add_test (tc, test_message_is_a_template_rendered_first);
   tcase_add_test (tc, test_default_progress_message);

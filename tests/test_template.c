@@ -442,6 +442,24 @@ START_TEST (test_non_string_values_are_copied)
 }
 END_TEST
 
+/* A body is only read: whole-value parameters in it are the parameters'
+ * own values, not copies. */
+START_TEST (test_render_json_shares_whole_value_params)
+{
+  json_object *tmpl = ph_json_parse ("{\"e\":\"@extra\",\"x\":[\"@job\"],\"n\":5}", -1, NULL);
+  json_object *rendered = ph_template_render_json (tmpl, params);
+
+  ck_assert_ptr_eq (json_object_object_get (rendered, "e"), ph_param_lookup (params, "extra", -1));
+  ck_assert_ptr_eq (json_object_array_get_idx (json_object_object_get (rendered, "x"), 0),
+                    ph_param_lookup (params, "job", -1));
+  ck_assert_ptr_ne (rendered, tmpl);
+  ck_assert_ptr_ne (json_object_object_get (rendered, "x"), json_object_object_get (tmpl, "x"));
+  json_object_put (rendered);
+  assert_text ("@extra.name", "example.gcode");
+  json_object_put (tmpl);
+}
+END_TEST
+
 START_TEST (test_render_json_leaves_template_untouched)
 {
   json_object *tmpl = ph_json_parse ("{\"t\":\"@topic\",\"x\":[\"@extra\"]}", -1, NULL);
@@ -697,6 +715,7 @@ template_suite (void)
   tcase_add_test (json, test_nested_values_rendered_at_any_depth);
   tcase_add_test (json, test_non_string_values_are_copied);
   tcase_add_test (json, test_render_json_leaves_template_untouched);
+  tcase_add_test (json, test_render_json_shares_whole_value_params);
   tcase_add_test (json, test_snapshot_is_an_ordinary_param);
   suite_add_tcase (suite, json);
 

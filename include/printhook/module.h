@@ -182,9 +182,12 @@ struct printhook_host {
 
   /* Template parameters of the delivery.  name is a dotted path
    * ("job.file.name").  param_get: transfer none, NULL when missing, valid
-   * until the parameter is set again.  param_set: value transfer full; only
-   * top-level names; set before the templates are rendered (prepare stage)
-   * for them to see it. */
+   * until the parameter is set again; read-only, as the event's values are
+   * shared by all its deliveries: copy (json_object_deep_copy) what you
+   * would change, keep beyond the delivery or hand to run_in_thread, since
+   * json-c's reference counts are not thread-safe.  param_set: value
+   * transfer full; only top-level names; set before the templates are
+   * rendered (prepare stage) for them to see it. */
   json_object *(*param_get) (printhook_delivery *d, const char *name);
   void (*param_set) (printhook_delivery *d, const char *name, json_object *value);
 
@@ -203,7 +206,8 @@ struct printhook_host {
   /* Calls func for each header in order until it returns FALSE. */
   void (*request_foreach_header) (printhook_delivery *d, printhook_header_func func,
                                   gpointer user_data);
-  /* The rendered data: transfer none, NULL before rendering. */
+  /* The rendered data: transfer none, NULL before rendering; read-only, it
+   * shares values with the parameters (see param_get). */
   json_object *(*request_get_data) (printhook_delivery *d);
   /* The encoded body: transfer none, NULL while no body was set. */
   GBytes *(*request_get_body) (printhook_delivery *d);
@@ -300,7 +304,8 @@ struct printhook_host {
   const char *(*request_get_snapshot_field) (printhook_delivery *d);
 
   /* Runs func (data) once in a worker thread, off the main loop (JPEG
-   * decoding).  func must not call the host nor touch d.  done (d, data)
+   * decoding).  func must not call the host nor touch d or any JSON value
+   * the host gave (copy what it needs into data).  done (d, data)
    * then runs once on the main loop (the caller's thread-default context),
    * never from inside this call.  data: transfer none; the module frees it,
    * usually in done.  d must stay alive until done has run: call it from a
