@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "pow10.h"
+#include "string_put.h"
 
 #define FIRST_LENGTH 15   /* DBL_DIG: any shorter decimal reads back padded to 15 */
 #define LENGTHS 3         /* 15, 16, 17 */
@@ -275,41 +276,40 @@ append_digits (GString *out, guint64 digits, int length, int exponent)
     n--;
   if (exponent < -4 || exponent >= MAX (length, 16))
     {
+      /* printf's exponent: a sign and at least two digits. */
       int magnitude = ABS (exponent);
+      char e[5] = { 'e', exponent < 0 ? '-' : '+', (char) ('0' + magnitude / 100),
+                    (char) ('0' + magnitude / 10 % 10), (char) ('0' + magnitude % 10) };
 
-      g_string_append_c (out, text[0]);
+      ph_string_put (out, text, 1);
       if (n > 1)
         {
           g_string_append_c (out, '.');
-          g_string_append_len (out, text + 1, n - 1);
+          ph_string_put (out, text + 1, n - 1);
         }
-      /* printf's exponent: a sign and at least two digits. */
-      g_string_append_c (out, 'e');
-      g_string_append_c (out, exponent < 0 ? '-' : '+');
-      if (magnitude >= 100)
-        g_string_append_c (out, (char) ('0' + magnitude / 100));
-      g_string_append_c (out, (char) ('0' + magnitude / 10 % 10));
-      g_string_append_c (out, (char) ('0' + magnitude % 10));
+      ph_string_put (out, e, 2);
+      ph_string_put (out, e + (magnitude >= 100 ? 2 : 3), magnitude >= 100 ? 3 : 2);
     }
   else if (exponent < 0)
     {
-      g_string_append (out, "0.");
-      for (int i = -1; i > exponent; i--)
-        g_string_append_c (out, '0');
-      g_string_append_len (out, text, n);
+      static const char zeros[] = "0.0000";
+
+      ph_string_put (out, zeros, 1 - exponent);   /* "0." and -exponent - 1 zeros */
+      ph_string_put (out, text, n);
     }
   else if (n <= exponent + 1)
     {
-      g_string_append_len (out, text, n);
-      for (int i = n; i <= exponent; i++)
-        g_string_append_c (out, '0');
-      g_string_append (out, ".0");
+      static const char zeros[] = "0000000000000000";
+
+      ph_string_put (out, text, n);
+      ph_string_put (out, zeros, exponent + 1 - n);
+      PH_STRING_PUT_LITERAL (out, ".0");
     }
   else
     {
-      g_string_append_len (out, text, exponent + 1);
+      ph_string_put (out, text, exponent + 1);
       g_string_append_c (out, '.');
-      g_string_append_len (out, text + exponent + 1, n - exponent - 1);
+      ph_string_put (out, text + exponent + 1, n - exponent - 1);
     }
 }
 
@@ -323,7 +323,11 @@ ph_double_append (GString *out, double d)
   g_return_if_fail (isfinite (d));
 
   if (d == 0)
-    g_string_append (out, signbit (d) ? "-0.0" : "0.0");
+    {
+      if (signbit (d))
+        g_string_append_c (out, '-');
+      PH_STRING_PUT_LITERAL (out, "0.0");
+    }
   else if (isnormal (d) && ph_double_shortest_fast (fabs (d), &digits, &length, &exponent))
     {
       if (d < 0)

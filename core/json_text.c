@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "double_text.h"
+#include "string_put.h"
 
 #define PH_JSON_MAX_DEPTH 64
 
@@ -16,58 +17,69 @@ G_DEFINE_QUARK (ph-json-error-quark, ph_json_error)
 
 static const char replacement_char[] = "\xef\xbf\xbd";   /* U+FFFD */
 
+/* The bytes append_utf8 stops at: when escaping, controls, '"', '\\' and
+ * anything not ASCII; otherwise only what is not ASCII. */
+static const guint8 stops_escaped[256] = {
+  [0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
+};
+static const guint8 stops_plain[256] = { [0x80 ... 0xff] = 1 };
+
 /* Appends the valid UTF-8 in [p, end), replacing each byte that does not
  * start a valid sequence with U+FFFD; escape decides how ASCII bytes are
- * written.  Linear: each g_utf8_validate_len call starts where the last
- * stopped. */
+ * written (U+0000 is a character like any other).  One pass that copies
+ * runs: g_utf8_validate_len only starts at a non-ASCII byte not yet known
+ * valid and stops at the first invalid one, so plain ASCII, nearly all of
+ * what printers report, is never validated. */
 static void
 append_utf8 (GString *out, const char *p, const char *end, gboolean escape)
 {
-  while (p < end)
+  static const char hex[] = "0123456789abcdef";
+  const guint8 *stops = escape ? stops_escaped : stops_plain;
+  const char *run = p, *valid_end = p;
+
+  for (;; p++)
     {
-      const char *bad;
+      guchar b;
 
-      g_utf8_validate_len (p, end - p, &bad);
-      if (!escape)
-        g_string_append_len (out, p, bad - p);
-      else
+      while (p < end && !stops[(guchar) *p])
+        p++;
+      if (p == end)
+        break;
+      b = (guchar) *p;
+      if (b >= 0x80)
         {
-          const char *run = p;
-
-          for (const char *c = p; c < bad; c++)
+          if (p >= valid_end)
             {
-              guchar b = (guchar) *c;
-
-              if (b >= 0x20 && b != '"' && b != '\\')
-                continue;
-              g_string_append_len (out, run, c - run);
-              run = c + 1;
-              switch (b)
+              g_utf8_validate_len (p, end - p, &valid_end);
+              if (valid_end == p)
                 {
-                case '"': g_string_append (out, "\\\""); break;
-                case '\\': g_string_append (out, "\\\\"); break;
-                case '\b': g_string_append (out, "\\b"); break;
-                case '\f': g_string_append (out, "\\f"); break;
-                case '\n': g_string_append (out, "\\n"); break;
-                case '\r': g_string_append (out, "\\r"); break;
-                case '\t': g_string_append (out, "\\t"); break;
-                default: g_string_append_printf (out, "\\u%04x", b); break;
+                  ph_string_put (out, run, p - run);
+                  ph_string_put (out, replacement_char, sizeof replacement_char - 1);
+                  run = p + 1;
                 }
             }
-          g_string_append_len (out, run, bad - run);
+          continue;
         }
-      if (bad == end)
-        break;
-      /* g_utf8_validate_len stops at NUL too, and U+0000 is a real
-       * character that a JSON string may hold. */
-      if (*bad == '\0' && escape)
-        g_string_append (out, "\\u0000");
-      else if (*bad == '\0')
-        g_string_append_c (out, '\0');
-      else
-        g_string_append (out, replacement_char);
-      p = bad + 1;
+      ph_string_put (out, run, p - run);
+      run = p + 1;
+      switch (b)
+        {
+        case '"': PH_STRING_PUT_LITERAL (out, "\\\""); break;
+        case '\\': PH_STRING_PUT_LITERAL (out, "\\\\"); break;
+        case '\b': PH_STRING_PUT_LITERAL (out, "\\b"); break;
+        case '\f': PH_STRING_PUT_LITERAL (out, "\\f"); break;
+        case '\n': PH_STRING_PUT_LITERAL (out, "\\n"); break;
+        case '\r': PH_STRING_PUT_LITERAL (out, "\\r"); break;
+        case '\t': PH_STRING_PUT_LITERAL (out, "\\t"); break;
+        default:
+          {
+            char u[6] = { '\\', 'u', '0', '0', hex[b >> 4], hex[b & 0xf] };
+            ph_string_put (out, u, sizeof u);
+          }
+          break;
+        }
     }
+  ph_string_put (out, run, p - run);
 }
 
 static void
@@ -82,13 +94,23 @@ static void
 append_int (GString *out, json_object *value)
 {
   gint64 i = json_object_get_int64 (value);
-
+  char digits[24];
+  char *p = digits + sizeof digits;
   /* json-c keeps integers above INT64_MAX as uint64 and saturates the
    * int64 getter for them. */
-  if (i == G_MAXINT64)
-    g_string_append_printf (out, "%" G_GUINT64_FORMAT, (guint64) json_object_get_uint64 (value));
-  else
-    g_string_append_printf (out, "%" G_GINT64_FORMAT, i);
+  guint64 magnitude = i == G_MAXINT64 ? json_object_get_uint64 (value)
+                      : i < 0 ? -(guint64) i : (guint64) i;
+
+  /* By hand: printf's machinery costs more than the number. */
+  do
+    {
+      *--p = (char) ('0' + magnitude % 10);
+      magnitude /= 10;
+    }
+  while (magnitude != 0);
+  if (i < 0)
+    *--p = '-';
+  ph_string_put (out, p, digits + sizeof digits - p);
 }
 
 static void
@@ -97,7 +119,7 @@ append_double (GString *out, double d)
   if (isfinite (d))
     ph_double_append (out, d);
   else
-    g_string_append (out, "null");
+    PH_STRING_PUT_LITERAL (out, "null");
 }
 
 static void
@@ -114,10 +136,13 @@ append_value (GString *out, json_object *value, gboolean pretty, int depth)
   switch (json_object_get_type (value))
     {
     case json_type_null:
-      g_string_append (out, "null");
+      PH_STRING_PUT_LITERAL (out, "null");
       break;
     case json_type_boolean:
-      g_string_append (out, json_object_get_boolean (value) ? "true" : "false");
+      if (json_object_get_boolean (value))
+        PH_STRING_PUT_LITERAL (out, "true");
+      else
+        PH_STRING_PUT_LITERAL (out, "false");
       break;
     case json_type_int:
       append_int (out, value);
@@ -162,7 +187,10 @@ append_value (GString *out, json_object *value, gboolean pretty, int depth)
               append_newline (out, depth + 1);
             g_string_append_c (out, '"');
             append_utf8 (out, key, key + strlen (key), TRUE);
-            g_string_append (out, pretty ? "\": " : "\":");
+            if (pretty)
+              PH_STRING_PUT_LITERAL (out, "\": ");
+            else
+              PH_STRING_PUT_LITERAL (out, "\":");
             append_value (out, member, pretty, depth + 1);
           }
         if (pretty && !first)
@@ -186,7 +214,8 @@ ph_json_append (GString *out, json_object *value, gboolean pretty)
 char *
 ph_json_to_text (json_object *value, gboolean pretty)
 {
-  GString *out = g_string_new (NULL);
+  /* A webhook body is rarely much smaller: fewer reallocations. */
+  GString *out = g_string_sized_new (1024);
 
   append_value (out, value, pretty, 0);
   return g_string_free (out, FALSE);

@@ -23,6 +23,7 @@ core_libphcore_la_SOURCES = \
 	core/cli_common.c core/cli_common.h core/cli.h
 core_libphcore_la_SOURCES += core/json_text.c core/json_text.h
 core_libphcore_la_SOURCES += core/double_text.c core/double_text.h core/pow10.c core/pow10.h \
+	core/string_put.h \
 	core/u128.h
 core_libphcore_la_SOURCES += core/template.c core/template.h
 core_libphcore_la_SOURCES += core/http.c core/http.h

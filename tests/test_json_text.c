@@ -165,6 +165,101 @@ START_TEST (test_invalid_utf8_in_key_is_replaced)
 }
 END_TEST
 
+/* The string writer as it was before it became one pass (validating
+ * every run first, then escaping), kept as the reference. */
+static void
+reference_utf8 (GString *out, const char *p, const char *end, gboolean escape)
+{
+  while (p < end)
+    {
+      const char *bad;
+
+      g_utf8_validate_len (p, end - p, &bad);
+      if (!escape)
+        g_string_append_len (out, p, bad - p);
+      else
+        for (const char *c = p; c < bad; c++)
+          {
+            guchar b = (guchar) *c;
+
+            if (b >= 0x20 && b != '"' && b != '\\')
+              g_string_append_c (out, (char) b);
+            else if (b == '"' || b == '\\')
+              g_string_append_printf (out, "\\%c", b);
+            else if (b == '\b' || b == '\f' || b == '\n' || b == '\r' || b == '\t')
+              g_string_append_printf (out, "\\%c", "bfnrt"[strchr ("\b\f\n\r\t", b) - "\b\f\n\r\t"]);
+            else
+              g_string_append_printf (out, "\\u%04x", b);
+          }
+      if (bad == end)
+        break;
+      if (*bad == '\0' && escape)
+        g_string_append (out, "\\u0000");
+      else if (*bad == '\0')
+        g_string_append_c (out, '\0');
+      else
+        g_string_append (out, "\xef\xbf\xbd");
+      p = bad + 1;
+    }
+}
+
+/* Random strings of ASCII, control characters, quotes, NUL, valid
+ * multi-byte characters and stray bytes are written as the reference
+ * writes them, quoted and plain. */
+START_TEST (test_strings_are_written_as_the_reference_writes_them)
+{
+  static const char *const pieces[] = {
+    "a", "Z", " ", "\"", "\\", "/", "\n", "\t", "\x01", "\x1f", "\x7f", "\0", "\xc3\xa9",
+    "\xe2\x82\xac", "\xf0\x9f\x96\xa8", "\xc3", "\xe2\x82", "\x80", "\xff", "\xed\xa0\x80",
+  };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (20261127);
+
+  for (guint i = 0; i < 20000; i++)
+    {
+      g_autoptr (GString) text = g_string_new (NULL);
+      g_autoptr (GString) expected = g_string_new ("\"");
+      g_autoptr (GString) expected_plain = g_string_new (NULL);
+      g_autoptr (GString) plain = g_string_new (NULL);
+      json_object *value;
+      g_autofree char *written = NULL;
+      guint n = g_rand_int_range (rand, 0, 12);
+
+      for (guint j = 0; j < n; j++)
+        {
+          const char *piece = pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))];
+          g_string_append_len (text, piece, *piece == '\0' ? 1 : (gssize) strlen (piece));
+        }
+      reference_utf8 (expected, text->str, text->str + text->len, TRUE);
+      g_string_append_c (expected, '"');
+      reference_utf8 (expected_plain, text->str, text->str + text->len, FALSE);
+      value = json_object_new_string_len (text->str, (int) text->len);
+      written = ph_json_to_text (value, FALSE);
+      ph_json_append_plain (plain, value);
+      ck_assert_str_eq (written, expected->str);
+      ck_assert_uint_eq (plain->len, expected_plain->len);
+      ck_assert (memcmp (plain->str, expected_plain->str, plain->len) == 0);
+      json_object_put (value);
+    }
+}
+END_TEST
+
+START_TEST (test_integers_are_written_as_printf_writes_them)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (20261127);
+
+  for (guint i = 0; i < 20000; i++)
+    {
+      gint64 n = (gint64) ((guint64) g_rand_int (rand) << 32 | g_rand_int (rand))
+                 >> g_rand_int_range (rand, 0, 64);
+      g_autofree char *expected = g_strdup_printf ("%" G_GINT64_FORMAT, n);
+
+      assert_written (json_object_new_int64 (n), FALSE, expected);
+    }
+  assert_written (json_object_new_int64 (0), FALSE, "0");
+  assert_written (json_object_new_int64 (-1), FALSE, "-1");
+}
+END_TEST
+
 START_TEST (test_int64_extremes)
 {
   assert_written (json_object_new_int64 (INT64_MIN), FALSE, "-9223372036854775808");
@@ -417,6 +512,8 @@ json_text_suite (void)
   tcase_add_test (write, test_invalid_utf8_in_key_is_replaced);
   tcase_add_test (write, test_int64_extremes);
   tcase_add_test (write, test_uint64_above_int64_max);
+  tcase_add_test (write, test_strings_are_written_as_the_reference_writes_them);
+  tcase_add_test (write, test_integers_are_written_as_printf_writes_them);
   tcase_add_test (write, test_double_takes_shortest_round_trip_form);
   tcase_add_test (write, test_whole_double_keeps_fraction);
   tcase_add_test (write, test_whole_double_below_1e16_uses_plain_digits);
