@@ -245,6 +245,32 @@ START_TEST (test_delivery_ids_are_unique_and_dotless)
 }
 END_TEST
 
+/* "msg_" and the 32 hex digits of a random UUID (version 4, variant 10),
+ * as g_uuid_string_random gives them without the dashes. */
+START_TEST (test_delivery_id_is_a_random_uuid)
+{
+  fixture f;
+
+  make (&f, HOOK (""), "PrintDone", NULL, 0);
+  for (guint i = 0; i < 64; i++)
+    {
+      printhook_delivery *d = ph_delivery_new (f.d->hook, f.event, 0);
+      const char *hex = d->id + 4;
+      g_autofree char *dashed = g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8,
+                                                 hex + 12, hex + 16, hex + 20);
+
+      ck_assert (g_str_has_prefix (d->id, "msg_"));
+      ck_assert_uint_eq (strlen (hex), 32);
+      ck_assert_uint_eq (strspn (hex, "0123456789abcdef"), 32);
+      ck_assert (g_uuid_string_is_valid (dashed));
+      ck_assert_int_eq (hex[12], '4');
+      ck_assert_ptr_nonnull (strchr ("89ab", hex[16]));
+      ph_delivery_free (d);
+    }
+  clear (&f);
+}
+END_TEST
+
 /* Every delivery of an event reads the event's own payload and printer
  * values (core/event.h), and leaves them as they were when it goes. */
 START_TEST (test_deliveries_share_the_event_values)
@@ -297,6 +323,7 @@ request_suite (void)
   tcase_add_test (tc, test_get_appends_form_encoded_query);
   tcase_add_test (tc, test_set_header_replaces_all_of_a_name);
   tcase_add_test (tc, test_delivery_ids_are_unique_and_dotless);
+  tcase_add_test (tc, test_delivery_id_is_a_random_uuid);
   suite_add_tcase (s, tc);
   return s;
 }
