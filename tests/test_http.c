@@ -574,6 +574,30 @@ START_TEST (test_sequential_requests_reuse_one_connection)
 }
 END_TEST
 
+/* libcurl's handles are reset and used again: nothing of one request's
+ * headers, method, body or timeouts reaches the next. */
+START_TEST (test_a_request_inherits_nothing_from_the_one_before)
+{
+  ph_http_request *first = request ("PATCH", "/echo");
+  g_autoptr (GBytes) body = g_bytes_new_static ("first", 5);
+  seen_request *s;
+
+  ph_http_request_add_header (first, "X-First", "1");
+  ph_http_request_add_header (first, "Content-Type", "text/plain");
+  ph_http_request_set_body (first, body);
+  ph_http_request_set_timeouts (first, 1, 2);
+  assert_ok (run (first), 200);
+  assert_ok (run (request ("GET", "/echo")), 200);
+
+  s = seen_at (1);
+  ck_assert_str_eq (s->method, "GET");
+  ck_assert_ptr_null (header (s, "X-First"));
+  ck_assert_ptr_null (header (s, "Content-Type"));
+  ck_assert_ptr_null (header (s, "Content-Length"));
+  assert_body (s->body, NULL, 0);
+}
+END_TEST
+
 /* Records the response, then submits a request to /echo?second. */
 static void
 on_response_then_submit (const ph_http_response *r, gpointer user_data)
@@ -994,6 +1018,7 @@ http_suite (void)
   tcase_add_test (requests, test_put_patch_delete_get_head_send_their_method);
   tcase_add_test (requests, test_fifty_concurrent_requests_all_complete);
   tcase_add_test (requests, test_sequential_requests_reuse_one_connection);
+  tcase_add_test (requests, test_a_request_inherits_nothing_from_the_one_before);
   tcase_add_test (requests, test_callback_may_submit_the_next_request);
   tcase_add_test (requests, test_error_statuses_are_responses);
   tcase_add_test (requests, test_redirect_is_not_followed_by_default);
