@@ -100,20 +100,12 @@ ph_spool_put (ph_spool *spool, const ph_spool_entry *entry, guint max_deliveries
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
   g_autoptr (GPtrArray) gone = ph_spool_entry_array_new ();
-  gboolean found = FALSE;
+  int rc;
 
   g_return_val_if_fail (entry->id != NULL && entry->hook != NULL && entry->event != NULL, FALSE);
 
   if (!ph_spool_begin (spool, error))
     return FALSE;
-  if (!exists (spool, entry->id, &found, error))
-    goto failed;
-  if (found)
-    {
-      g_set_error (error, PH_SPOOL_ERROR, PH_SPOOL_ERROR_EXISTS,
-                   "%s: a delivery %s is there already", spool->path, entry->id);
-      goto failed;
-    }
   if (max_deliveries > 0 && !make_room (spool, max_deliveries, gone, error))
     goto failed;
   stmt = ph_spool_prepare (spool,
@@ -134,8 +126,21 @@ ph_spool_put (ph_spool *spool, const ph_spool_entry *entry, guint max_deliveries
   sqlite3_bind_int64 (stmt, 10, entry->next_attempt);
   sqlite3_bind_int (stmt, 11, entry->in_progress ? 1 : 0);
   sqlite3_bind_int64 (stmt, 12, entry->in_progress ? entry->last_attempt : 0);
-  if (!ph_spool_step_done (spool, stmt, "storing a delivery", error)
-      || !insert_attachments (spool, entry->id, entry->attachments, error)
+  /* The primary key finds a delivery with that id (and the rollback
+   * undoes whatever make_room dropped for it). */
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+    {
+      g_set_error (error, PH_SPOOL_ERROR, PH_SPOOL_ERROR_EXISTS,
+                   "%s: a delivery %s is there already", spool->path, entry->id);
+      goto failed;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      ph_spool_fail (spool, rc, "storing a delivery", error);
+      goto failed;
+    }
+  if (!insert_attachments (spool, entry->id, entry->attachments, error)
       || !ph_spool_commit (spool, error))
     goto failed;
   if (dropped != NULL && gone->len > 0)
