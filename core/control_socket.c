@@ -11,11 +11,15 @@
 /* A client that sends nothing for this long is dropped. */
 #define IDLE_TIMEOUT_S 30
 #define MAX_CLIENTS 32
+/* Requests of one client handled in one go, at most, before their replies
+ * are written: a client that pipelines many waits its turn like others. */
+#define MAX_BATCH 64
 
 struct ph_control_socket {
   char *path;
   GSocketService *service;
   ph_control_handler handler;
+  ph_control_flush flush;
   gpointer user_data;
   GList *clients;          /* client * */
 };
@@ -124,13 +128,40 @@ handle_line (client *c, const char *text, gsize len)
   return ph_control_reply_accepted (deliveries);
 }
 
-/* Answers the first complete line, or reads more. */
-static void
-handle_pending (client *c)
+/* The next complete line of c->pending (a last one without newline at the
+ * end of input), or NULL; *len receives its length. */
+static const char *
+next_line (client *c, gsize *len)
 {
   guint8 *newline = c->pending->len > 0 ? memchr (c->pending->data, '\n', c->pending->len) : NULL;
 
-  if (newline == NULL && c->pending->len >= PH_CONTROL_MAX_MESSAGE)
+  if (newline == NULL && c->eof && c->pending->len > 0)
+    newline = c->pending->data + c->pending->len;
+  if (newline == NULL)
+    return NULL;
+  *len = newline - c->pending->data;
+  return (const char *) c->pending->data;
+}
+
+/* Answers the complete lines received (up to MAX_BATCH of them, with one
+ * write and, before it, one flush), or reads more. */
+static void
+handle_pending (client *c)
+{
+  g_autoptr (GString) replies = NULL;
+  const char *line;
+  gsize len = 0;
+
+  for (guint n = 0; n < MAX_BATCH && (line = next_line (c, &len)) != NULL; n++)
+    {
+      g_autofree char *reply = handle_line (c, line, len);
+
+      if (replies == NULL)
+        replies = g_string_new (NULL);
+      g_string_append (replies, reply);
+      g_byte_array_remove_range (c->pending, 0, MIN (len + 1, c->pending->len));
+    }
+  if (replies == NULL && c->pending->len >= PH_CONTROL_MAX_MESSAGE)
     {
       g_autofree char *reason = g_strdup_printf ("message too large: the limit is %d bytes",
                                                  PH_CONTROL_MAX_MESSAGE);
@@ -140,15 +171,11 @@ handle_pending (client *c)
       send_reply (c, ph_control_reply_refused (reason));
       return;
     }
-  if (newline == NULL && c->eof && c->pending->len > 0)
-    newline = c->pending->data + c->pending->len;   /* a last line without newline */
-  if (newline != NULL)
+  if (replies != NULL)
     {
-      gsize len = newline - c->pending->data;
-      char *reply = handle_line (c, (const char *) c->pending->data, len);
-
-      g_byte_array_remove_range (c->pending, 0, MIN (len + 1, c->pending->len));
-      send_reply (c, reply);
+      if (c->control->flush != NULL)
+        c->control->flush (c->control->user_data);
+      send_reply (c, g_string_free (g_steal_pointer (&replies), FALSE));
       return;
     }
   if (c->eof)
@@ -272,8 +299,8 @@ clear_stale_socket (const char *path, GError **error)
 }
 
 ph_control_socket *
-ph_control_socket_new (const char *path, ph_control_handler handler, gpointer user_data,
-                       GError **error)
+ph_control_socket_new (const char *path, ph_control_handler handler, ph_control_flush flush,
+                       gpointer user_data, GError **error)
 {
   g_autoptr (GSocketAddress) address = NULL;
   ph_control_socket *control;
@@ -291,6 +318,7 @@ ph_control_socket_new (const char *path, ph_control_handler handler, gpointer us
   control = g_new0 (ph_control_socket, 1);
   control->path = g_strdup (path);
   control->handler = handler;
+  control->flush = flush;
   control->user_data = user_data;
   control->service = g_socket_service_new ();
   address = g_unix_socket_address_new (path);

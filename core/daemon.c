@@ -101,12 +101,21 @@ handle_request (const ph_control_request *request, guint *deliveries, GError **e
     }
   else
     *deliveries = ph_router_dispatch (daemon->router, event);
-  /* "accepted" promises that the deliveries are in the spool: once
-   * printhook emit returns, not even a power cut loses them. */
-  ph_deliverer_commit (daemon->deliverer);
   g_info ("control socket: %s from %s: %u %s", event->name, event->source, *deliveries,
           *deliveries == 1 ? "delivery" : "deliveries");
   return TRUE;
+}
+
+/* After the control socket handled the requests that came together and
+ * before it answers them: "accepted" promises that the deliveries are in
+ * the spool, so that once printhook emit returns not even a power cut
+ * loses them.  One commit for all of them. */
+static void
+flush_requests (gpointer data)
+{
+  ph_daemon *daemon = data;
+
+  ph_deliverer_commit (daemon->deliverer);
 }
 
 /* Starts or keeps a source for each enabled [source NAME] of the current
@@ -184,7 +193,8 @@ ph_daemon_new (const char *path, ph_config *config, GError **error)
   daemon->path = g_strdup (path);
   /* The control socket first: a second daemon started by mistake stops
    * there, before it touches the first one's spool. */
-  daemon->control = ph_control_socket_new (config->control_socket, handle_request, daemon, error);
+  daemon->control = ph_control_socket_new (config->control_socket, handle_request, flush_requests,
+                                           daemon, error);
   if (daemon->control != NULL)
     daemon->spool = open_spool (config->spool, error);
   if (daemon->spool == NULL)
@@ -251,7 +261,7 @@ ph_daemon_reload (ph_daemon *daemon)
     {
       g_autoptr (GError) error = NULL;
       ph_control_socket *control = ph_control_socket_new (config->control_socket, handle_request,
-                                                          daemon, &error);
+                                                          flush_requests, daemon, &error);
 
       if (control == NULL)
         {

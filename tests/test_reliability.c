@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 
 #include "control_protocol.h"
@@ -451,6 +452,65 @@ START_TEST (test_thousand_events_while_down_all_arrive)
   ph_daemon_process_wait_log (d, "hook many: PrintDone delivered: HTTP 200", events, 10000);
   wait_count (&s, NULL, 0);
   ck_assert_int_eq (ph_daemon_process_stop (d, 30), 0);
+}
+END_TEST
+
+/* Many requests written at once on one connection, as a busy client
+ * pipelines them: each gets its own reply, in order, and once the last
+ * reply is read every accepted event's delivery is in the spool (the
+ * daemon commits once for all of them before it answers). */
+START_TEST (test_pipelined_requests_are_answered_in_order_and_kept)
+{
+  g_autoptr (ph_faulty) f = ph_faulty_start ();
+  g_autofree char *url = ph_faulty_url (f, "/piped");
+  g_autofree char *hooks = hook_config ("piped", url, "retry.schedule = 3600\n");
+  g_auto (setup) s = { 0 };
+  g_autoptr (ph_daemon_process) d = NULL;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr (GDataInputStream) in = NULL;
+  g_autoptr (GString) requests = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  const guint total = 150;   /* more than the daemon handles in one go */
+  guint accepted = 0;
+
+  write_config (&s, NULL, hooks);
+  ph_faulty_down (f, 0);
+  d = ph_daemon_process_start (s.config);
+  for (guint n = 0; n < total; n++)
+    {
+      if (n % 50 == 7)
+        g_string_append (requests, "{\"event\": \"PrintDone\", \"payload\": [1]}\n");
+      else
+        g_string_append_printf (requests, "{\"event\": \"PrintDone\", \"payload\": {\"n\": %u}}\n",
+                                n);
+    }
+  address = g_unix_socket_address_new (s.socket);
+  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
+  ck_assert_msg (connection != NULL, "connect: %s", error ? error->message : "");
+  ck_assert (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                        requests->str, requests->len, NULL, NULL, &error));
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  for (guint n = 0; n < total; n++)
+    {
+      g_autofree char *reply = g_data_input_stream_read_line (in, NULL, NULL, &error);
+
+      ck_assert_msg (reply != NULL, "reply %u: %s", n, error ? error->message : "closed");
+      if (n % 50 == 7)
+        ck_assert_msg (strstr (reply, "the payload must be a JSON object") != NULL, "%u: %s", n,
+                       reply);
+      else
+        {
+          ck_assert_msg (strcmp (reply, "{\"accepted\":true,\"deliveries\":1}") == 0, "%u: %s",
+                         n, reply);
+          accepted++;
+        }
+    }
+  ck_assert_uint_eq (accepted, total - 3);
+  /* Read at once, from another connection: the promise of "accepted". */
+  ck_assert_uint_eq (count_deliveries (&s, NULL), accepted);
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -966,6 +1026,7 @@ reliability_suite (void)
   tcase_add_test (tc, test_receiver_down_then_up_every_delivery_arrives);
   tcase_add_test (tc, test_sigkill_during_outage_loses_nothing);
   tcase_add_test (tc, test_thousand_events_while_down_all_arrive);
+  tcase_add_test (tc, test_pipelined_requests_are_answered_in_order_and_kept);
   tcase_add_test (tc, test_retry_after_is_clamped);
   tcase_add_test (tc, test_retry_keeps_id_and_snapshot_and_signs_afresh);
   tcase_add_test (tc, test_429_waits_at_least_a_minute);
