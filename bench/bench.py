@@ -59,6 +59,31 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_until(check, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.01)
+    raise RuntimeError("timed out waiting for " + what)
+
+
+def wait_control_socket(proc, path, timeout):
+    """Until "printhook run" (proc) accepts connections on its control
+    socket at path; an exit meanwhile is an error."""
+    def listening():
+        if proc.poll() is not None:
+            raise RuntimeError("printhook run exited with %d" % proc.returncode)
+        try:
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(path)
+            s.close()
+            return True
+        except OSError:
+            return False
+    wait_until(listening, timeout, "the control socket")
+
+
 def smaps(pid):
     """Rss, Pss and Private_Dirty of pid, kB (/proc/PID/smaps_rollup)."""
     fields = {}
@@ -154,14 +179,7 @@ class Bench:
             self.stop(p, timeout=3)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    @staticmethod
-    def wait_until(check, timeout, what):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if check():
-                return
-            time.sleep(0.01)
-        raise RuntimeError("timed out waiting for " + what)
+    wait_until = staticmethod(wait_until)
 
     def wait_port_file(self, path, proc, timeout=10):
         def ready():
@@ -261,17 +279,7 @@ http {
         proc = self.spawn(nice + [os.path.join(self.build, "printhook"), "run", "-c", conf],
                           stdout=subprocess.DEVNULL, stderr=stderr, env=env)
 
-        def listening():
-            if proc.poll() is not None:
-                raise RuntimeError("printhook run exited with %d" % proc.returncode)
-            try:
-                s = socket.socket(socket.AF_UNIX)
-                s.connect(sock)
-                s.close()
-                return True
-            except OSError:
-                return False
-        self.wait_until(listening, 10, "the control socket")
+        wait_control_socket(proc, sock, 10)
         return proc
 
     @staticmethod

@@ -15,26 +15,16 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench import ALL_DATA, WINDOW  # noqa: E402  the throughput part's template and window
+# the throughput part's template and window, and its waits
+from bench import ALL_DATA, WINDOW, wait_control_socket, wait_until  # noqa: E402
 
 HOOKS = 3
-
-
-def wait_until(check, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise RuntimeError("timed out waiting for " + what)
 
 
 def stop(proc, timeout=120):
@@ -73,17 +63,7 @@ def profile_run(args, tmp, conf, sock, events, out):
          "--log-file=" + out + ".log", os.path.join(args.build, "printhook"), "run", "-c", conf],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     try:
-        def listening():
-            if daemon.poll() is not None:
-                raise RuntimeError("printhook run exited with %d" % daemon.returncode)
-            try:
-                s = socket.socket(socket.AF_UNIX)
-                s.connect(sock)
-                s.close()
-                return True
-            except OSError:
-                return False
-        wait_until(listening, 120, "the control socket")
+        wait_control_socket(daemon, sock, 120)
         with open(os.path.join(HERE, "event.json")) as f:
             event = json.load(f)
         run = subprocess.run(
