@@ -8,9 +8,6 @@
 #include "daemon_process.h"
 #include "harness.h"
 
-#define assert_contains(haystack, needle) \
-  ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (haystack))
-
 #define assert_log_contains(d, needle)                   \
   do                                                     \
     {                                                    \

@@ -1,10 +1,20 @@
-/* Shared by every Check suite: fatal GLib warnings, running a suite, and
- * running the real printhook binary. */
+/* Shared by every Check suite: fatal GLib warnings, running a suite,
+ * running the real printhook binary, and asserting on text. */
 #ifndef PH_TEST_HARNESS_H
 #define PH_TEST_HARNESS_H
 
+#include <string.h>
 #include <check.h>
 #include <glib.h>
+
+/* Text (a NUL-terminated string) has needle in it, or has not; the failure
+ * shows the whole text. */
+#define assert_contains(haystack, needle) \
+  ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected '%s' in:\n%s", (needle), \
+                 (haystack))
+#define assert_lacks(haystack, needle) \
+  ck_assert_msg (strstr ((haystack), (needle)) == NULL, "did not expect '%s' in:\n%s", \
+                 (needle), (haystack))
 
 /* Ends the argument list of a variadic helper: a plain NULL may be an int
  * in a variadic call. */

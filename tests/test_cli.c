@@ -34,9 +34,6 @@ run (const char *first, ...)
   return ph_run_printhook ((const char *const *) args->pdata, env, 30);
 }
 
-#define assert_contains(haystack, needle) \
-  ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (haystack))
-
 START_TEST (test_version_and_help)
 {
   g_autoptr (ph_run_result) version = run ("--version", PH_END);

@@ -15,9 +15,6 @@
 #include "receiver.h"
 #include "printhook/module.h"
 
-#define assert_contains(haystack, needle) \
-  ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (haystack))
-
 static char *work;        /* everything below is in here */
 static char *prefix;      /* the temporary installation */
 static char *moduledir;   /* pkg-config --variable=moduledir printhook */

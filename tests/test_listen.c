@@ -592,9 +592,6 @@ request (const listener *l, const char *path, const char *const *headers, const 
   return status;
 }
 
-#define assert_contains(haystack, needle) \
-  ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected\n%s\nin\n%.3000s", (needle), (haystack))
-
 START_TEST (test_listen_prints_json_reindented)
 {
   g_auto (listener) l = { 0 };

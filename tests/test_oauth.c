@@ -19,11 +19,6 @@
 #define CLIENT_SECRET "s3cr3t-client-value"
 #define BASIC_AUTH "Basic cGg6czNjcjN0LWJhc2lj"
 
-#define assert_contains(haystack, needle) \
-  ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (haystack))
-#define assert_lacks(haystack, needle) \
-  ck_assert_msg (strstr ((haystack), (needle)) == NULL, "did not expect '%s' in:\n%s", (needle), (haystack))
-
 static ph_script_server *
 start_oauth_server (void)
 {

@@ -23,10 +23,6 @@
 #include "spool.h"
 #include "spool_fixture.h"
 
-#define assert_contains(haystack, needle) \
-  ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected '%s' in:\n%s", (needle), \
-                 (haystack))
-
 /* Each delivery says which event it is: n from the event's payload. */
 #define DATA "data = {\"n\": \"@extra.n\", \"event\": \"@event\", " \
              "\"m\": \"@percentCompleteMilestone\"}\n"

@@ -24,9 +24,6 @@
 
 #define PYTHON "/usr/bin/python3"
 
-#define assert_contains(haystack, needle) \
-  ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (haystack))
-
 /* A camera serving the files of a directory of its own. */
 typedef struct {
   char *dir;

@@ -11,13 +11,6 @@
 
 #define S ((gint64) G_USEC_PER_SEC)
 
-#define assert_contains(haystack, needle) \
-  ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected '%s' in:\n%s", (needle), \
-                 (haystack))
-#define assert_lacks(haystack, needle) \
-  ck_assert_msg (strstr ((haystack), (needle)) == NULL, "did not expect '%s' in:\n%s", \
-                 (needle), (haystack))
-
 typedef struct {
   char *dir;
   char *config;     /* printhook.conf naming the spool by a relative path */

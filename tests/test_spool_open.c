@@ -15,12 +15,6 @@
 #define S ((gint64) G_USEC_PER_SEC)
 #define T0 ((gint64) 1700000000 * S)
 
-static void
-assert_contains (const char *haystack, const char *needle)
-{
-  ck_assert_msg (strstr (haystack, needle) != NULL, "expected '%s' in: %s", needle, haystack);
-}
-
 /* Runs SQL on a connection of its own, as another program would. */
 static void
 raw_exec (const char *path, const char *sql)

@@ -8,9 +8,6 @@
 #include "harness.h"
 #include "config_keys.h"
 
-#define assert_contains(haystack, needle) \
-  ck_assert_msg (strstr ((haystack), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (haystack))
-
 /* The built unit (transfer full). */
 static char *
 unit_text (void)
