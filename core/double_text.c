@@ -207,7 +207,11 @@ ph_double_shortest_fast (double d, guint64 *digits, int *length, int *exponent)
       search s;
       int found;
 
-      g_return_val_if_fail (shift >= 1 && shift <= 63 && high.hi >> shift == 0, FALSE);
+      /* Never so for a finite double; if it were, the shifts below would
+       * be undefined: leave it to the slow path (a plain check, not
+       * g_return_val_if_fail, which G_DISABLE_CHECKS compiles out). */
+      if (shift < 1 || shift > 63 || high.hi >> shift != 0)
+        return FALSE;
       cut = (low.lo & ((UINT64_C (1) << shift) - 1)) != 0;
       found = search_scaled (&b,
                              ph_u128_make (high.hi << (64 - shift) | high.lo >> shift,
