@@ -84,8 +84,11 @@ commit (ph_deliverer *dv, guint waiting_count)
   g_clear_handle_id (&dv->commit, g_source_remove);
   if (dv->spool == NULL || ph_spool_batch_commit (dv->spool, &error))
     return TRUE;
-  g_warning ("spool: %s; %u new %s attempted once, without retries", error->message,
-             waiting_count, waiting_count == 1 ? "delivery is" : "deliveries are");
+  if (waiting_count == 0)
+    g_warning ("spool: %s", error->message);
+  else
+    g_warning ("spool: %s; %u new %s attempted once, without retries", error->message,
+               waiting_count, waiting_count == 1 ? "delivery is" : "deliveries are");
   ph_deliverer_hold (dv);
   return FALSE;
 }
