@@ -1,6 +1,6 @@
 /* The bench's event source: hands events to a running "printhook run"
  * through its control socket, one connection, one request line per event
- * (core/control_protocol.h), as "printhook emit" does once per process.
+ * (core/daemon/control_protocol.h), as "printhook emit" does once per process.
  *
  *   emit --socket PATH --mode burst --events N --window D [--per-event K]
  *        [--timeout S] [common options]

@@ -100,9 +100,10 @@ class Names:
 def spool_cost(path):
     """Instructions spent inside the spool, counted at each call into it
     from outside (inclusive, so nothing counts twice): calls whose callee
-    is in core/spool*.c and whose caller is not."""
+    is in core/spool/ (or core/delivery/spool_delivery.c, which turns a
+    delivery into the spool's rows) and whose caller is not."""
     files, fns = Names(), Names()
-    in_spool = re.compile(r"(^|/)core/spool[^/]*\.c$")
+    in_spool = re.compile(r"(^|/)core/(spool/[^/]*|delivery/spool_delivery)\.c$")
     fl = fn_file = cfile = None
     pending = False
     total = 0

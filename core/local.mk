@@ -1,39 +1,66 @@
 # The core: everything but main() lives in a convenience library so that the
-# test suites link the very code the daemon runs.
+# test suites link the very code the daemon runs.  One block per folder, in
+# the order of core/README.md: each folder uses only the ones above it.
 noinst_LTLIBRARIES += core/libphcore.la
-core_libphcore_la_SOURCES = \
-	core/version.c core/version.h \
-	core/suggest.c core/suggest.h \
-	core/events.c core/events.h \
-	core/diag.c core/diag.h \
-	core/ini_scan.c core/ini_scan.h \
-	core/registry.c core/registry.h core/elf_check.c core/elf_check.h \
-	core/config_value.c core/config_value.h \
-	core/config_keys.c core/config_keys.h \
-	core/hook_config.c core/hook_config.h \
-	core/config.c core/config.h core/config_private.h \
-	core/config_hook.c core/chain.c \
-	core/event.c core/event.h \
-	core/params.c core/params.h \
-	core/delivery.c core/delivery.h \
-	core/host.c core/host.h \
-	core/redact.c core/redact.h \
-	core/sample.c core/sample.h \
-	core/chain_run.c core/chain_run.h \
-	core/cli_common.c core/cli_common.h core/cli.h
-core_libphcore_la_SOURCES += core/json_text.c core/json_text.h
-core_libphcore_la_SOURCES += core/double_text.c core/double_text.h core/pow10.c core/pow10.h \
-	core/string_put.h \
-	core/u128.h
-core_libphcore_la_SOURCES += core/template.c core/template.h
-core_libphcore_la_SOURCES += core/http.c core/http.h
-core_libphcore_la_SOURCES += core/listen_format.c core/listen_format.h core/signature_verify.c core/signature_verify.h
-core_libphcore_la_SOURCES += core/config_source.c \
-	core/progress.c core/progress.h core/cooldown.c core/cooldown.h \
-	core/generation.c core/generation.h core/deliverer.c core/deliverer.h \
-	core/router.c core/router.h \
-	core/control_protocol.c core/control_protocol.h \
-	core/control_socket.c core/control_socket.h \
+core_libphcore_la_SOURCES = core/version.c core/version.h
+
+# text/: pure functions on strings and JSON, no I/O.
+core_libphcore_la_SOURCES += \
+	core/text/template.c core/text/template.h \
+	core/text/json_text.c core/text/json_text.h \
+	core/text/double_text.c core/text/double_text.h \
+	core/text/pow10.c core/text/pow10.h core/text/u128.h core/text/string_put.h \
+	core/text/suggest.c core/text/suggest.h
+
+# event/: what an event is, the names printhook knows, the sample printer.
+core_libphcore_la_SOURCES += \
+	core/event/event.c core/event/event.h \
+	core/event/events.c core/event/events.h \
+	core/event/sample.c core/event/sample.h
+
+# registry/: finding, checking and loading module .so files.
+core_libphcore_la_SOURCES += \
+	core/registry/registry.c core/registry/registry.h \
+	core/registry/elf_check.c core/registry/elf_check.h
+
+# spool/: the SQLite store of deliveries.
+core_libphcore_la_SOURCES += \
+	core/spool/spool.c core/spool/spool.h core/spool/spool_private.h \
+	core/spool/spool_sql.c core/spool/spool_entry.c core/spool/spool_open.c \
+	core/spool/spool_due.c
+
+# config/: the INI files, their keys and values, hooks and sources, secrets.
+core_libphcore_la_SOURCES += \
+	core/config/ini_scan.c core/config/ini_scan.h \
+	core/config/diag.c core/config/diag.h \
+	core/config/config.c core/config/config.h core/config/config_private.h \
+	core/config/config_hook.c core/config/config_source.c core/config/chain.c \
+	core/config/config_keys.c core/config/config_keys.h \
+	core/config/config_value.c core/config/config_value.h \
+	core/config/hook_config.c core/config/hook_config.h \
+	core/config/redact.c core/config/redact.h
+
+# delivery/: one event x one hook, through its chain, to the receiver.
+core_libphcore_la_SOURCES += \
+	core/delivery/delivery.c core/delivery/delivery.h \
+	core/delivery/params.c core/delivery/params.h \
+	core/delivery/chain_run.c core/delivery/chain_run.h \
+	core/delivery/host.c core/delivery/host.h \
+	core/delivery/http.c core/delivery/http.h \
+	core/delivery/backoff.c core/delivery/backoff.h \
+	core/delivery/generation.c core/delivery/generation.h \
+	core/delivery/spool_delivery.c core/delivery/spool_delivery.h \
+	core/delivery/deliverer.c core/delivery/deliverer.h core/delivery/deliverer_private.h \
+	core/delivery/deliverer_batch.c core/delivery/deliverer_schedule.c
+
+# router/: which hooks an event goes to.
+core_libphcore_la_SOURCES += \
+	core/router/router.c core/router/router.h \
+	core/router/cooldown.c core/router/cooldown.h \
+	core/router/progress.c core/router/progress.h
+
+# sources/: the printers, as events for the router.
+core_libphcore_la_SOURCES += \
 	core/sources/user_action.c core/sources/user_action.h \
 	core/sources/ws_link.c core/sources/ws_link.h \
 	core/sources/proxy_env.c core/sources/proxy_env.h \
@@ -45,23 +72,27 @@ core_libphcore_la_SOURCES += core/config_source.c \
 	core/sources/moonraker_api.c core/sources/moonraker_api.h \
 	core/sources/moonraker.c core/sources/moonraker.h core/sources/moonraker_private.h \
 	core/sources/moonraker_printer.c core/sources/moonraker_job.c \
-	core/sources/source.c core/sources/source.h \
-	core/daemon.c core/daemon.h
-core_libphcore_la_LIBADD = $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS)
+	core/sources/source.c core/sources/source.h
 
+# daemon/: the running daemon and its control socket.
+core_libphcore_la_SOURCES += \
+	core/daemon/daemon.c core/daemon/daemon.h \
+	core/daemon/control_protocol.c core/daemon/control_protocol.h \
+	core/daemon/control_socket.c core/daemon/control_socket.h
+
+# cli/: what the subcommands share (the suites test it too).
+core_libphcore_la_SOURCES += \
+	core/cli/cli_common.c core/cli/cli_common.h core/cli/cli.h \
+	core/cli/listen_format.c core/cli/listen_format.h \
+	core/cli/signature_verify.c core/cli/signature_verify.h
+
+core_libphcore_la_LIBADD = $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS) $(SQLITE_LIBS)
+
+# The command: main() and one file per subcommand.
 bin_PROGRAMS += printhook
-printhook_SOURCES = core/main.c core/cli_check.c core/cli_modules.c core/cli_render.c \
-	core/cli_test.c
-printhook_SOURCES += core/cli_listen.c
-printhook_SOURCES += core/cli_run.c core/cli_emit.c core/cli_simulate.c
-printhook_LDADD = core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS)
-
-# The spool (issue 6): SQLite store, retry schedule, and printhook spool.
-core_libphcore_la_SOURCES += core/backoff.c core/backoff.h \
-	core/spool.c core/spool.h core/spool_private.h core/spool_sql.c core/spool_entry.c \
-	core/spool_open.c core/spool_delivery.c core/spool_delivery.h
-core_libphcore_la_SOURCES += core/spool_due.c core/deliverer_schedule.c core/deliverer_batch.c \
-	core/deliverer_private.h
-core_libphcore_la_LIBADD += $(SQLITE_LIBS)
-printhook_SOURCES += core/cli_spool.c
-printhook_LDADD += $(SQLITE_LIBS)
+printhook_SOURCES = core/main.c \
+	core/cli/cli_check.c core/cli/cli_modules.c core/cli/cli_render.c core/cli/cli_test.c \
+	core/cli/cli_listen.c core/cli/cli_run.c core/cli/cli_emit.c core/cli/cli_simulate.c \
+	core/cli/cli_spool.c
+printhook_LDADD = core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS) \
+	$(SQLITE_LIBS)

@@ -6,7 +6,7 @@
 #include <glib/gstdio.h>
 
 #include "harness.h"
-#include "host.h"
+#include "delivery/host.h"
 
 void
 ph_fixture_use_test_modules (void)

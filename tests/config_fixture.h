@@ -3,8 +3,8 @@
 #ifndef PH_TEST_CONFIG_FIXTURE_H
 #define PH_TEST_CONFIG_FIXTURE_H
 
-#include "config.h"
-#include "diag.h"
+#include "config/config.h"
+#include "config/diag.h"
 
 typedef struct {
   char *dir;          /* the temporary directory holding the files */

@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 
 #include "harness.h"
-#include "json_text.h"
+#include "text/json_text.h"
 
 #define PYTHON "/usr/bin/python3"
 #define POLL_MS 10

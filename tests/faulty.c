@@ -1,7 +1,7 @@
 #include "autoconfig.h"
 #include "faulty.h"
 #include "harness.h"
-#include "json_text.h"
+#include "text/json_text.h"
 
 #include <curl/curl.h>
 #include <errno.h>

@@ -3,9 +3,9 @@
 
 #include <check.h>
 
-#include "chain_run.h"
-#include "host.h"
-#include "http.h"
+#include "delivery/chain_run.h"
+#include "delivery/host.h"
+#include "delivery/http.h"
 
 typedef struct {
   GMainLoop *loop;

@@ -4,7 +4,7 @@
 #ifndef PH_TEST_IN_PROCESS_H
 #define PH_TEST_IN_PROCESS_H
 
-#include "delivery.h"
+#include "delivery/delivery.h"
 
 typedef struct {
   printhook_result result;

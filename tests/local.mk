@@ -291,14 +291,14 @@ tests_test_example_module_LDADD = $(test_ldadd)
 EXTRA_DIST += examples/module-hello/Makefile examples/module-hello/hello.c \
 	examples/module-hello/README.md
 
-# The spool's group commit and kept statements (core/spool_sql.c).
+# The spool's group commit and kept statements (core/spool/spool_sql.c).
 check_PROGRAMS += tests/test-spool-batch
 TESTS += tests/test-spool-batch
 tests_test_spool_batch_SOURCES = tests/test_spool_batch.c $(ph_spool_test_helpers)
 tests_test_spool_batch_CFLAGS = $(test_cflags)
 tests_test_spool_batch_LDADD = $(test_ldadd) $(SQLITE_LIBS)
 
-# The scheduler's queries of the spool (core/spool_due.c).
+# The scheduler's queries of the spool (core/spool/spool_due.c).
 check_PROGRAMS += tests/test-spool-due
 TESTS += tests/test-spool-due
 tests_test_spool_due_SOURCES = tests/test_spool_due.c $(ph_spool_test_helpers)
@@ -324,7 +324,7 @@ tests_test_moonraker_SOURCES = tests/test_moonraker.c
 tests_test_moonraker_CFLAGS = $(test_cflags)
 tests_test_moonraker_LDADD = $(test_ldadd)
 tests_test_moonraker_api_SOURCES = tests/test_moonraker_api.c
-tests_test_moonraker_api_CFLAGS = $(test_cflags) -I$(top_srcdir)/core/sources
+tests_test_moonraker_api_CFLAGS = $(test_cflags)
 tests_test_moonraker_api_LDADD = $(test_ldadd)
 tests_test_same_hooks_SOURCES = tests/test_same_hooks.c
 tests_test_same_hooks_CFLAGS = $(test_cflags)

@@ -2,7 +2,7 @@
 #include "source_records.h"
 
 #include "daemon_process.h"
-#include "json_text.h"
+#include "text/json_text.h"
 
 static json_object *
 member (json_object *records, guint i, const char *name)

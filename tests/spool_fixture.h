@@ -4,7 +4,7 @@
 #define PH_TEST_SPOOL_FIXTURE_H
 
 #include <glib.h>
-#include "spool.h"
+#include "spool/spool.h"
 
 /* A path for a spool in a fresh temporary directory (transfer full). */
 char *ph_spool_test_path (void);

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "backoff.h"
+#include "delivery/backoff.h"
 #include "config_fixture.h"
 #include "harness.h"
 

@@ -4,14 +4,14 @@
 
 #include <string.h>
 
-#include "chain_run.h"
+#include "delivery/chain_run.h"
 #include "config_fixture.h"
 #include "harness.h"
-#include "host.h"
-#include "http.h"
-#include "json_text.h"
+#include "delivery/host.h"
+#include "delivery/http.h"
+#include "text/json_text.h"
 #include "receiver.h"
-#include "sample.h"
+#include "event/sample.h"
 
 typedef struct {
   guint done;

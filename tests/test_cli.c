@@ -6,7 +6,7 @@
 #include <glib/gstdio.h>
 
 #include "harness.h"
-#include "json_text.h"
+#include "text/json_text.h"
 #include "printhook/module.h"
 
 static char *module_env;

@@ -6,10 +6,10 @@
 #include <glib/gstdio.h>
 
 #include "config_fixture.h"
-#include "config_private.h"
+#include "config/config_private.h"
 #include "harness.h"
-#include "host.h"
-#include "json_text.h"
+#include "delivery/host.h"
+#include "text/json_text.h"
 
 /* test-sender needs a label; give it one for every hook. */
 #define HEADER "[printhook]\ntest-sender.label = L\n\n"

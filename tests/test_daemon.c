@@ -13,7 +13,7 @@
 #include "daemon_asserts.h"
 #include "daemon_process.h"
 #include "harness.h"
-#include "json_text.h"
+#include "text/json_text.h"
 #include "receiver.h"
 
 /* Each hook says who it is, so interleaved deliveries can be told apart. */

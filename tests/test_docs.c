@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "harness.h"
-#include "config_keys.h"
-#include "events.h"
-#include "params.h"
+#include "config/config_keys.h"
+#include "event/events.h"
+#include "delivery/params.h"
 #include "sources/proxy_env.h"
 
 /* The roff source of a page, split into lines (transfer full). */

@@ -1,4 +1,4 @@
-/* Doubles as the JSON writer prints them (core/double_text.c), checked
+/* Doubles as the JSON writer prints them (core/text/double_text.c), checked
  * against the writer they replace: %.Ng from N = 15 (1 for subnormals and
  * zero) until strtod reads it back.
  *
@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "double_text.h"
+#include "text/double_text.h"
 #include "harness.h"
-#include "pow10.h"
-#include "u128.h"
+#include "text/pow10.h"
+#include "text/u128.h"
 
-/* The JSON writer's doubles as they were written before core/double_text.c:
+/* The JSON writer's doubles as they were written before core/text/double_text.c:
  * the reference, kept verbatim. */
 static char *
 reference_text (double d)

@@ -11,7 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "harness.h"
-#include "json_text.h"
+#include "text/json_text.h"
 #include "receiver.h"
 #include "printhook/module.h"
 

@@ -8,11 +8,11 @@
 #include <curl/curl.h>
 #include <string.h>
 
-#include "backoff.h"
+#include "delivery/backoff.h"
 #include "faulty.h"
 #include "harness.h"
-#include "http.h"
-#include "json_text.h"
+#include "delivery/http.h"
+#include "text/json_text.h"
 #include "receiver.h"
 
 #define WAIT_MS 10000

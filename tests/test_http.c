@@ -1,4 +1,4 @@
-/* core/http.c against a real HTTP server: a libsoup SoupServer on 127.0.0.1,
+/* core/delivery/http.c against a real HTTP server: a libsoup SoupServer on 127.0.0.1,
  * on the same main context, that records every request it receives.
  *
  * The test accepts connections itself and hands them to the SoupServer:
@@ -10,7 +10,7 @@
  * request_finished). */
 #include "autoconfig.h"
 #include "harness.h"
-#include "http.h"
+#include "delivery/http.h"
 
 #include <arpa/inet.h>
 #include <libsoup/soup.h>

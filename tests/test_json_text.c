@@ -1,4 +1,4 @@
-/* JSON text as printhook writes and parses it (core/json_text.c). */
+/* JSON text as printhook writes and parses it (core/text/json_text.c). */
 #include "autoconfig.h"
 
 #include <math.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "json_text.h"
+#include "text/json_text.h"
 
 /* Writes value (transfer full) and compares the bytes. */
 static void

@@ -13,10 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "harness.h"
-#include "listen_format.h"
-#include "signature_verify.h"
+#include "cli/listen_format.h"
+#include "cli/signature_verify.h"
 
 /* The Standard Webhooks test vector (webhook-delivery.md §1.6). */
 #define SPEC_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

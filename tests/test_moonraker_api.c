@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "harness.h"
-#include "json_text.h"
-#include "jsonrpc.h"
-#include "moonraker_api.h"
+#include "text/json_text.h"
+#include "sources/jsonrpc.h"
+#include "sources/moonraker_api.h"
 
 static json_object *
 parse (const char *text)

@@ -12,7 +12,7 @@
 #include "config_fixture.h"
 #include "harness.h"
 #include "in_process.h"
-#include "json_text.h"
+#include "text/json_text.h"
 #include "receiver.h"
 #include "servers/script_server.h"
 

@@ -11,7 +11,7 @@
 #include "daemon_process.h"
 #include "fake_octoprint.h"
 #include "harness.h"
-#include "json_text.h"
+#include "text/json_text.h"
 #include "receiver.h"
 #include "source_records.h"
 

@@ -15,7 +15,7 @@
 #include "daemon_process.h"
 #include "fake_octoprint.h"
 #include "harness.h"
-#include "json_text.h"
+#include "text/json_text.h"
 #include "sources/proxy_env.h"
 
 #define PROXY "http://proxy.lan:3128"

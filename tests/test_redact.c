@@ -2,7 +2,7 @@
 #include "autoconfig.h"
 
 #include "harness.h"
-#include "redact.h"
+#include "config/redact.h"
 
 static char *
 apply (const char *text)

@@ -6,8 +6,8 @@
 #include <glib/gstdio.h>
 
 #include "harness.h"
-#include "host.h"
-#include "registry.h"
+#include "delivery/host.h"
+#include "registry/registry.h"
 
 static char *
 module_file (const char *name)

@@ -11,16 +11,16 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 
-#include "control_protocol.h"
+#include "daemon/control_protocol.h"
 #include "daemon_process.h"
-#include "deliverer.h"
+#include "delivery/deliverer.h"
 #include "faulty.h"
 #include "harness.h"
-#include "json_text.h"
+#include "text/json_text.h"
 #include "receiver.h"
 #include "servers/script_server.h"
-#include "signature_verify.h"
-#include "spool.h"
+#include "cli/signature_verify.h"
+#include "spool/spool.h"
 #include "spool_fixture.h"
 
 /* Each delivery says which event it is: n from the event's payload. */

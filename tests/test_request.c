@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "config_fixture.h"
-#include "delivery.h"
+#include "delivery/delivery.h"
 #include "harness.h"
-#include "json_text.h"
-#include "params.h"
-#include "sample.h"
+#include "text/json_text.h"
+#include "delivery/params.h"
+#include "event/sample.h"
 
 #define HEADER "[printhook]\ntest-sender.label = L\n\n"
 #define HOOK(body) HEADER "[hook h]\nurl = http://127.0.0.1:9/x\nmodules = test-sender\n" body
@@ -272,7 +272,7 @@ START_TEST (test_delivery_id_is_a_random_uuid)
 END_TEST
 
 /* Every delivery of an event reads the event's own payload and printer
- * values (core/event.h), and leaves them as they were when it goes. */
+ * values (core/event/event.h), and leaves them as they were when it goes. */
 START_TEST (test_deliveries_share_the_event_values)
 {
   fixture f;

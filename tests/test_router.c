@@ -7,13 +7,13 @@
 
 #include <glib/gstdio.h>
 
-#include "config.h"
-#include "control_protocol.h"
-#include "cooldown.h"
+#include "config/config.h"
+#include "daemon/control_protocol.h"
+#include "router/cooldown.h"
 #include "harness.h"
-#include "host.h"
-#include "json_text.h"
-#include "progress.h"
+#include "delivery/host.h"
+#include "text/json_text.h"
+#include "router/progress.h"
 #include "sources/octoprint_api.h"
 #include "sources/user_action.h"
 

@@ -10,7 +10,7 @@
 #include "fake_moonraker.h"
 #include "fake_octoprint.h"
 #include "harness.h"
-#include "json_text.h"
+#include "text/json_text.h"
 #include "receiver.h"
 #include "source_records.h"
 

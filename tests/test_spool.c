@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include "config_fixture.h"
-#include "delivery.h"
+#include "delivery/delivery.h"
 #include "harness.h"
-#include "json_text.h"
-#include "sample.h"
-#include "spool_delivery.h"
+#include "text/json_text.h"
+#include "event/sample.h"
+#include "delivery/spool_delivery.h"
 #include "spool_fixture.h"
 
 #define S ((gint64) G_USEC_PER_SEC)

@@ -1,4 +1,4 @@
-/* The spool's group commit and its kept statements (core/spool_sql.c):
+/* The spool's group commit and its kept statements (core/spool/spool_sql.c):
  * a batch is one transaction that another process sees only once it is
  * committed, a function that fails inside it undoes only its own changes,
  * closing commits it, and a delivery can be written with its first
@@ -9,7 +9,7 @@
 
 #include "harness.h"
 #include "spool_fixture.h"
-#include "spool_private.h"
+#include "spool/spool_private.h"
 
 #define S ((gint64) G_USEC_PER_SEC)
 #define T0 ((gint64) 1700000000 * S)

@@ -1,4 +1,4 @@
-/* What the daemon's scheduler asks the spool (core/spool_due.c): which
+/* What the daemon's scheduler asks the spool (core/spool/spool_due.c): which
  * hooks have deliveries due, one hook's due deliveries, and when the next
  * delivery falls due. */
 #include "autoconfig.h"

@@ -1,12 +1,12 @@
-/* The @param language (core/template.c, DESIGN.md §5), with the OctoPrint-
+/* The @param language (core/text/template.c, DESIGN.md §5), with the OctoPrint-
  * Webhooks plugin's sample data and the traps its substitution fell into. */
 #include "autoconfig.h"
 
 #include <string.h>
 
 #include "harness.h"
-#include "json_text.h"
-#include "template.h"
+#include "text/json_text.h"
+#include "text/template.h"
 
 /* The plugin's sample values, written exactly as printhook writes JSON so
  * the expected texts below can be assembled from them. */

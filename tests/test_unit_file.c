@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "config_keys.h"
+#include "config/config_keys.h"
 
 /* The built unit (transfer full). */
 static char *

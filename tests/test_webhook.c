@@ -9,7 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "harness.h"
-#include "json_text.h"
+#include "text/json_text.h"
 #include "receiver.h"
 
 #define SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

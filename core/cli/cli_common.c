@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "events.h"
-#include "host.h"
-#include "json_text.h"
-#include "sample.h"
-#include "suggest.h"
+#include "event/events.h"
+#include "delivery/host.h"
+#include "text/json_text.h"
+#include "event/sample.h"
+#include "text/suggest.h"
 
 gboolean
 ph_cli_parse (int *argc, char ***argv, const char *parameters, const char *summary,

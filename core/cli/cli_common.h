@@ -4,8 +4,8 @@
 #define PH_CLI_COMMON_H
 
 #include <glib.h>
-#include "config.h"
-#include "diag.h"
+#include "config/config.h"
+#include "config/diag.h"
 
 /* Parses argv with entries (--help prints the help and exits 0, as GOption
  * does); on a bad option prints the error and the help, sets *exit_status to

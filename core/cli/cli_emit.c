@@ -7,10 +7,10 @@
 
 #include "cli.h"
 #include "cli_common.h"
-#include "config.h"
-#include "control_protocol.h"
-#include "events.h"
-#include "json_text.h"
+#include "config/config.h"
+#include "daemon/control_protocol.h"
+#include "event/events.h"
+#include "text/json_text.h"
 
 #define REPLY_TIMEOUT_S 10
 

@@ -6,8 +6,8 @@
 
 #include "cli.h"
 #include "cli_common.h"
-#include "config_value.h"
-#include "registry.h"
+#include "config/config_value.h"
+#include "registry/registry.h"
 
 static const char *
 stage_name (printhook_stage stage)

@@ -7,11 +7,11 @@
 
 #include "cli.h"
 #include "cli_common.h"
-#include "delivery.h"
-#include "events.h"
-#include "json_text.h"
-#include "redact.h"
-#include "sample.h"
+#include "delivery/delivery.h"
+#include "event/events.h"
+#include "text/json_text.h"
+#include "config/redact.h"
+#include "event/sample.h"
 
 /* Encode modules only turn data into bytes: running them is safe here.
  * Prepare modules may talk to the network (OAuth, a webcam), so they are

@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "cli_common.h"
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 /* How long SIGTERM waits for deliveries in flight. */
 #define GRACE_S 10

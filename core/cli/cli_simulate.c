@@ -7,13 +7,13 @@
 
 #include "cli.h"
 #include "cli_common.h"
-#include "control_protocol.h"
-#include "deliverer.h"
-#include "generation.h"
-#include "host.h"
-#include "http.h"
-#include "json_text.h"
-#include "router.h"
+#include "daemon/control_protocol.h"
+#include "delivery/deliverer.h"
+#include "delivery/generation.h"
+#include "delivery/host.h"
+#include "delivery/http.h"
+#include "text/json_text.h"
+#include "router/router.h"
 
 /* At --speed 1 the print takes about a minute: 0.6 s a percent, and the
  * pause 5 s. */

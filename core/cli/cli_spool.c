@@ -7,11 +7,11 @@
 
 #include "cli.h"
 #include "cli_common.h"
-#include "config.h"
-#include "config_keys.h"
-#include "config_value.h"
-#include "json_text.h"
-#include "spool.h"
+#include "config/config.h"
+#include "config/config_keys.h"
+#include "config/config_value.h"
+#include "text/json_text.h"
+#include "spool/spool.h"
 
 /* Characters of a last outcome shown on a list line. */
 #define OUTCOME_WIDTH 72

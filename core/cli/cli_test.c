@@ -5,15 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chain_run.h"
+#include "delivery/chain_run.h"
 #include "cli.h"
 #include "cli_common.h"
-#include "events.h"
-#include "host.h"
-#include "http.h"
-#include "json_text.h"
-#include "redact.h"
-#include "sample.h"
+#include "event/events.h"
+#include "delivery/host.h"
+#include "delivery/http.h"
+#include "text/json_text.h"
+#include "config/redact.h"
+#include "event/sample.h"
 
 typedef struct {
   GMainLoop *loop;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "config_private.h"
-#include "suggest.h"
+#include "text/suggest.h"
 
 char **
 ph_chain_derive (gboolean has_oauth, gboolean has_snapshot, const char *method,

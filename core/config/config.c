@@ -5,8 +5,8 @@
 
 #include "config_keys.h"
 #include "config_private.h"
-#include "events.h"
-#include "suggest.h"
+#include "event/events.h"
+#include "text/suggest.h"
 
 static void
 config_file_free (ph_config_file *file)

@@ -6,7 +6,7 @@
 #include <glib.h>
 #include "diag.h"
 #include "hook_config.h"
-#include "registry.h"
+#include "registry/registry.h"
 
 typedef enum {
   PH_CONTENT_JSON,

@@ -6,10 +6,10 @@
 
 #include "config_keys.h"
 #include "config_private.h"
-#include "events.h"
-#include "json_text.h"
-#include "suggest.h"
-#include "template.h"
+#include "event/events.h"
+#include "text/json_text.h"
+#include "text/suggest.h"
+#include "text/template.h"
 
 static void
 chain_link_free (gpointer data)

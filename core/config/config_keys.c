@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "spool.h"
+#include "spool/spool.h"
 
 #define DEFAULT_EVENTS "PrintStarted, PrintDone, PrintFailed, PrintPaused, UserActionNeeded, Error"
 

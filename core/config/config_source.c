@@ -5,7 +5,7 @@
 
 #include "config_keys.h"
 #include "config_private.h"
-#include "suggest.h"
+#include "text/suggest.h"
 
 void
 ph_source_config_free (ph_source_config *source)

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "json_text.h"
+#include "text/json_text.h"
 
 const char *
 ph_key_type_name (printhook_key_type type)

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "registry.h"
+#include "registry/registry.h"
 
 struct ph_redactor {
   GPtrArray *secrets;   /* char *, longest first once applied */

@@ -5,10 +5,10 @@
 #include <gio/gunixsocketaddress.h>
 #include <string.h>
 
-#include "config_keys.h"
-#include "config_value.h"
-#include "events.h"
-#include "json_text.h"
+#include "config/config_keys.h"
+#include "config/config_value.h"
+#include "event/events.h"
+#include "text/json_text.h"
 
 G_DEFINE_QUARK (ph-control-error-quark, ph_control_error)
 

@@ -1,5 +1,5 @@
 /* The daemon's control socket: a UNIX socket (mode 0660) where "printhook
- * emit" hands events to the running daemon (core/control_protocol.h). */
+ * emit" hands events to the running daemon (core/daemon/control_protocol.h). */
 #ifndef PH_CONTROL_SOCKET_H
 #define PH_CONTROL_SOCKET_H
 

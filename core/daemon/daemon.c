@@ -4,13 +4,13 @@
 #include <string.h>
 
 #include "control_socket.h"
-#include "deliverer.h"
-#include "generation.h"
-#include "host.h"
-#include "http.h"
-#include "router.h"
+#include "delivery/deliverer.h"
+#include "delivery/generation.h"
+#include "delivery/host.h"
+#include "delivery/http.h"
+#include "router/router.h"
 #include "sources/source.h"
-#include "spool.h"
+#include "spool/spool.h"
 
 struct ph_daemon {
   char *path;

@@ -5,7 +5,7 @@
 #define PH_DAEMON_H
 
 #include <glib.h>
-#include "config.h"
+#include "config/config.h"
 
 typedef struct ph_daemon ph_daemon;
 

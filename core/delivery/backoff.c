@@ -1,7 +1,7 @@
 #include "autoconfig.h"
 #include "backoff.h"
 
-#include "hook_config.h"
+#include "config/hook_config.h"
 
 /* The bound retry.schedule's items have in the config check too. */
 #define MAX_STEP_S 31536000.0

@@ -10,7 +10,7 @@
 
 #include "delivery.h"
 #include "generation.h"
-#include "spool.h"
+#include "spool/spool.h"
 
 /* Attempts of one hook that the spool starts at once, at most.  A first
  * attempt starts when its event comes whatever the count, so that an event
@@ -42,7 +42,7 @@ void ph_deliverer_submit (ph_deliverer *dv, printhook_delivery *d, ph_generation
 gboolean ph_deliverer_hook_gone (const ph_deliverer *dv, const char *hook);
 
 /* The spool's changes so far are committed from the loop, one batch per
- * turn (core/deliverer_batch.c), and a first attempt starts once its
+ * turn (core/delivery/deliverer_batch.c), and a first attempt starts once its
  * delivery is durable.  This commits now and starts those attempts: for
  * a caller that promises that what it handed in is kept (printhook emit's
  * "accepted"). */

@@ -1,5 +1,5 @@
-/* What the deliverer's two files share: core/deliverer.c runs attempts and
- * records their outcomes, core/deliverer_schedule.c decides when spooled
+/* What the deliverer's two files share: core/delivery/deliverer.c runs attempts and
+ * records their outcomes, core/delivery/deliverer_schedule.c decides when spooled
  * deliveries are attempted.  Nothing else includes this. */
 #ifndef PH_DELIVERER_PRIVATE_H
 #define PH_DELIVERER_PRIVATE_H
@@ -39,7 +39,7 @@ void ph_deliverer_start (ph_deliverer *dv, printhook_delivery *d, ph_generation 
 void ph_deliverer_launch (ph_deliverer *dv, printhook_delivery *d, ph_generation *gen,
                           const ph_spool_entry *entry);
 
-/* core/deliverer_batch.c: the group commit.  Every spool change of one
+/* core/delivery/deliverer_batch.c: the group commit.  Every spool change of one
  * turn of the loop joins one transaction, committed (one wait for the
  * disk) from the loop as soon as the turn is over. */
 
@@ -68,7 +68,7 @@ void ph_deliverer_hold (ph_deliverer *dv);
 /* Spooled attempts of the hook named hook running now. */
 guint ph_deliverer_hook_running (const ph_deliverer *dv, const char *hook);
 
-/* core/deliverer_schedule.c: looks at the spool soon (from the loop),
+/* core/delivery/deliverer_schedule.c: looks at the spool soon (from the loop),
  * starting what is due; does nothing without a spool, a generation, or
  * once stopped. */
 void ph_deliverer_schedule (ph_deliverer *dv);

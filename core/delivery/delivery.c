@@ -4,9 +4,9 @@
 #include <curl/curl.h>
 #include <string.h>
 
-#include "json_text.h"
+#include "text/json_text.h"
 #include "params.h"
-#include "template.h"
+#include "text/template.h"
 
 static void
 header_free (gpointer data)

@@ -4,8 +4,8 @@
 #define PH_DELIVERY_H
 
 #include <glib.h>
-#include "config.h"
-#include "event.h"
+#include "config/config.h"
+#include "event/event.h"
 #include "printhook/module.h"
 
 typedef struct {
@@ -50,7 +50,7 @@ struct _printhook_delivery {
   GPtrArray *attachments;     /* ph_attachment * */
   const char *module_name;    /* the module running now, for its log lines */
 
-  /* Running the chain (core/chain_run.c). */
+  /* Running the chain (core/delivery/chain_run.c). */
   guint next_link;
   gboolean rendered;
   gboolean pending;           /* a module returned PENDING and will resume */

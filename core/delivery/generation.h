@@ -6,8 +6,8 @@
 
 #include <glib.h>
 #include "backoff.h"
-#include "config.h"
-#include "redact.h"
+#include "config/config.h"
+#include "config/redact.h"
 
 typedef struct {
   gint ref_count;

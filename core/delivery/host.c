@@ -6,10 +6,10 @@
 #include "chain_run.h"
 #include "delivery.h"
 #include "http.h"
-#include "hook_config.h"
-#include "json_text.h"
+#include "config/hook_config.h"
+#include "text/json_text.h"
 #include "params.h"
-#include "template.h"
+#include "text/template.h"
 
 static const char *current_module;
 static ph_http *http;

@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-#include "events.h"
-#include "template.h"
+#include "event/events.h"
+#include "text/template.h"
 
 static const char *const builtins[] = {
   "topic", "message", "apiSecret", "deviceIdentifier", "extra", "event", "currentTime",

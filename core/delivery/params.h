@@ -3,8 +3,8 @@
 #define PH_PARAMS_H
 
 #include <json-c/json.h>
-#include "config.h"
-#include "event.h"
+#include "config/config.h"
+#include "event/event.h"
 
 /* Names a payload key may not take over at top level. */
 gboolean ph_param_is_builtin (const char *name);

@@ -1,7 +1,7 @@
 #include "autoconfig.h"
 #include "spool_delivery.h"
 
-#include "json_text.h"
+#include "text/json_text.h"
 
 static int
 milestone_of (const printhook_delivery *d)

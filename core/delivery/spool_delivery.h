@@ -7,7 +7,7 @@
 #define PH_SPOOL_DELIVERY_H
 
 #include "delivery.h"
-#include "spool.h"
+#include "spool/spool.h"
 
 /* The entry of d (transfer none), created and due at now: its id, hook
  * name, event (name, source, payload and printer as JSON text, time), its

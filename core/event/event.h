@@ -2,8 +2,8 @@
  *
  * Its payload and printer trees are shared, read-only, by all of them: each
  * delivery's parameters, and the data rendered from them, hold references
- * to the event's own values instead of copies (core/params.c,
- * core/template.c).  json-c's reference counts are not atomic, so:
+ * to the event's own values instead of copies (core/delivery/params.c,
+ * core/text/template.c).  json-c's reference counts are not atomic, so:
  *   - nothing changes these trees once the event is dispatched;
  *   - references into them are taken and dropped on the main loop's thread
  *     only (modules' run_in_thread work never sees them: module.h);

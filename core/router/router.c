@@ -2,7 +2,7 @@
 #include "router.h"
 
 #include "cooldown.h"
-#include "events.h"
+#include "event/events.h"
 #include "progress.h"
 
 struct ph_router {

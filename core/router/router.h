@@ -3,9 +3,9 @@
 #ifndef PH_ROUTER_H
 #define PH_ROUTER_H
 
-#include "deliverer.h"
-#include "event.h"
-#include "generation.h"
+#include "delivery/deliverer.h"
+#include "event/event.h"
+#include "delivery/generation.h"
 
 typedef struct ph_router ph_router;
 

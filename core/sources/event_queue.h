@@ -5,8 +5,8 @@
 #ifndef PH_EVENT_QUEUE_H
 #define PH_EVENT_QUEUE_H
 
-#include "event.h"
-#include "router.h"
+#include "event/event.h"
+#include "router/router.h"
 
 typedef struct ph_event_queue ph_event_queue;
 

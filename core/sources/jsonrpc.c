@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "json_text.h"
+#include "text/json_text.h"
 
 G_DEFINE_QUARK (ph-jsonrpc-error-quark, ph_jsonrpc_error)
 

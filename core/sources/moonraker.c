@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "json_text.h"
+#include "text/json_text.h"
 #include "moonraker_api.h"
 
 #define MAX_FETCH_RESPONSE (1024 * 1024)

@@ -8,10 +8,10 @@
 #ifndef PH_MOONRAKER_H
 #define PH_MOONRAKER_H
 
-#include "config.h"
-#include "event.h"
-#include "http.h"
-#include "router.h"
+#include "config/config.h"
+#include "event/event.h"
+#include "delivery/http.h"
+#include "router/router.h"
 
 typedef struct ph_moonraker ph_moonraker;
 

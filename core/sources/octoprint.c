@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "json_text.h"
+#include "text/json_text.h"
 #include "octoprint_api.h"
 
 #define MAX_REST_RESPONSE (8 * 1024 * 1024)

@@ -7,10 +7,10 @@
 #ifndef PH_OCTOPRINT_H
 #define PH_OCTOPRINT_H
 
-#include "config.h"
-#include "event.h"
-#include "http.h"
-#include "router.h"
+#include "config/config.h"
+#include "event/event.h"
+#include "delivery/http.h"
+#include "router/router.h"
 
 typedef struct ph_octoprint ph_octoprint;
 

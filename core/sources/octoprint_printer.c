@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "json_text.h"
+#include "text/json_text.h"
 #include "octoprint_api.h"
 
 /* ---- the printer's state ---- */

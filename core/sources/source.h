@@ -3,10 +3,10 @@
 #ifndef PH_SOURCE_H
 #define PH_SOURCE_H
 
-#include "config.h"
-#include "event.h"
-#include "http.h"
-#include "router.h"
+#include "config/config.h"
+#include "event/event.h"
+#include "delivery/http.h"
+#include "router/router.h"
 
 typedef struct ph_source ph_source;
 

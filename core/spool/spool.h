@@ -162,7 +162,7 @@ gboolean ph_spool_count (ph_spool *spool, guint *pending, guint *dead, GError **
  * when there is none. */
 gboolean ph_spool_next_wakeup (ph_spool *spool, gint64 *when, GError **error);
 
-/* The daemon's scheduler (core/spool_due.c), per hook, so that one hook's
+/* The daemon's scheduler (core/spool/spool_due.c), per hook, so that one hook's
  * backlog never hides another hook's due deliveries. */
 
 /* The names of the hooks with pending deliveries due at now, each once,

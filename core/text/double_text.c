@@ -7,7 +7,7 @@
  * three rounds of multi-precision printf and strtod.
  *
  * w = d × 10^(16 - floor(log10 2^E)) puts d's first 17 or 18 digits
- * before the point.  Scaled by a 128-bit power of ten (core/pow10.c), w is
+ * before the point.  Scaled by a 128-bit power of ten (core/text/pow10.c), w is
  * known to 2^-64 or better: between lo and lo + 2 units of 2^-64 (exactly,
  * or within one unit, when the power of ten is exact, as for every d from
  * 1e-39 to 1e17).  Rounding to N digits is monotonic in w, and so is each

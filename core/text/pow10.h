@@ -1,5 +1,5 @@
 /* Powers of ten as 128-bit binary floating point, for the double writer
- * (core/double_text.c). */
+ * (core/text/double_text.c). */
 #ifndef PH_POW10_H
 #define PH_POW10_H
 

@@ -1,4 +1,4 @@
-/* Unsigned 128-bit integers for the double writer (core/double_text.c),
+/* Unsigned 128-bit integers for the double writer (core/text/double_text.c),
  * portable to the 32-bit ARM of older Raspberry Pis, where the compiler has
  * no __int128. */
 #ifndef PH_U128_H
