@@ -274,6 +274,13 @@ tests_test_docs_SOURCES = tests/test_docs.c
 tests_test_docs_CFLAGS = $(test_cflags)
 tests_test_docs_LDADD = $(test_ldadd)
 
+# The layout of core/ (core/README.md): folders include only downward.
+check_PROGRAMS += tests/test-layout
+TESTS += tests/test-layout
+tests_test_layout_SOURCES = tests/test_layout.c
+tests_test_layout_CFLAGS = $(test_cflags)
+tests_test_layout_LDADD = $(test_ldadd)
+
 # The systemd unit as built (needs systemd-analyze, Debian package systemd).
 check_PROGRAMS += tests/test-unit-file
 TESTS += tests/test-unit-file
