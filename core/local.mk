@@ -96,3 +96,5 @@ printhook_SOURCES = core/main.c \
 	core/cli/cli_spool.c
 printhook_LDADD = core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS) \
 	$(SQLITE_LIBS)
+
+EXTRA_DIST += core/README.md

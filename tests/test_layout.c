@@ -21,7 +21,7 @@ static const struct {
 } layers[] = {
   { "text", "" },
   { "event", "text" },
-  { "registry", "" },
+  { "registry", "text" },
   { "spool", "text" },
   { "config", "text event registry spool" },
   { "delivery", "text event registry spool config" },
