@@ -49,6 +49,7 @@ core_libphcore_la_SOURCES += \
 	core/delivery/http.c core/delivery/http.h \
 	core/delivery/backoff.c core/delivery/backoff.h \
 	core/delivery/generation.c core/delivery/generation.h \
+	core/delivery/sample_delivery.c core/delivery/sample_delivery.h \
 	core/delivery/spool_delivery.c core/delivery/spool_delivery.h \
 	core/delivery/deliverer.c core/delivery/deliverer.h core/delivery/deliverer_private.h \
 	core/delivery/deliverer_batch.c core/delivery/deliverer_schedule.c

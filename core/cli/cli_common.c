@@ -8,7 +8,7 @@
 #include "event/events.h"
 #include "delivery/host.h"
 #include "text/json_text.h"
-#include "event/sample.h"
+#include "delivery/sample_delivery.h"
 #include "text/suggest.h"
 
 gboolean
@@ -46,9 +46,14 @@ ph_cli_load_config (const char *path)
   return config;
 }
 
-int
-ph_cli_hook_event_args (const char *command, int argc, char **argv, const char *payload_text,
-                        json_object **payload)
+/* The HOOK EVENT arguments of render and test: exactly two of them, a valid
+ * event name, and payload_text (--payload, NULL for the sample payload) a
+ * JSON object.  Prints what is wrong as "printhook COMMAND: ...".  Returns
+ * PH_EXIT_OK with *payload set (transfer full; NULL for the sample's), or
+ * PH_EXIT_USAGE. */
+static int
+hook_event_args (const char *command, int argc, char **argv, const char *payload_text,
+                 json_object **payload)
 {
   g_autoptr (GError) error = NULL;
 
@@ -64,11 +69,9 @@ ph_cli_hook_event_args (const char *command, int argc, char **argv, const char *
                command, argv[2]);
       return PH_EXIT_USAGE;
     }
+  *payload = NULL;
   if (payload_text == NULL)
-    {
-      *payload = ph_sample_payload ();
-      return PH_EXIT_OK;
-    }
+    return PH_EXIT_OK;
   *payload = ph_json_parse (payload_text, -1, &error);
   if (*payload == NULL || !json_object_is_type (*payload, json_type_object))
     {
@@ -78,6 +81,63 @@ ph_cli_hook_event_args (const char *command, int argc, char **argv, const char *
       return PH_EXIT_USAGE;
     }
   return PH_EXIT_OK;
+}
+
+int
+ph_cli_sample_prepare (int argc, char **argv, const char *summary, const char *description,
+                       const char *acting, ph_cli_sample *sample)
+{
+  g_autofree char *config_path = NULL;
+  g_autofree char *payload_text = NULL;
+  g_autofree char *command = g_strdup (argv[0]);
+  int milestone = 50;
+  int status;
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      "Read FILE and the hooks.d/ directory beside it (default " PH_DEFAULT_CONFIG ")", "FILE" },
+    { "payload", 'p', 0, G_OPTION_ARG_STRING, &payload_text,
+      "Use this JSON object as the event's payload (@extra) instead of the sample", "JSON" },
+    { "milestone", 'm', 0, G_OPTION_ARG_INT, &milestone,
+      "Value of @percentCompleteMilestone (default 50)", "N" },
+    { "show-secrets", 0, 0, G_OPTION_ARG_NONE, &sample->show_secrets,
+      "Print secrets instead of **** in what is shown", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  json_object *payload = NULL;
+
+  *sample = (ph_cli_sample) { 0 };
+  if (!ph_cli_parse (&argc, &argv, "HOOK EVENT", summary, description, entries, &status))
+    return status;
+  status = hook_event_args (command, argc, argv, payload_text, &payload);
+  if (status != PH_EXIT_OK)
+    return status;
+
+  ph_cli_setup_logging ();
+  sample->config = ph_cli_load_config (config_path);
+  if (sample->config == NULL)
+    {
+      json_object_put (payload);
+      return PH_EXIT_FAILURE;
+    }
+  sample->hook = ph_cli_find_hook (sample->config, command, argv[1]);
+  if (sample->hook == NULL)
+    {
+      json_object_put (payload);
+      return PH_EXIT_FAILURE;
+    }
+  if (!ph_hook_subscribes (sample->hook, argv[2]))
+    fprintf (stderr, "note: hook '%s' does not subscribe to %s; %s anyway\n", sample->hook->name,
+             argv[2], acting);
+  sample->delivery = ph_sample_delivery_new (sample->hook, argv[2], payload, milestone);
+  return PH_EXIT_OK;
+}
+
+void
+ph_cli_sample_clear (ph_cli_sample *sample)
+{
+  g_clear_pointer (&sample->delivery, ph_delivery_free);
+  sample->hook = NULL;
+  g_clear_pointer (&sample->config, ph_config_free);
 }
 
 const ph_hook *

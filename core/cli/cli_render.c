@@ -8,10 +8,8 @@
 #include "cli.h"
 #include "cli_common.h"
 #include "delivery/delivery.h"
-#include "event/events.h"
 #include "text/json_text.h"
 #include "config/redact.h"
-#include "event/sample.h"
 
 /* Encode modules only turn data into bytes: running them is safe here.
  * Prepare modules may talk to the network (OAuth, a webcam), so they are
@@ -80,67 +78,38 @@ print_body (printhook_delivery *d, const ph_redactor *redactor)
 int
 ph_cmd_render (int argc, char **argv)
 {
-  g_autofree char *config_path = NULL;
-  g_autofree char *payload_text = NULL;
-  gboolean show_secrets = FALSE;
-  int milestone = 50;
-  int status;
-  const GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-      "Read FILE and the hooks.d/ directory beside it (default " PH_DEFAULT_CONFIG ")", "FILE" },
-    { "payload", 'p', 0, G_OPTION_ARG_STRING, &payload_text,
-      "Use this JSON object as the event's payload (@extra) instead of the sample", "JSON" },
-    { "milestone", 'm', 0, G_OPTION_ARG_INT, &milestone,
-      "Value of @percentCompleteMilestone (default 50)", "N" },
-    { "show-secrets", 0, 0, G_OPTION_ARG_NONE, &show_secrets,
-      "Print secrets instead of ****", NULL },
-    { NULL }
-  };
-  g_autoptr (ph_config) config = NULL;
-  g_autoptr (json_object) payload = NULL;
-  g_autoptr (ph_event) event = NULL;
-  g_autoptr (printhook_delivery) d = NULL;
+  g_auto (ph_cli_sample) sample = { 0 };
   g_autoptr (ph_redactor) redactor = ph_redactor_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   const ph_hook *hook;
-  const char *event_name;
+  printhook_delivery *d;
+  int status;
 
-  if (!ph_cli_parse (&argc, &argv, "HOOK EVENT", "Shows what a hook would send, without sending it.",
-                     "Builds the request HOOK would send for EVENT from a sample event (the\n"
-                     "old plugin's test payload: example.gcode, 242038 bytes, and a printer\n"
-                     "14% into printing it) and prints its method and URL, its headers and\n"
-                     "its body.  Nothing is sent: modules of the prepare stage (oauth,\n"
-                     "snapshot) are not run, so their parameters are empty here.  Secrets are\n"
-                     "shown as **** unless --show-secrets is given.\n"
-                     "\n"
-                     "EVENT is a built-in event (PrintStarted, PrintDone, PrintFailed,\n"
-                     "PrintPaused, PrintProgress, UserActionNeeded, Error) or any custom name.\n"
-                     "\n"
-                     "Examples:\n"
-                     "  printhook render home-assistant PrintDone\n"
-                     "  printhook render -c ./printhook.conf chat PrintProgress --milestone 30\n"
-                     "  printhook render chat PrintFailed --payload '{\"name\":\"a.gcode\",\"reason\":\"error\"}'\n"
-                     "\n"
-                     "Exit status: 0 when the request could be built, 1 when the configuration\n"
-                     "or the templates fail, 2 on a command-line error.",
-                     entries, &status))
-    return status;
-  status = ph_cli_hook_event_args ("render", argc, argv, payload_text, &payload);
+  status = ph_cli_sample_prepare (
+    argc, argv, "Shows what a hook would send, without sending it.",
+    "Builds the request HOOK would send for EVENT from a sample event (the\n"
+    "old plugin's test payload: example.gcode, 242038 bytes, and a printer\n"
+    "14% into printing it) and prints its method and URL, its headers and\n"
+    "its body.  Nothing is sent: modules of the prepare stage (oauth,\n"
+    "snapshot) are not run, so their parameters are empty here.  Secrets are\n"
+    "shown as **** unless --show-secrets is given.\n"
+    "\n"
+    "EVENT is a built-in event (PrintStarted, PrintDone, PrintFailed,\n"
+    "PrintPaused, PrintProgress, UserActionNeeded, Error) or any custom name.\n"
+    "\n"
+    "Examples:\n"
+    "  printhook render home-assistant PrintDone\n"
+    "  printhook render -c ./printhook.conf chat PrintProgress --milestone 30\n"
+    "  printhook render chat PrintFailed --payload '{\"name\":\"a.gcode\",\"reason\":\"error\"}'\n"
+    "\n"
+    "Exit status: 0 when the request could be built, 1 when the configuration\n"
+    "or the templates fail, 2 on a command-line error.",
+    "showing it", &sample);
   if (status != PH_EXIT_OK)
     return status;
-  event_name = argv[2];
-
-  ph_cli_setup_logging ();
-  config = ph_cli_load_config (config_path);
-  if (config == NULL)
-    return PH_EXIT_FAILURE;
-  hook = ph_cli_find_hook (config, "render", argv[1]);
-  if (hook == NULL)
-    return PH_EXIT_FAILURE;
-  if (!ph_hook_subscribes (hook, event_name))
-    fprintf (stderr, "note: hook '%s' does not subscribe to %s; showing it anyway\n", hook->name,
-             event_name);
+  hook = sample.hook;
+  d = sample.delivery;
   for (guint i = 0; i < hook->chain->len; i++)
     {
       const ph_chain_link *link = g_ptr_array_index (hook->chain, i);
@@ -149,8 +118,6 @@ ph_cmd_render (int argc, char **argv)
                          "its parameters and attachments are missing here\n", link->module->name);
     }
 
-  event = ph_event_new (event_name, g_get_host_name (), g_steal_pointer (&payload), ph_sample_printer ());
-  d = ph_delivery_new (hook, event, milestone);
   if (!ph_delivery_render (d, &error))
     {
       fprintf (stderr, "printhook render: hook '%s': %s\n", hook->name, error->message);
@@ -160,14 +127,14 @@ ph_cmd_render (int argc, char **argv)
     return PH_EXIT_FAILURE;
   ph_delivery_encode_default (d);
 
-  if (!show_secrets)
+  if (!sample.show_secrets)
     ph_redactor_add_hook (redactor, hook);
-  url = show_secrets ? g_strdup (d->url) : ph_redactor_apply (redactor, d->url);
+  url = sample.show_secrets ? g_strdup (d->url) : ph_redactor_apply (redactor, d->url);
   printf ("%s %s\n", d->method, url);
   for (guint i = 0; i < d->headers->len; i++)
     {
       const ph_header *h = g_ptr_array_index (d->headers, i);
-      g_autofree char *value = show_secrets ? g_strdup (h->value)
+      g_autofree char *value = sample.show_secrets ? g_strdup (h->value)
                                : ph_header_is_sensitive (h->name) ? g_strdup (PH_REDACTED)
                                : ph_redactor_apply (redactor, h->value);
       printf ("%s: %s\n", h->name, value);

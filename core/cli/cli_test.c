@@ -8,12 +8,10 @@
 #include "delivery/chain_run.h"
 #include "cli.h"
 #include "cli_common.h"
-#include "event/events.h"
 #include "delivery/host.h"
 #include "delivery/http.h"
 #include "text/json_text.h"
 #include "config/redact.h"
-#include "event/sample.h"
 
 typedef struct {
   GMainLoop *loop;
@@ -62,78 +60,47 @@ print_response_excerpt (const ph_response_note *note, const ph_redactor *redacto
 int
 ph_cmd_test (int argc, char **argv)
 {
-  g_autofree char *config_path = NULL;
-  g_autofree char *payload_text = NULL;
-  gboolean show_secrets = FALSE;
-  int milestone = 50;
-  int status;
-  const GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-      "Read FILE and the hooks.d/ directory beside it (default " PH_DEFAULT_CONFIG ")", "FILE" },
-    { "payload", 'p', 0, G_OPTION_ARG_STRING, &payload_text,
-      "Use this JSON object as the event's payload (@extra) instead of the sample", "JSON" },
-    { "milestone", 'm', 0, G_OPTION_ARG_INT, &milestone,
-      "Value of @percentCompleteMilestone (default 50)", "N" },
-    { "show-secrets", 0, 0, G_OPTION_ARG_NONE, &show_secrets,
-      "Print secrets instead of **** in what is shown", NULL },
-    { NULL }
-  };
-  g_autoptr (ph_config) config = NULL;
-  g_autoptr (json_object) payload = NULL;
-  g_autoptr (ph_event) event = NULL;
-  g_autoptr (printhook_delivery) d = NULL;
+  g_auto (ph_cli_sample) sample = { 0 };
   g_autoptr (ph_redactor) redactor = ph_redactor_new ();
   g_autoptr (GMainLoop) loop = NULL;
   g_autofree char *url = NULL;
   outcome o = { 0 };
   ph_http *http;
   const ph_hook *hook;
-  const char *event_name;
+  printhook_delivery *d;
   gint64 started;
   double seconds;
+  int status;
 
-  if (!ph_cli_parse (&argc, &argv, "HOOK EVENT", "Sends one simulated event to one hook.",
-                     "Sends HOOK's request for EVENT, for real, through the hook's whole chain\n"
-                     "(OAuth, snapshot, encoding, signing), with the old plugin's test payload\n"
-                     "(example.gcode, 242038 bytes, ...) or --payload, and prints what came of\n"
-                     "it: the HTTP status and the time it took with the first lines of the\n"
-                     "response, or the precise error (bad JSON in the data, DNS, refused\n"
-                     "connection, TLS, timeout).  The hook need not subscribe to EVENT.\n"
-                     "Nothing is retried: a test is one attempt.\n"
-                     "\n"
-                     "Examples:\n"
-                     "  printhook test home-assistant PrintDone\n"
-                     "  printhook test -c ./printhook.conf chat PrintFailed --payload '{\"name\":\"a.gcode\"}'\n"
-                     "\n"
-                     "Exit status: 0 when the receiver answered 200-399 (delivered), 1 when\n"
-                     "the webhook was not delivered or the configuration has errors, 2 on a\n"
-                     "command-line error.",
-                     entries, &status))
-    return status;
-  status = ph_cli_hook_event_args ("test", argc, argv, payload_text, &payload);
+  status = ph_cli_sample_prepare (
+    argc, argv, "Sends one simulated event to one hook.",
+    "Sends HOOK's request for EVENT, for real, through the hook's whole chain\n"
+    "(OAuth, snapshot, encoding, signing), with the old plugin's test payload\n"
+    "(example.gcode, 242038 bytes, ...) or --payload, and prints what came of\n"
+    "it: the HTTP status and the time it took with the first lines of the\n"
+    "response, or the precise error (bad JSON in the data, DNS, refused\n"
+    "connection, TLS, timeout).  The hook need not subscribe to EVENT.\n"
+    "Nothing is retried: a test is one attempt.\n"
+    "\n"
+    "Examples:\n"
+    "  printhook test home-assistant PrintDone\n"
+    "  printhook test -c ./printhook.conf chat PrintFailed --payload '{\"name\":\"a.gcode\"}'\n"
+    "\n"
+    "Exit status: 0 when the receiver answered 200-399 (delivered), 1 when\n"
+    "the webhook was not delivered or the configuration has errors, 2 on a\n"
+    "command-line error.",
+    "sending it", &sample);
   if (status != PH_EXIT_OK)
     return status;
-  event_name = argv[2];
-
-  ph_cli_setup_logging ();
-  config = ph_cli_load_config (config_path);
-  if (config == NULL)
-    return PH_EXIT_FAILURE;
-  hook = ph_cli_find_hook (config, "test", argv[1]);
-  if (hook == NULL)
-    return PH_EXIT_FAILURE;
-  if (!ph_hook_subscribes (hook, event_name))
-    fprintf (stderr, "note: hook '%s' does not subscribe to %s; sending it anyway\n", hook->name,
-             event_name);
+  hook = sample.hook;
+  d = sample.delivery;
   if (!hook->enabled)
     fprintf (stderr, "note: hook '%s' is disabled; sending it anyway\n", hook->name);
 
   loop = g_main_loop_new (NULL, FALSE);
   http = ph_http_new (NULL);
   ph_host_set_http (http);
-  event = ph_event_new (event_name, g_get_host_name (), g_steal_pointer (&payload), ph_sample_printer ());
-  d = ph_delivery_new (hook, event, milestone);
-  if (!show_secrets)
+  if (!sample.show_secrets)
     ph_redactor_add_hook (redactor, hook);
 
   o.loop = loop;
@@ -145,10 +112,10 @@ ph_cmd_test (int argc, char **argv)
   ph_http_free (http);
   ph_host_set_http (NULL);
 
-  if (!show_secrets)
+  if (!sample.show_secrets)
     ph_redactor_add_params (redactor, d->params);
   url = d->url != NULL ? ph_redactor_apply (redactor, d->url) : g_strdup (hook->url);
-  printf ("%s %s %s\n", hook->name, d->method, show_secrets && d->url ? d->url : url);
+  printf ("%s %s %s\n", hook->name, d->method, sample.show_secrets && d->url ? d->url : url);
   if (o.result == PRINTHOOK_RESULT_DONE)
     {
       printf ("delivered: HTTP %ld in %.3f s\n", d->response.status, seconds);
