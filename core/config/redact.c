@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "config_keys.h"
 #include "registry/registry.h"
 
 struct ph_redactor {
@@ -93,31 +94,41 @@ ph_redactor_add_params (ph_redactor *redactor, json_object *params)
   add_json_secrets (redactor, params);
 }
 
+/* The values of hook's keys that table (one of the key tables every key is
+ * declared in: the hook's own, a module's) marks secret; prefix: the
+ * module's name, NULL for the hook's own keys. */
+static void
+add_table_secrets (ph_redactor *redactor, const ph_hook *hook, const printhook_config_key *table,
+                   const char *prefix)
+{
+  for (const printhook_config_key *k = table; k != NULL && k->name != NULL; k++)
+    {
+      g_autofree char *full = NULL;
+
+      if (!k->secret)
+        continue;
+      full = prefix != NULL ? g_strdup_printf ("%s.%s", prefix, k->name) : g_strdup (k->name);
+      if (k->type == PRINTHOOK_KEY_JSON)
+        {
+          json_object *json = ph_hook_config_get_json (hook->config, full);
+
+          if (json != NULL)
+            add_json_secrets (redactor, json);
+        }
+      else
+        ph_redactor_add (redactor, ph_hook_config_get_string (hook->config, full));
+    }
+}
+
 void
 ph_redactor_add_hook (ph_redactor *redactor, const ph_hook *hook)
 {
-  ph_redactor_add (redactor, ph_hook_config_get_string (hook->config, "api_secret"));
-  ph_redactor_add (redactor, ph_hook_config_get_string (hook->config, "signing_secret"));
+  add_table_secrets (redactor, hook, ph_hook_keys (), NULL);
   for (guint i = 0; hook->chain != NULL && i < hook->chain->len; i++)
     {
       const ph_chain_link *link = g_ptr_array_index (hook->chain, i);
-      const printhook_config_key *k;
 
-      for (k = link->module->desc->keys; k != NULL && k->name != NULL; k++)
-        if (k->secret)
-          {
-            g_autofree char *full = g_strdup_printf ("%s.%s", link->module->name, k->name);
-
-            if (k->type == PRINTHOOK_KEY_JSON)
-              {
-                json_object *json = ph_hook_config_get_json (hook->config, full);
-
-                if (json != NULL)
-                  add_json_secrets (redactor, json);
-                continue;
-              }
-            ph_redactor_add (redactor, ph_hook_config_get_string (hook->config, full));
-          }
+      add_table_secrets (redactor, hook, link->module->desc->keys, link->module->name);
     }
 }
 
