@@ -317,33 +317,34 @@ hook_name_is_valid (const char *name)
   return TRUE;
 }
 
-static void
-read_source_group (ph_config_loader *loader, ph_config *config, ph_config_file *file,
-                   const char *group, GHashTable *source_files)
+/* The NAME of a [KIND NAME] group (kind: "hook" or "source"), once it is
+ * valid and no other group of that kind has it (names: name -> path of
+ * the file that defined it, for the report).  Transfer full, or NULL after
+ * reporting why not. */
+static char *
+claim_group_name (ph_config_loader *loader, ph_config_file *file, const char *group,
+                  const char *kind, GHashTable *names)
 {
-  g_autofree char *name = g_strstrip (g_strdup (group + strlen ("source")));
+  g_autofree char *name = g_strstrip (g_strdup (group + strlen (kind)));
   const char *other;
-  ph_source_config *source;
 
   if (!hook_name_is_valid (name))
     {
       ph_config_report (loader, PH_DIAG_ERROR, file, group, NULL,
-                        "a source needs a name of letters, digits, '-', '_' and '.': "
-                        "[source octoprint]");
-      return;
+                        "a %s needs a name of letters, digits, '-', '_' and '.': [%s %s]",
+                        kind, kind, strcmp (kind, "hook") == 0 ? "my-hook" : "octoprint");
+      return NULL;
     }
-  other = g_hash_table_lookup (source_files, name);
+  other = g_hash_table_lookup (names, name);
   if (other != NULL)
     {
       ph_config_report (loader, PH_DIAG_ERROR, file, group, NULL,
-                        "source '%s' is already defined in %s; source names must be unique",
-                        name, other);
-      return;
+                        "%s '%s' is already defined in %s; %s names must be unique", kind, name,
+                        other, kind);
+      return NULL;
     }
-  g_hash_table_insert (source_files, g_strdup (name), g_strdup (file->path));
-  source = ph_config_build_source (loader, file, group, name);
-  if (source != NULL)
-    g_ptr_array_add (config->sources, source);
+  g_hash_table_insert (names, g_strdup (name), g_strdup (file->path));
+  return g_steal_pointer (&name);
 }
 
 static void
@@ -366,7 +367,11 @@ read_hook_groups (ph_config_loader *loader, ph_config *config, ph_config_file *f
         }
       if (g_str_has_prefix (group, "source ") || strcmp (group, "source") == 0)
         {
-          read_source_group (loader, config, file, group, source_files);
+          g_autofree char *name = claim_group_name (loader, file, group, "source", source_files);
+          ph_source_config *source;
+
+          if (name != NULL && (source = ph_config_build_source (loader, file, group, name)) != NULL)
+            g_ptr_array_add (config->sources, source);
           continue;
         }
       if (!g_str_has_prefix (group, "hook ") && strcmp (group, "hook") != 0)
@@ -384,27 +389,9 @@ read_hook_groups (ph_config_loader *loader, ph_config *config, ph_config_file *f
           continue;
         }
       {
-        g_autofree char *name = g_strstrip (g_strdup (group + strlen ("hook")));
-        const char *other = NULL;
+        g_autofree char *name = claim_group_name (loader, file, group, "hook", hook_files);
 
-        if (!hook_name_is_valid (name))
-          {
-            ph_config_report (loader, PH_DIAG_ERROR, file, group, NULL,
-                              "a hook needs a name of letters, digits, '-', '_' and '.': "
-                              "[hook my-hook]");
-            continue;
-          }
-        other = g_hash_table_lookup (hook_files, name);
-        if (other != NULL)
-          {
-            ph_config_report (loader, PH_DIAG_ERROR, file, group, NULL,
-                              "hook '%s' is already defined in %s; hook names must be unique",
-                              name, other);
-            continue;
-          }
-        g_hash_table_insert (hook_files, g_strdup (name), g_strdup (file->path));
-        hook = ph_config_build_hook (loader, file, group, name);
-        if (hook != NULL)
+        if (name != NULL && (hook = ph_config_build_hook (loader, file, group, name)) != NULL)
           g_ptr_array_add (config->hooks, hook);
       }
     }
