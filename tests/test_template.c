@@ -558,6 +558,17 @@ START_TEST (test_list_params_in_order_once)
 }
 END_TEST
 
+/* A name three times once freed a key the set still held (found by
+ * valgrind; the fuzzer finds it under ASan). */
+START_TEST (test_list_params_of_a_name_many_times_is_one_name)
+{
+  g_auto (GStrv) names = ph_template_list_params ("@x @x @x @{x} @y @x @y");
+  const char *expected[] = { "x", "y", NULL };
+
+  ck_assert (g_strv_equal ((const char *const *) names, expected));
+}
+END_TEST
+
 START_TEST (test_list_params_of_plain_text_is_empty)
 {
   g_auto (GStrv) names = ph_template_list_params ("no parameters, user@example.com");
@@ -733,6 +744,7 @@ template_suite (void)
   tcase_add_test (check, test_check_character_not_allowed_in_brace);
   tcase_add_test (check, test_check_position_counts_characters);
   tcase_add_test (check, test_list_params_in_order_once);
+  tcase_add_test (check, test_list_params_of_a_name_many_times_is_one_name);
   tcase_add_test (check, test_list_params_of_plain_text_is_empty);
   suite_add_tcase (suite, check);
 

@@ -440,10 +440,15 @@ ph_template_list_params (const char *tmpl)
         {
           char *name = g_strndup (tmpl + t.name_start, t.name_len);
 
-          if (g_hash_table_add (seen, name))
-            g_ptr_array_add (names, name);
-          else
+          /* Not g_hash_table_add's answer: on a repeat it keeps the new key,
+           * which would be freed here while the table still holds it. */
+          if (g_hash_table_contains (seen, name))
             g_free (name);
+          else
+            {
+              g_hash_table_add (seen, name);
+              g_ptr_array_add (names, name);
+            }
         }
       pos = t.end;
     }
