@@ -118,6 +118,16 @@ START_TEST (test_invalid_json_reports_parser_position)
 }
 END_TEST
 
+START_TEST (test_json_number_that_is_not_finite_is_refused)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("data = {\"progress\": NaN, \"big\": 1e400}\n"), NULL);
+
+  ck_assert (l->config == NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] data", "invalid JSON",
+                  "line 1, column 14: NaN is not a finite number", PH_END);
+}
+END_TEST
+
 START_TEST (test_data_must_be_an_object)
 {
   g_autoptr (ph_loaded) l = ph_load_text (HOOK ("data = [\"@topic\"]\n"), NULL);
@@ -606,6 +616,7 @@ config_suite (void)
   tcase_add_test (tc, test_unknown_key_names_file_line_and_suggestion);
   tcase_add_test (tc, test_every_error_is_listed_not_only_the_first);
   tcase_add_test (tc, test_bad_method_and_content_type);
+  tcase_add_test (tc, test_json_number_that_is_not_finite_is_refused);
   tcase_add_test (tc, test_method_is_case_insensitive);
   tcase_add_test (tc, test_progress_step_range);
   tcase_add_test (tc, test_invalid_json_reports_parser_position);

@@ -388,6 +388,20 @@ START_TEST (test_parse_rejects_bare_null)
 }
 END_TEST
 
+/* json-c's strict mode takes these; JSON has no such numbers, and what
+ * printhook writes of them (null) would not parse back to the same. */
+START_TEST (test_parse_rejects_numbers_that_are_not_finite)
+{
+  assert_parse_error ("NaN", -1, "line 1, column 1: NaN is not a finite number");
+  assert_parse_error ("{\"a\": [1, {\"b\": -Infinity}]}", -1,
+                      "line 1, column 17: -Infinity is not a finite number");
+  assert_parse_error ("{\"x\": 1,\n \"y\": 1e400}", -1,
+                      "line 2, column 7: 1e400 is not a finite number");
+  assert_parse_error ("[Infinity]", -1, "line 1, column 2: Infinity is not a finite number");
+  assert_parses_to ("[1e300, -1e-400, 0]", "[1e+300,-0.0,0]");
+}
+END_TEST
+
 START_TEST (test_parse_reads_only_len_bytes)
 {
   g_autoptr (GError) error = NULL;
@@ -534,6 +548,7 @@ json_text_suite (void)
   tcase_add_test (parse, test_parse_keeps_types);
   tcase_add_test (parse, test_parse_top_level_scalars);
   tcase_add_test (parse, test_parse_rejects_bare_null);
+  tcase_add_test (parse, test_parse_rejects_numbers_that_are_not_finite);
   tcase_add_test (parse, test_parse_reads_only_len_bytes);
   tcase_add_test (parse, test_parse_error_names_line_and_column);
   tcase_add_test (parse, test_parse_error_column_counts_characters);

@@ -272,13 +272,43 @@ set_parse_error (GError **error, const char *text, gsize offset, const char *wha
                column, what);
 }
 
+/* The first number under value that is not finite, or NULL.  json-c's
+ * strict mode lets NaN, Infinity and 1e400 (which overflows to infinity)
+ * through; what printhook writes must parse back, and JSON has no such
+ * numbers (RFC 8259 §6). */
+static json_object *
+first_non_finite (json_object *value)
+{
+  json_object *found = NULL;
+
+  switch (json_object_get_type (value))
+    {
+    case json_type_double:
+      return isfinite (json_object_get_double (value)) ? NULL : value;
+    case json_type_object:
+      json_object_object_foreach (value, name, child)
+        {
+          (void) name;
+          if (found == NULL)
+            found = first_non_finite (child);
+        }
+      return found;
+    case json_type_array:
+      for (size_t i = 0; found == NULL && i < json_object_array_length (value); i++)
+        found = first_non_finite (json_object_array_get_idx (value, i));
+      return found;
+    default:
+      return NULL;
+    }
+}
+
 /* text: transfer none.  Returns transfer full, NULL exactly when error is
  * set. */
 json_object *
 ph_json_parse (const char *text, gssize len, GError **error)
 {
   json_tokener *tok;
-  json_object *value;
+  json_object *value, *bad;
   enum json_tokener_error jerr;
   gsize length, offset;
 
@@ -336,6 +366,19 @@ ph_json_parse (const char *text, gssize len, GError **error)
        * meaning "failed, see error" for every caller.  No document printhook
        * reads is a bare null. */
       set_parse_error (error, text, strspn (text, " \t\n\r"), "a bare null is not accepted");
+      return NULL;
+    }
+  bad = first_non_finite (value);
+  if (bad != NULL)
+    {
+      /* json-c keeps a number's text as written: point at its first
+       * occurrence. */
+      const char *written = json_object_get_string (bad);
+      const char *at = g_strstr_len (text, length, written);
+      g_autofree char *what = g_strdup_printf ("%s is not a finite number", written);
+
+      set_parse_error (error, text, at != NULL ? (gsize) (at - text) : 0, what);
+      json_object_put (value);
       return NULL;
     }
   return value;

@@ -36,8 +36,9 @@ void ph_json_append_plain (GString *out, json_object *value);
 
 /* Parses exactly one JSON value from text (len bytes, or up to the NUL when
  * len is negative): strict JSON, valid UTF-8, nesting at most 64 deep, only
- * whitespace after the value, and not a bare null (json-c's null is a NULL
- * pointer, which here always means failure).  Returns transfer full, or NULL
+ * whitespace after the value, no number that is not finite (NaN, Infinity,
+ * 1e400), and not a bare null (json-c's null is a NULL pointer, which here
+ * always means failure).  Returns transfer full, or NULL
  * with a PH_JSON_ERROR whose message starts with "line L, column C: " (1-based,
  * columns in characters), or is "empty" for a blank text. */
 json_object *ph_json_parse (const char *text, gssize len, GError **error);
