@@ -167,6 +167,30 @@ START_TEST (test_metadata_adds_the_estimate_and_meta)
 }
 END_TEST
 
+/* Numbers no printer sends, which converted to integers would be
+ * undefined behaviour: each counts as unknown. */
+START_TEST (test_numbers_beyond_belief_count_as_unknown)
+{
+  g_autoptr (json_object) status = parse (
+    "{\"print_stats\":{\"filename\":\"a.gcode\",\"print_duration\":1e300,\"state\":\"printing\"},"
+    "\"virtual_sdcard\":{\"progress\":1e300,\"file_position\":-1e300,\"file_size\":9.3e18}}");
+  g_autoptr (json_object) printer = ph_moonraker_printer (status, "ready");
+  g_autoptr (json_object) metadata = parse ("{\"size\":1e19,\"modified\":-1e300,"
+                                            "\"estimated_time\":1e300,\"filament_total\":1e300}");
+  g_autofree char *progress = text_of (json_object_object_get (printer, "progress"));
+  g_autofree char *job = NULL;
+
+  ck_assert_str_eq (progress, "{\"completion\":null,\"filepos\":null,\"printTime\":null,"
+                              "\"printTimeLeft\":null,\"printTimeLeftOrigin\":null}");
+  ph_moonraker_add_metadata (printer, metadata);
+  job = text_of (json_object_object_get (printer, "job"));
+  ck_assert_str_eq (job, "{\"file\":{\"name\":\"a.gcode\",\"path\":\"a.gcode\","
+                         "\"display\":\"a.gcode\",\"origin\":\"local\",\"size\":null,"
+                         "\"date\":null},\"estimatedPrintTime\":null,\"averagePrintTime\":null,"
+                         "\"lastPrintTime\":null,\"filament\":null,\"user\":null}");
+}
+END_TEST
+
 START_TEST (test_state_text_follows_klippy_and_print_stats)
 {
   static const struct { const char *klippy, *job, *text, *error; } cases[] = {
@@ -280,6 +304,7 @@ moonraker_api_suite (void)
   tcase_add_test (tc, test_jsonrpc_notifications_and_lost_connections);
   tcase_add_test (tc, test_printer_objects_in_octoprint_shapes);
   tcase_add_test (tc, test_metadata_adds_the_estimate_and_meta);
+  tcase_add_test (tc, test_numbers_beyond_belief_count_as_unknown);
   tcase_add_test (tc, test_state_text_follows_klippy_and_print_stats);
   tcase_add_test (tc, test_completion_without_virtual_sdcard_comes_from_display_status);
   tcase_add_test (tc, test_webcam_url_is_the_first_enabled_one_resolved);

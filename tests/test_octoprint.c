@@ -125,6 +125,29 @@ START_TEST (test_a_whole_print)
 }
 END_TEST
 
+/* A completion that is no percentage (1e300, -5, Infinity, NaN, "50") is
+ * no progress: the messages around it still count, and the print's
+ * webhooks all arrive (1e300 once crashed nothing but was undefined
+ * behaviour when turned into an int). */
+START_TEST (test_completion_that_is_no_percentage_is_ignored)
+{
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("numbers", NULL);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook main]\nurl = %s\nevents = PrintStarted, PrintProgress, PrintDone\n" DATA ("main"), url);
+  const char *names[] = { "mk3", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+  g_autoptr (json_object) records = exactly (f, r, 4);
+  g_autofree char *seen = summary (records, NULL);
+
+  ck_assert_str_eq (seen, "PrintStarted:0 PrintProgress:10 PrintProgress:20 PrintDone:20");
+  ck_assert_str_eq (field (records, 1, "completion"), "10.0");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
+}
+END_TEST
+
 START_TEST (test_each_hook_has_its_own_milestones)
 {
   g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("print", NULL);
@@ -550,6 +573,7 @@ octoprint_suite (void)
   tcase_add_test (tc, test_a_whole_print);
   tcase_add_test (tc, test_joining_mid_print_fires_only_what_comes_next);
   tcase_add_test (tc, test_each_hook_has_its_own_milestones);
+  tcase_add_test (tc, test_completion_that_is_no_percentage_is_ignored);
   tcase_add_test (tc, test_cancel_is_one_failure);
   tcase_add_test (tc, test_user_action_once_per_pause);
   tcase_add_test (tc, test_busy_lines_every_two_seconds_are_one_pause);

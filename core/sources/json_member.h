@@ -24,15 +24,28 @@ ph_json_string (json_object *object, const char *key)
   return value != NULL ? json_object_get_string (value) : NULL;
 }
 
-/* A member that is a number (integer or not), else fallback. */
+/* The largest magnitude a printer's number is believed at: 10^12 seconds
+ * are 31 000 years, 10^12 bytes a 1 TB G-code file.  Within it every
+ * conversion the sources make (whole seconds, bytes, a time left of up to
+ * 10^4 times the time so far) fits a gint64; 1e300 would not, and
+ * converting it is undefined behaviour. */
+#define PH_JSON_NUMBER_LIMIT 1e12
+
+/* A member that is a number (integer or not) within
+ * ±PH_JSON_NUMBER_LIMIT, else fallback: a number beyond it is no more
+ * known than a missing one. */
 static inline double
 ph_json_number (json_object *object, const char *key, double fallback)
 {
   json_object *value = ph_json_member (object, key, json_type_double);
+  double number;
 
   if (value == NULL)
     value = ph_json_member (object, key, json_type_int);
-  return value != NULL ? json_object_get_double (value) : fallback;
+  if (value == NULL)
+    return fallback;
+  number = json_object_get_double (value);
+  return number >= -PH_JSON_NUMBER_LIMIT && number <= PH_JSON_NUMBER_LIMIT ? number : fallback;
 }
 
 /* A deep copy of value (NULL stays NULL).  Transfer full. */

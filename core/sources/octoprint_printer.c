@@ -133,7 +133,8 @@ ph_octoprint_on_state (ph_octoprint *op, json_object *state, gboolean is_history
 {
   static const char *const kept[] = { "state", "job", "progress", "currentZ", "offsets", NULL };
   g_autofree char *job = NULL;
-  json_object *progress, *completion, *filepos;
+  json_object *progress, *filepos;
+  double completion;
   gint64 position = -1;
 
   if (!json_object_is_type (state, json_type_object))
@@ -167,18 +168,18 @@ ph_octoprint_on_state (ph_octoprint *op, json_object *state, gboolean is_history
         }
       g_free (op->job);
       op->job = g_strdup (job);
-      completion = progress != NULL ? json_object_object_get (progress, "completion") : NULL;
-      if (completion != NULL && (json_object_is_type (completion, json_type_double)
-                                 || json_object_is_type (completion, json_type_int)))
+      /* A percentage: anything outside 0..100 is no news of progress
+       * (and 1e300 would not even convert to an int). */
+      completion = ph_json_number (progress, "completion", -1);
+      if (completion >= 0 && completion <= 100)
         {
-          double value = json_object_get_double (completion);
-          int percent = (int) floor (value);
+          int percent = (int) floor (completion);
 
           if (percent != op->last_percent)
             {
               op->last_percent = percent;
               ph_event_queue_progress (op->queue, ph_octoprint_make_event (op, "PrintProgress", NULL),
-                                       value);
+                                       completion);
             }
         }
     }

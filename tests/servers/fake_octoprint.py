@@ -152,6 +152,29 @@ def scenario_print(args):
     ]
 
 
+def odd_completion(value):
+    """A Printing message whose completion is value, the rest as at 10 %."""
+    message = current("Printing", 10.0)
+    message["current"]["progress"]["completion"] = value
+    return ("send", message)
+
+
+def scenario_numbers(args):
+    """A print whose completion is first no percentage at all: beyond any
+    int, negative, Infinity and NaN (which Python's json writes and strict
+    JSON has not), text; then 10 and 20 %, done."""
+    return [
+        ("send", current("Operational", None, selected=False)),
+        printing(0.0),
+        ("send", event("PrintStarted", job_payload())),
+        odd_completion(1e300), odd_completion(-5.0), odd_completion(float("inf")),
+        odd_completion(float("nan")), odd_completion("50"), printing(10.0), odd_completion(1e300),
+        printing(20.0),
+        ("send", event("PrintDone", job_payload(time=60.0))),
+        ("done",),
+    ]
+
+
 def scenario_cancel(args):
     cancelled = job_payload(time=812.4, position={"x": 120.0, "y": 95.2, "z": 4.6, "e": 1520.3,
                                                   "t": 0, "f": 3000},
@@ -250,7 +273,7 @@ def scenario_midprint(args):
             ("done",)]
 
 
-SCENARIOS = {"print": scenario_print, "midprint": scenario_midprint, "cancel": scenario_cancel, "busy": scenario_busy,
+SCENARIOS = {"print": scenario_print, "numbers": scenario_numbers, "midprint": scenario_midprint, "cancel": scenario_cancel, "busy": scenario_busy,
              "restart": scenario_restart, "reauth": scenario_reauth, "silent": scenario_silent,
              "idle": lambda args: [("done",)]}
 
