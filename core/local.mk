@@ -87,7 +87,7 @@ core_libphcore_la_SOURCES += \
 	core/cli/listen_format.c core/cli/listen_format.h \
 	core/cli/signature_verify.c core/cli/signature_verify.h
 
-core_libphcore_la_LIBADD = $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS) $(SQLITE_LIBS)
+core_libphcore_la_LIBADD = $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS) $(SQLITE_LIBS) $(LIBM)
 
 # The command: main() and one file per subcommand.
 bin_PROGRAMS += printhook

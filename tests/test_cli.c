@@ -152,7 +152,6 @@ START_TEST (test_render_fills_the_all_data_template)
   g_autofree char *path = config_file ("good/printhook.conf");
   g_autoptr (ph_run_result) r = run ("render", "-c", path, "all-data", "PrintStarted", PH_END);
   g_autoptr (json_object) body = NULL;
-  g_autoptr (json_object) time_value = NULL;
   json_object *value;
   g_autofree char *extra = NULL, *job_file = NULL, *meta_width = NULL;
 

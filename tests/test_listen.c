@@ -186,7 +186,7 @@ verify_github (const char *header, GError **error)
 START_TEST (test_github_documented_example_is_valid)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *upper = g_ascii_strup (GITHUB_SIGNATURE + strlen ("sha256="), -1);
+  g_autofree char *upper = g_ascii_strup (&GITHUB_SIGNATURE[strlen ("sha256=")], -1);
   g_autofree char *upper_header = g_strconcat ("sha256=", upper, NULL);
 
   ck_assert_msg (verify_github (GITHUB_SIGNATURE, &error), "%s", error ? error->message : "");
@@ -730,7 +730,7 @@ static char *
 sign_standard (const char *id, const char *timestamp, const char *body)
 {
   gsize key_len;
-  g_autofree guchar *key = g_base64_decode (SPEC_SECRET + strlen ("whsec_"), &key_len);
+  g_autofree guchar *key = g_base64_decode (&SPEC_SECRET[strlen ("whsec_")], &key_len);
   g_autofree char *content = g_strdup_printf ("%s.%s.%s", id, timestamp, body);
   g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, key, key_len);
   guint8 digest[32];

@@ -94,6 +94,7 @@ START_TEST (test_jsonrpc_notifications_and_lost_connections)
   const char *method = NULL;
   json_object *params = NULL;
 
+  assert_contains (request, "\"method\":\"printer.objects.subscribe\"");
   ck_assert (ph_jsonrpc_feed (rpc, ready, &method, &params));
   ck_assert_str_eq (method, "notify_klippy_ready");
   ck_assert_ptr_null (params);

@@ -267,6 +267,7 @@ START_TEST (test_source_goes_through_http_proxy_websocket_too)
   seen = proxied (proxy);
   assert_contains (seen, login);
   assert_contains (seen, websocket);
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -285,6 +286,7 @@ START_TEST (test_no_proxy_sends_the_source_direct)
   ph_fake_octoprint_wait (f, "ws_open", 1, 5000 * ph_daemon_process_slowness ());
   seen = proxied (proxy);
   ck_assert_str_eq (seen, "");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 
@@ -338,6 +340,7 @@ START_TEST (test_direct_source_loads_no_gio_proxy_module)
   ck_assert (strstr (maps, "/libsoup-3.0.so") != NULL);
   assert_not_mapped (maps, "/gio/modules/");
   assert_not_mapped (maps, "/libproxy.so");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
 

@@ -267,6 +267,7 @@ START_TEST (test_a_stale_wal_never_reaches_the_fresh_spool)
       gsize size = 0;
       g_autofree char *data = read_bytes (aside_wal, &size);
       ck_assert_uint_eq (size, 22);
+      ck_assert_int_eq (memcmp (data, "an old write-ahead log", 22), 0);
     }
 }
 END_TEST

@@ -220,6 +220,7 @@ START_TEST (test_standard_webhooks_signature_verifies)
   gint64 timestamp = g_ascii_strtoll (ph_record_header (rec, "webhook-timestamp"), NULL, 10);
 
   ck_assert_int_eq (first->exit_status, 0);
+  ck_assert_int_eq (second->exit_status, 0);
   ck_assert (json_object_get_boolean (json_object_object_get (json_object_object_get (rec, "signature"), "standard")));
   ck_assert (json_object_get_boolean (json_object_object_get (json_object_object_get (record_at (records, 1), "signature"), "standard")));
   /* A template cannot forge the signature header: only ours was sent. */
@@ -326,6 +327,7 @@ START_TEST (test_redirect_is_delivered_and_followed_only_when_asked)
   g_autoptr (json_object) records = NULL;
 
   ck_assert_int_eq (stay->exit_status, 0);
+  ck_assert_uint_eq (json_object_array_length (after_stay), 1);
   assert_contains (stay->out, "delivered: HTTP 302");
   assert_contains (stay->out, "/landed\n");
   assert_contains (stay->out, "redirect (not followed): http://127.0.0.1:");

@@ -44,7 +44,7 @@ ph_cmd_check (int argc, char **argv)
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       "Read FILE and the hooks.d/ directory beside it (default " PH_DEFAULT_CONFIG ")", "FILE" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only problems, not the summary", NULL },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (ph_config) config = NULL;
 

@@ -32,7 +32,7 @@ ph_cmd_emit (int argc, char **argv)
       "state, job and @meta", "NAME" },
     { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path,
       "Talk to the daemon on this socket instead of the config's control_socket", "PATH" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (json_object) payload = NULL;
   g_autoptr (GError) error = NULL;

@@ -95,7 +95,7 @@ ph_cmd_modules (int argc, char **argv)
   const GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       "Also search the module_dir of FILE (default " PH_DEFAULT_CONFIG ")", "FILE" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
 
   if (!ph_cli_parse (&argc, &argv, "", "Lists the modules printhook can load.",

@@ -105,7 +105,7 @@ ph_cmd_run (int argc, char **argv)
       "Log everything, debug messages included (--log-level debug)", NULL },
     { "log-level", 0, 0, G_OPTION_ARG_STRING, &level_text,
       "Log messages up to LEVEL: error, warning, info (default) or debug", "LEVEL" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GError) error = NULL;
   g_autoptr (GMainLoop) loop = NULL;

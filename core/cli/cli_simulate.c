@@ -266,7 +266,7 @@ ph_cmd_simulate (int argc, char **argv)
     { "source", 's', 0, G_OPTION_ARG_STRING, &source,
       "Name the events' source (default: this host's name; with a daemon, a configured "
       "[source NAME])", "NAME" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GMainLoop) loop = NULL;
   g_autoptr (GPtrArray) steps = NULL;

@@ -344,7 +344,7 @@ ph_cmd_spool (int argc, char **argv)
       "PATH" },
     { "all-dead", 0, 0, G_OPTION_ARG_NONE, &all_dead,
       "With retry: retry every dead letter", NULL },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (ph_spool) spool = NULL;
   g_autoptr (GError) error = NULL;

@@ -233,8 +233,7 @@ read_daemon_group (ph_config_loader *loader, ph_config *config)
           if (hook_spec != NULL)
             {
               /* Parse it once here so that its errors are reported once. */
-              g_autoptr (ph_value) value = ph_config_read_value (loader, file, PH_DAEMON_GROUP,
-                                                                 key, hook_spec);
+              ph_value_free (ph_config_read_value (loader, file, PH_DAEMON_GROUP, key, hook_spec));
             }
           continue;
         }
@@ -299,10 +298,8 @@ check_module_defaults (ph_config_loader *loader)
                             "module '%s' has no key '%s' (see printhook modules)", prefix, dot + 1);
           continue;
         }
-      {
-        g_autoptr (ph_value) value = ph_config_read_value (loader, entry->file, PH_DAEMON_GROUP,
-                                                           entry->key, spec);
-      }
+      /* Parsed for its reports only: hooks read the value themselves. */
+      ph_value_free (ph_config_read_value (loader, entry->file, PH_DAEMON_GROUP, entry->key, spec));
     }
 }
 

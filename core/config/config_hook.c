@@ -342,12 +342,14 @@ check_templates_in (hook_builder *b, const char *key, json_object *value, const 
         REPORT (b, PH_DIAG_ERROR, key, "at %s: %s", where, error->message);
       break;
     case json_type_object:
-      json_object_object_foreach (value, name, child)
-        {
-          g_autofree char *path = g_strdup_printf ("%s.%s", where, name);
-          check_templates_in (b, key, child, path);
-        }
-      break;
+      {
+        json_object_object_foreach (value, name, child)
+          {
+            g_autofree char *path = g_strdup_printf ("%s.%s", where, name);
+            check_templates_in (b, key, child, path);
+          }
+        break;
+      }
     case json_type_array:
       for (size_t i = 0; i < json_object_array_length (value); i++)
         {

@@ -52,12 +52,14 @@ add_json_leaves (ph_redactor *redactor, json_object *value)
   switch (json_object_get_type (value))
     {
     case json_type_object:
-      json_object_object_foreach (value, name, child)
-        {
-          (void) name;
-          add_json_leaves (redactor, child);
-        }
-      break;
+      {
+        json_object_object_foreach (value, name, child)
+          {
+            (void) name;
+            add_json_leaves (redactor, child);
+          }
+        break;
+      }
     case json_type_array:
       for (size_t i = 0; i < json_object_array_length (value); i++)
         add_json_leaves (redactor, json_object_array_get_idx (value, i));

@@ -26,6 +26,9 @@ ph_host_set_current_module (const char *name)
   current_module = name;
 }
 
+static void host_log (printhook_delivery *d, GLogLevelFlags level, const char *fmt, ...)
+  G_GNUC_PRINTF (3, 4);
+
 static void
 host_log (printhook_delivery *d, GLogLevelFlags level, const char *fmt, ...)
 {

@@ -286,13 +286,15 @@ first_non_finite (json_object *value)
     case json_type_double:
       return isfinite (json_object_get_double (value)) ? NULL : value;
     case json_type_object:
-      json_object_object_foreach (value, name, child)
-        {
-          (void) name;
-          if (found == NULL)
-            found = first_non_finite (child);
-        }
-      return found;
+      {
+        json_object_object_foreach (value, name, child)
+          {
+            (void) name;
+            if (found == NULL)
+              found = first_non_finite (child);
+          }
+        return found;
+      }
     case json_type_array:
       for (size_t i = 0; found == NULL && i < json_object_array_length (value); i++)
         found = first_non_finite (json_object_array_get_idx (value, i));
