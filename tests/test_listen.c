@@ -330,6 +330,20 @@ START_TEST (test_format_broken_multipart_falls_back)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz-listen: libsoup's multipart parser runs strstr
+ * over the body, which read past the end of a body that does not end in a
+ * NUL (as listen's kept bytes do not; format_body copies exactly len
+ * bytes, so valgrind and ASan see any read beyond). */
+START_TEST (test_format_multipart_cut_short_reads_only_the_body)
+{
+  const char *body = "--XyZ\r\nContent-Disposition: form-data; name=\"topic\"\r"
+                     "isposition: form-data; name=\"snapshot\"\r\n--XyZ--\r\n";
+  g_autofree char *out = format_body ("multipart/form-data; boundary=XyZ", body, strlen (body));
+
+  ck_assert_msg (g_str_has_prefix (out, "  [not valid multipart: "), "%s", out);
+}
+END_TEST
+
 START_TEST (test_format_multipart_without_boundary_falls_back)
 {
   const char *body = "whatever";
@@ -380,6 +394,19 @@ START_TEST (test_format_partly_kept_body_is_not_decoded)
   soup_message_headers_append (headers, "Content-Type", "application/json");
   ph_listen_format_body (out, headers, body, 1000);
   ck_assert_str_eq (out->str, "  [only the first 5 bytes were kept]\n  {\"a\":\n");
+}
+END_TEST
+
+/* Found by tests/fuzz/fuzz-listen: an empty GBytes holds NULL, and the
+ * formatter did NULL + 0 (undefined behaviour) with it. */
+START_TEST (test_format_nothing_kept_of_a_body)
+{
+  g_autoptr (SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  g_autoptr (GBytes) body = g_bytes_new (NULL, 0);
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  ph_listen_format_body (out, headers, body, 17);
+  ck_assert_str_eq (out->str, "  [only the first 0 bytes were kept]\n");
 }
 END_TEST
 
@@ -1039,6 +1066,8 @@ listen_suite (void)
   tcase_add_test (format, test_format_text_keeps_lines_and_drops_crlf);
   tcase_add_test (format, test_format_long_body_is_cut_with_a_note);
   tcase_add_test (format, test_format_partly_kept_body_is_not_decoded);
+  tcase_add_test (format, test_format_nothing_kept_of_a_body);
+  tcase_add_test (format, test_format_multipart_cut_short_reads_only_the_body);
   tcase_add_test (format, test_format_head_escapes_header_controls);
   suite_add_tcase (s, format);
 

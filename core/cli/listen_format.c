@@ -393,10 +393,22 @@ append_part (GString *out, guint number, SoupMessageHeaders *headers, GBytes *bo
 static gboolean
 append_multipart (GString *out, SoupMessageHeaders *headers, GBytes *body, guint64 body_size)
 {
-  g_autoptr (SoupMultipart) multipart = soup_multipart_new_from_message (headers, body);
+  /* libsoup's parser runs strstr over the body, so it reads past a body
+   * that does not end in a NUL (a heap over-read found by
+   * tests/fuzz/fuzz-listen): give it a copy that does. */
+  gsize len;
+  const char *data = g_bytes_get_data (body, &len);
+  char *copy = g_malloc (len + 1);
+  g_autoptr (GBytes) terminated = NULL;
+  g_autoptr (SoupMultipart) multipart = NULL;
   g_autoptr (GString) parts = NULL;
   int n;
 
+  if (len > 0)
+    memcpy (copy, data, len);
+  copy[len] = '\0';
+  terminated = g_bytes_new_take (copy, len);
+  multipart = soup_multipart_new_from_message (headers, terminated);
   if (multipart == NULL)
     {
       g_string_append (out, "  [not valid multipart: no boundary parameter, or no part "
@@ -470,6 +482,9 @@ ph_listen_format_body (GString *out, SoupMessageHeaders *headers, GBytes *body,
 
   if (body_size == 0)
     return;
+  /* An empty GBytes may hold NULL, and even NULL + 0 is undefined. */
+  if (data == NULL)
+    data = "";
   if (len < body_size)
     {
       /* Decoding half a body would only mislead. */
