@@ -11,10 +11,21 @@
 #include "config/config.h"
 #include "delivery/host.h"
 
+static char *path;
+
+/* The file and its folder go when libFuzzer exits. */
+static void
+remove_file (void)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  static char *path;
   g_autoptr (ph_diag) diag = ph_diag_new ();
   g_autoptr (ph_config) config = NULL;
 
@@ -25,6 +36,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       if (dir == NULL)
         abort ();
       path = g_build_filename (dir, "printhook.conf", NULL);
+      atexit (remove_file);
     }
   if (!g_file_set_contents (path, (const char *) data, size, NULL))
     abort ();
