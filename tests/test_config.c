@@ -118,6 +118,26 @@ START_TEST (test_invalid_json_reports_parser_position)
 }
 END_TEST
 
+/* What check prints reaches the journal through systemctl reload: a URL's
+ * password never stands in it, whatever the problem with the URL. */
+START_TEST (test_url_errors_mask_the_credentials_they_quote)
+{
+  g_autoptr (ph_loaded) h = ph_load_text (HEADER "[hook h]\nurl = ftp://user:PASSWORD1@127.0.0.1/x\n"
+                                          "modules = test-sender\n", NULL);
+  g_autoptr (ph_loaded) s = ph_load_text (HEADER "[source mk3]\ntype = octoprint\n"
+                                          "url = ftp://user:PASSWORD2@127.0.0.1\napi_key = k\n", NULL);
+
+  ph_assert_diag (h, PH_DIAG_ERROR, "[hook h] url", "'ftp://****@127.0.0.1/x' is not an http:// or "
+                  "https:// URL", PH_END);
+  ph_assert_diag (s, PH_DIAG_ERROR, "[source mk3] url", "'ftp://****@127.0.0.1' is not an http:// "
+                  "or https:// URL", PH_END);
+  for (guint i = 0; i < h->diag->entries->len; i++)
+    assert_lacks (((ph_diag_entry *) g_ptr_array_index (h->diag->entries, i))->text, "PASSWORD1");
+  for (guint i = 0; i < s->diag->entries->len; i++)
+    assert_lacks (((ph_diag_entry *) g_ptr_array_index (s->diag->entries, i))->text, "PASSWORD2");
+}
+END_TEST
+
 START_TEST (test_json_number_that_is_not_finite_is_refused)
 {
   g_autoptr (ph_loaded) l = ph_load_text (HOOK ("data = {\"progress\": NaN, \"big\": 1e400}\n"), NULL);
@@ -617,6 +637,7 @@ config_suite (void)
   tcase_add_test (tc, test_every_error_is_listed_not_only_the_first);
   tcase_add_test (tc, test_bad_method_and_content_type);
   tcase_add_test (tc, test_json_number_that_is_not_finite_is_refused);
+  tcase_add_test (tc, test_url_errors_mask_the_credentials_they_quote);
   tcase_add_test (tc, test_method_is_case_insensitive);
   tcase_add_test (tc, test_progress_step_range);
   tcase_add_test (tc, test_invalid_json_reports_parser_position);

@@ -5,6 +5,7 @@
 
 #include "config_keys.h"
 #include "config_private.h"
+#include "redact.h"
 #include "event/events.h"
 #include "text/suggest.h"
 
@@ -35,13 +36,17 @@ void
 ph_config_report (ph_config_loader *loader, ph_diag_level level, ph_config_file *file,
                   const char *group, const char *key, const char *format, ...)
 {
+  g_autofree char *written = NULL;
   g_autofree char *text = NULL;
   guint line = 0;
   va_list args;
 
   va_start (args, format);
-  text = g_strdup_vprintf (format, args);
+  written = g_strdup_vprintf (format, args);
   va_end (args);
+  /* A message may quote a URL the user wrote, password and all; through
+   * systemctl reload it reaches the journal. */
+  text = ph_redact_urls (written);
   if (group != NULL && key != NULL)
     line = ph_ini_key_line (file->map, group, key);
   else if (group != NULL)

@@ -237,8 +237,8 @@ append_redacted_url (GString *out, const char *url, gsize length)
 }
 
 /* Hides the credentials of every URL in text (see append_redacted_url). */
-static char *
-hide_url_credentials (const char *text)
+char *
+ph_redact_urls (const char *text)
 {
   GString *out = g_string_new (NULL);
   const char *p = text;
@@ -260,7 +260,7 @@ hide_url_credentials (const char *text)
 char *
 ph_redactor_apply (const ph_redactor *redactor, const char *text)
 {
-  char *result = hide_url_credentials (text);
+  char *result = ph_redact_urls (text);
 
   for (guint i = 0; i < redactor->secrets->len; i++)
     {

@@ -33,6 +33,11 @@ void ph_redactor_add_params (ph_redactor *redactor, json_object *params);
  * such as key, token, secret or signature.  Transfer full. */
 char *ph_redactor_apply (const ph_redactor *redactor, const char *text);
 
+/* text with the credentials of every URL in it hidden, as
+ * ph_redactor_apply hides them, for messages that no redactor knows the
+ * secrets of (the configuration's own problems).  Transfer full. */
+char *ph_redact_urls (const char *text);
+
 /* TRUE for headers that carry credentials (Authorization, Cookie, API keys,
  * tokens, signatures): their values are never shown. */
 gboolean ph_header_is_sensitive (const char *name);
