@@ -138,6 +138,19 @@ START_TEST (test_url_errors_mask_the_credentials_they_quote)
 }
 END_TEST
 
+/* Refused when checking, not only when sending (it would inject a header). */
+START_TEST (test_header_value_with_a_line_break_is_refused)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("headers = {\"X-A\": \"one\\r\\nX-Evil: two\", "
+                                                "\"X-B\": \"fine\\ttab\"}\n"), NULL);
+
+  ck_assert (l->config == NULL);
+  ck_assert_uint_eq (ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] headers", "header 'X-A' holds a "
+                                     "line break", PH_END), 7);
+  ck_assert_uint_eq (l->diag->entries->len, 1);
+}
+END_TEST
+
 START_TEST (test_json_number_that_is_not_finite_is_refused)
 {
   g_autoptr (ph_loaded) l = ph_load_text (HOOK ("data = {\"progress\": NaN, \"big\": 1e400}\n"), NULL);
@@ -638,6 +651,7 @@ config_suite (void)
   tcase_add_test (tc, test_bad_method_and_content_type);
   tcase_add_test (tc, test_json_number_that_is_not_finite_is_refused);
   tcase_add_test (tc, test_url_errors_mask_the_credentials_they_quote);
+  tcase_add_test (tc, test_header_value_with_a_line_break_is_refused);
   tcase_add_test (tc, test_method_is_case_insensitive);
   tcase_add_test (tc, test_progress_step_range);
   tcase_add_test (tc, test_invalid_json_reports_parser_position);

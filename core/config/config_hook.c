@@ -325,6 +325,10 @@ check_headers (hook_builder *b)
         REPORT (b, PH_DIAG_ERROR, "headers", "the value of header '%s' must be a string, "
                                              "number or boolean", name);
       else if (json_object_is_type (value, json_type_string)
+               && strpbrk (json_object_get_string (value), "\r\n") != NULL)
+        REPORT (b, PH_DIAG_ERROR, "headers", "the value of header '%s' holds a line break, "
+                                             "which would start another header", name);
+      else if (json_object_is_type (value, json_type_string)
                && !ph_template_check (json_object_get_string (value), &error))
         REPORT (b, PH_DIAG_ERROR, "headers", "header '%s': %s", name, error->message);
     }
