@@ -151,6 +151,18 @@ START_TEST (test_header_value_with_a_line_break_is_refused)
 }
 END_TEST
 
+/* A module key's typo was not reported while the hook had errors of its
+ * own keys: every problem of a hook is listed at once. */
+START_TEST (test_module_key_typo_is_reported_beside_other_errors)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (HOOK ("method = FETCH\ntest-sender.lable = x\n"), NULL);
+
+  ck_assert (l->config == NULL);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] method", "'FETCH' is not one of", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[hook h] test-sender.lable", "label", PH_END);
+}
+END_TEST
+
 START_TEST (test_json_number_that_is_not_finite_is_refused)
 {
   g_autoptr (ph_loaded) l = ph_load_text (HOOK ("data = {\"progress\": NaN, \"big\": 1e400}\n"), NULL);
@@ -652,6 +664,7 @@ config_suite (void)
   tcase_add_test (tc, test_json_number_that_is_not_finite_is_refused);
   tcase_add_test (tc, test_url_errors_mask_the_credentials_they_quote);
   tcase_add_test (tc, test_header_value_with_a_line_break_is_refused);
+  tcase_add_test (tc, test_module_key_typo_is_reported_beside_other_errors);
   tcase_add_test (tc, test_method_is_case_insensitive);
   tcase_add_test (tc, test_progress_step_range);
   tcase_add_test (tc, test_invalid_json_reports_parser_position);

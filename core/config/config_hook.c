@@ -659,6 +659,7 @@ ph_config_build_hook (ph_config_loader *loader, ph_config_file *file, const char
   hook_builder b = { loader, file, group, hook, module_keys,
                      ph_diag_count (loader->diag, PH_DIAG_ERROR) };
   const char *const *names;
+  gboolean core_failed;
 
   hook->name = g_strdup (name);
   hook->file = g_strdup (file->path);
@@ -676,8 +677,10 @@ ph_config_build_hook (ph_config_loader *loader, ph_config_file *file, const char
   check_signing (&b);
   check_transport (&b);
   check_messages (&b);
-  if (failed (&b))
-    return NULL;
+  /* A hook with errors in its own keys still has its chain's keys checked:
+   * every problem of a hook is reported at once, a module key's typo too.
+   * Only its modules are not set up for it. */
+  core_failed = failed (&b);
 
   names = ph_hook_config_get_list (hook->config, "modules");
   if (names != NULL)
@@ -695,7 +698,7 @@ ph_config_build_hook (ph_config_loader *loader, ph_config_file *file, const char
     REPORT (&b, PH_DIAG_WARNING, "method", "a GET request carries no file: the snapshot "
                                            "in '%s' is never sent", hook->snapshot_field);
   check_module_keys (&b, modules);
-  if (modules == NULL)
+  if (modules == NULL || core_failed)
     return NULL;
   /* Even after an error: the module keys' own problems get reported too. */
   build_chain (&b, modules);
