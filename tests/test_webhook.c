@@ -231,6 +231,28 @@ START_TEST (test_standard_webhooks_signature_verifies)
 }
 END_TEST
 
+/* A 32-byte key written without its trailing "=" (as some services show
+ * it) was signed with 30 of its bytes; the receiver, padding first as the
+ * Standard Webhooks libraries do, then refused every signature. */
+START_TEST (test_standard_secret_without_padding_signs_with_the_whole_key)
+{
+  const char *padded = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+  const char *args[] = { "--secret", padded, NULL };
+  g_autoptr (ph_receiver) r = ph_receiver_start (args);
+  g_autofree char *url = ph_receiver_url (r, "/signed");
+  g_autofree char *text = g_strdup_printf ("[hook s]\nurl = %s\nsigning_secret = %s\n", url,
+                                           "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8");
+  g_autofree char *config = write_config (text);
+  g_autoptr (ph_run_result) sent = send_test (config, "s", "PrintDone", NULL, NULL);
+  g_autoptr (json_object) records = ph_receiver_wait (r, 1, 5000);
+  json_object *rec = record_at (records, 0);
+
+  ck_assert_int_eq (sent->exit_status, 0);
+  assert_lacks (sent->err, "24 to 64");
+  ck_assert (json_object_get_boolean (json_object_object_get (json_object_object_get (rec, "signature"), "standard")));
+}
+END_TEST
+
 START_TEST (test_github_signature_verifies)
 {
   const char *args[] = { "--github-secret", "It's a Secret to Everybody", NULL };
@@ -449,6 +471,7 @@ webhook_suite (void)
   tcase_add_test (tc, test_multipart_without_snapshot);
   tcase_add_test (tc, test_multipart_with_nothing_to_send_goes_empty);
   tcase_add_test (tc, test_standard_webhooks_signature_verifies);
+  tcase_add_test (tc, test_standard_secret_without_padding_signs_with_the_whole_key);
   tcase_add_test (tc, test_github_signature_verifies);
   tcase_add_test (tc, test_connection_refused_is_retryable);
   tcase_add_test (tc, test_receiver_that_never_answers_times_out);

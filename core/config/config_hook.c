@@ -463,6 +463,7 @@ check_signing (hook_builder *b)
     {
       gsize length = 0;
       g_autofree guchar *key = NULL;
+      g_autoptr (GString) padded = NULL;
       const char *b64 = secret + strlen ("whsec_");
 
       if (!g_str_has_prefix (secret, "whsec_"))
@@ -478,7 +479,12 @@ check_signing (hook_builder *b)
             REPORT (b, PH_DIAG_ERROR, "signing_secret", "the part after whsec_ is not base64");
             return;
           }
-      key = g_base64_decode (b64, &length);
+      /* Decoded as the signer and listen's verifier decode it: padding
+       * optional. */
+      padded = g_string_new (b64);
+      while (padded->len % 4 != 0)
+        g_string_append_c (padded, '=');
+      key = g_base64_decode (padded->str, &length);
       if (length == 0)
         REPORT (b, PH_DIAG_ERROR, "signing_secret", "the part after whsec_ is empty");
       else if (length < 24)

@@ -16,6 +16,7 @@ ph_sign_standard (const char *secret, const char *id, gint64 timestamp, const gu
   guint8 digest[32];
   gsize key_size = 0, digest_size = sizeof digest;
   g_autofree char *b64 = NULL;
+  g_autoptr (GString) padded = NULL;
 
   if (!g_str_has_prefix (secret, "whsec_") || secret[6] == '\0')
     {
@@ -23,7 +24,13 @@ ph_sign_standard (const char *secret, const char *id, gint64 timestamp, const gu
                    "signing_secret must be whsec_ followed by base64");
       return NULL;
     }
-  key = g_base64_decode (secret + 6, &key_size);
+  /* Padding is optional, as the Standard Webhooks libraries read it:
+   * g_base64_decode drops an incomplete last group, which would sign with
+   * 30 bytes of a 32-byte key. */
+  padded = g_string_new (secret + 6);
+  while (padded->len % 4 != 0)
+    g_string_append_c (padded, '=');
+  key = g_base64_decode (padded->str, &key_size);
   if (key_size == 0)
     {
       g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_CONFIG,
