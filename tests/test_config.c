@@ -555,6 +555,25 @@ START_TEST (test_tls_settings)
 }
 END_TEST
 
+/* A CA file with no certificate in it passed check, and every delivery
+ * then failed until it was a dead letter. */
+START_TEST (test_ca_file_without_a_certificate_is_refused)
+{
+  g_autofree char *empty = ph_test_write_file ("empty.pem", "# no certificate here\n");
+  g_autofree char *pem = ph_test_write_file ("ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n"
+                                                       "-----END CERTIFICATE-----\n");
+  g_autofree char *bad_text = g_strdup_printf (HOOK ("tls_ca_file = %s\n"), empty);
+  g_autofree char *good_text = g_strdup_printf (HOOK ("tls_ca_file = %s\n"), pem);
+  g_autoptr (ph_loaded) bad = ph_load_text (bad_text, NULL);
+  g_autoptr (ph_loaded) good = ph_load_text (good_text, NULL);
+  g_autofree char *said = g_strdup_printf ("%s holds no PEM certificate", empty);
+
+  ck_assert (bad->config == NULL);
+  ph_assert_diag (bad, PH_DIAG_ERROR, "[hook h] tls_ca_file", said, PH_END);
+  ck_assert (good->config != NULL);
+}
+END_TEST
+
 START_TEST (test_retry_schedule)
 {
   g_autoptr (ph_loaded) ok = ph_load_text (HOOK ("retry.schedule = 1, 2.5; 60\n"), NULL);
@@ -665,6 +684,7 @@ config_suite (void)
   tcase_add_test (tc, test_url_errors_mask_the_credentials_they_quote);
   tcase_add_test (tc, test_header_value_with_a_line_break_is_refused);
   tcase_add_test (tc, test_module_key_typo_is_reported_beside_other_errors);
+  tcase_add_test (tc, test_ca_file_without_a_certificate_is_refused);
   tcase_add_test (tc, test_method_is_case_insensitive);
   tcase_add_test (tc, test_progress_step_range);
   tcase_add_test (tc, test_invalid_json_reports_parser_position);

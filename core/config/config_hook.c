@@ -493,6 +493,22 @@ check_signing (hook_builder *b)
     }
 }
 
+/* libcurl reads tls_ca_file as PEM only when it sends: without a
+ * certificate in it, every delivery would fail with "error setting
+ * certificate file" until it is a dead letter. */
+static void
+check_ca_file (hook_builder *b, const char *path)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, &error))
+    REPORT (b, PH_DIAG_ERROR, "tls_ca_file", "%s", error->message);
+  else if (strstr (text, "-----BEGIN CERTIFICATE-----") == NULL)
+    REPORT (b, PH_DIAG_ERROR, "tls_ca_file", "%s holds no PEM certificate "
+                                             "(-----BEGIN CERTIFICATE-----)", path);
+}
+
 static void
 check_transport (hook_builder *b)
 {
@@ -505,6 +521,8 @@ check_transport (hook_builder *b)
             "and change its requests (prefer tls_ca_file)");
   if (ca_file != NULL && !g_file_test (ca_file, G_FILE_TEST_IS_REGULAR))
     REPORT (b, PH_DIAG_ERROR, "tls_ca_file", "%s does not exist or is not a file", ca_file);
+  else if (ca_file != NULL)
+    check_ca_file (b, ca_file);
   if (schedule != NULL && schedule[0] == NULL)
     REPORT (b, PH_DIAG_ERROR, "retry.schedule", "needs at least one delay in seconds");
   for (guint i = 0; schedule != NULL && schedule[i] != NULL; i++)
