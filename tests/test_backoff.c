@@ -142,18 +142,19 @@ static const struct {
   { 5, -1, 503, 5 },          /* no Retry-After: the schedule */
   { 5, 0, 503, 5 },           /* "Retry-After: 0" cannot make it hammer */
   { 5, 5, 503, 5 },
-  { 5, 7, 503, 7 },           /* within [delay, 2 delay]: honoured */
-  { 5, 10, 503, 10 },
-  { 5, 11, 503, 10 },
-  { 5, 999999, 503, 10 },     /* cannot park the queue */
+  { 5, 7, 503, 7 },           /* later than the schedule: honoured */
+  { 5, 100, 503, 100 },       /* never sooner than asked */
+  { 5, 3600, 503, 3600 },
+  { 5, 999999, 503, 3600 },   /* up to retry.max_retry_after: cannot park the queue */
   { 600, 900, 503, 900 },
-  { 600, 999999, 500, 1200 },
+  { 600, 999999, 500, 3600 },
   { 5, -1, 429, 60 },         /* after a 429, at least a minute */
   { 5, 0, 429, 60 },
-  { 5, 999999, 429, 60 },
+  { 5, 120, 429, 120 },       /* a rate limit asking for two minutes gets them */
+  { 5, 999999, 429, 3600 },
   { 120, -1, 429, 120 },
   { 120, 200, 429, 200 },
-  { 120, 999999, 429, 240 },
+  { 5000, 200, 429, 5000 },   /* the schedule's own step is longer */
   { 5, -1, 0, 5 },            /* connection refused */
 };
 
@@ -161,7 +162,7 @@ START_TEST (test_retry_after_is_clamped)
 {
   double got = ph_backoff_limit_retry_after (retry_after_table[_i].delay,
                                              retry_after_table[_i].retry_after,
-                                             retry_after_table[_i].status);
+                                             retry_after_table[_i].status, 3600);
 
   ck_assert_msg (got == retry_after_table[_i].expected,
                  "delay %g, Retry-After %" G_GINT64_FORMAT ", HTTP %ld: got %g, expected %g",
@@ -208,8 +209,8 @@ static const decision_row decision_table[] = {
   { "jitter high", T, 0, -1, 1, 0, 86400, 0, 0.75, RETRY, 5.5, PH_DEAD_NONE, FALSE },
   { "second retry after 30 s", T, 503, -1, 2, 5, 86400, 0, 0.5, RETRY, 30, PH_DEAD_NONE, FALSE },
   { "then hourly", T, 500, -1, 9, 20000, 86400, 0, 0.5, RETRY, 3600, PH_DEAD_NONE, FALSE },
-  { "Retry-After 999999 clamped", T, 503, 999999, 1, 0, 86400, 0, 0.5,
-    RETRY, 10, PH_DEAD_NONE, FALSE },
+  { "Retry-After 999999 waits retry.max_retry_after", T, 503, 999999, 1, 0, 86400, 0, 0.5,
+    RETRY, 3600, PH_DEAD_NONE, FALSE },
   { "Retry-After 0 clamped", T, 503, 0, 3, 40, 86400, 0, 0.5, RETRY, 120, PH_DEAD_NONE, FALSE },
   { "Retry-After honoured", T, 503, 150, 3, 40, 86400, 0, 0.5, RETRY, 150, PH_DEAD_NONE, FALSE },
   { "429 waits a minute", T, 429, -1, 1, 0, 86400, 0, 0.5, RETRY, 60, PH_DEAD_NONE, FALSE },
@@ -225,7 +226,7 @@ static const decision_row decision_table[] = {
     DEAD, 0, PH_DEAD_MAX_AGE, FALSE },
   { "jitter low still fits", T, 0, -1, 7, 83000, 86400, 0, 0.0,
     RETRY, 2880, PH_DEAD_NONE, FALSE },
-  { "Retry-After pushes past max_age", T, 503, 7000, 7, 80000, 86400, 0, 0.5,
+  { "Retry-After pushes past max_age", T, 503, 2000, 2, 85000, 86400, 0, 0.5,
     DEAD, 0, PH_DEAD_MAX_AGE, FALSE },
   { "max_age 0: no retries", T, 0, -1, 1, 0, 0, 0, 0.5, DEAD, 0, PH_DEAD_MAX_AGE, FALSE },
   { "permanent ignores the budget", PH_OUTCOME_PERMANENT, 400, -1, 1, 0, 0, 0, 0.5,
@@ -336,7 +337,8 @@ START_TEST (test_policy_from_a_hooks_config)
 {
   g_autoptr (ph_loaded) defaults = ph_load_text (HOOK_CONFIG (""), NULL);
   g_autoptr (ph_loaded) custom = ph_load_text (
-      HOOK_CONFIG ("retry.schedule = 1, 2.5; 7\nretry.max_age = 600\nretry.max_attempts = 4\n"),
+      HOOK_CONFIG ("retry.schedule = 1, 2.5; 7\nretry.max_age = 600\nretry.max_attempts = 4\n"
+                   "retry.max_retry_after = 120\n"),
       NULL);
   g_autoptr (ph_retry_policy) d = NULL;
   g_autoptr (ph_retry_policy) c = NULL;
@@ -353,6 +355,7 @@ START_TEST (test_policy_from_a_hooks_config)
   ck_assert_double_eq (d->schedule[5], 3600);
   ck_assert_double_eq (d->max_age, 86400);
   ck_assert_uint_eq (d->max_attempts, 0);
+  ck_assert_double_eq (d->max_retry_after, 3600);
 
   hook = g_ptr_array_index (custom->config->hooks, 0);
   c = ph_retry_policy_new_from_config (hook->config, &error);
@@ -362,6 +365,7 @@ START_TEST (test_policy_from_a_hooks_config)
   ck_assert_double_eq (c->schedule[2], 7);
   ck_assert_double_eq (c->max_age, 600);
   ck_assert_uint_eq (c->max_attempts, 4);
+  ck_assert_double_eq (c->max_retry_after, 120);
 }
 END_TEST
 

@@ -457,11 +457,13 @@ static const struct {
   { "{\"action\": \"status\", \"code\": 503, \"retry_after\": \"0\"}", 503, 5 },
   { "{\"action\": \"status\", \"code\": 503, \"retry_after\": \"5\"}", 503, 5 },
   { "{\"action\": \"status\", \"code\": 503, \"retry_after\": \"8\"}", 503, 8 },
-  { "{\"action\": \"status\", \"code\": 503, \"retry_after\": \"999999\"}", 503, 10 },
-  { "{\"action\": \"status\", \"code\": 503, \"retry_after\": \"date+3600\"}", 503, 10 },
+  { "{\"action\": \"status\", \"code\": 503, \"retry_after\": \"100\"}", 503, 100 },
+  { "{\"action\": \"status\", \"code\": 503, \"retry_after\": \"999999\"}", 503, 600 },
+  { "{\"action\": \"status\", \"code\": 503, \"retry_after\": \"date+3600\"}", 503, 600 },
   { "{\"action\": \"status\", \"code\": 503, \"retry_after\": \"not a number\"}", 503, 5 },
   { "{\"action\": \"status\", \"code\": 429}", 429, 60 },
-  { "{\"action\": \"status\", \"code\": 429, \"retry_after\": \"999999\"}", 429, 60 },
+  { "{\"action\": \"status\", \"code\": 429, \"retry_after\": \"120\"}", 429, 120 },
+  { "{\"action\": \"status\", \"code\": 429, \"retry_after\": \"999999\"}", 429, 600 },
 };
 
 START_TEST (test_retry_after_reaches_the_backoff_clamped)
@@ -485,7 +487,7 @@ START_TEST (test_retry_after_reaches_the_backoff_clamped)
   g_main_context_pop_thread_default (context);
 
   ck_assert_int_eq (o.status, clamp_table[_i].status);
-  ck_assert_double_eq (ph_backoff_limit_retry_after (5, o.retry_after, o.status),
+  ck_assert_double_eq (ph_backoff_limit_retry_after (5, o.retry_after, o.status, 600),
                        clamp_table[_i].delay);
 }
 END_TEST

@@ -55,6 +55,8 @@ static const printhook_config_key hook_keys[] = {
     "seconds after which an undelivered webhook becomes a dead letter" },
   { "retry.max_attempts", PRINTHOOK_KEY_INT, "0", FALSE, FALSE, 0, 1000000,
     "attempts before giving up (0: no limit but retry.max_age)" },
+  { "retry.max_retry_after", PRINTHOOK_KEY_DOUBLE, G_STRINGIFY (PH_DEFAULT_MAX_RETRY_AFTER_S), FALSE,
+    FALSE, 1, 31536000, "the longest Retry-After a receiver is obeyed for, in seconds" },
   { NULL, 0, NULL, FALSE, FALSE, 0, 0, NULL }
 };
 

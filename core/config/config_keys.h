@@ -4,6 +4,9 @@
 
 #include "printhook/module.h"
 
+/* retry.max_retry_after's default, seconds: an hour. */
+#define PH_DEFAULT_MAX_RETRY_AFTER_S 3600
+
 /* Keys of a [hook NAME] group that are not module keys, NULL-name
  * terminated.  "message.EVENT" keys are not listed: any event name goes. */
 const printhook_config_key *ph_hook_keys (void);

@@ -1,6 +1,7 @@
 #include "autoconfig.h"
 #include "backoff.h"
 
+#include "config/config_keys.h"
 #include "config/hook_config.h"
 
 /* The bound retry.schedule's items have in the config check too. */
@@ -48,15 +49,21 @@ ph_retry_policy_new (const char *const *schedule, double max_age, gint64 max_att
     }
   policy->max_age = max_age;
   policy->max_attempts = (guint) max_attempts;
+  policy->max_retry_after = PH_DEFAULT_MAX_RETRY_AFTER_S;
   return g_steal_pointer (&policy);
 }
 
 ph_retry_policy *
 ph_retry_policy_new_from_config (const printhook_config *config, GError **error)
 {
-  return ph_retry_policy_new (ph_hook_config_get_list (config, "retry.schedule"),
-                              ph_hook_config_get_double (config, "retry.max_age"),
-                              ph_hook_config_get_int (config, "retry.max_attempts"), error);
+  ph_retry_policy *policy = ph_retry_policy_new (ph_hook_config_get_list (config, "retry.schedule"),
+                                                 ph_hook_config_get_double (config, "retry.max_age"),
+                                                 ph_hook_config_get_int (config, "retry.max_attempts"),
+                                                 error);
+
+  if (policy != NULL)
+    policy->max_retry_after = ph_hook_config_get_double (config, "retry.max_retry_after");
+  return policy;
 }
 
 void
@@ -136,10 +143,11 @@ ph_backoff_jitter (double delay, double unit)
 }
 
 double
-ph_backoff_limit_retry_after (double delay, gint64 retry_after, long status)
+ph_backoff_limit_retry_after (double delay, gint64 retry_after, long status,
+                              double max_retry_after)
 {
   if (retry_after >= 0)
-    delay = CLAMP ((double) retry_after, delay, 2.0 * delay);
+    delay = MAX (delay, MIN ((double) retry_after, max_retry_after));
   if (status == 429)
     delay = MAX (delay, (double) PH_BACKOFF_429_FLOOR_S);
   return delay;
@@ -192,7 +200,7 @@ ph_backoff_decide (const ph_retry_policy *policy, ph_outcome outcome, long statu
   if (random == NULL)
     random = default_random;
   delay = ph_backoff_jitter (ph_backoff_step (policy, attempts), random (random_data));
-  delay = ph_backoff_limit_retry_after (delay, retry_after, status);
+  delay = ph_backoff_limit_retry_after (delay, retry_after, status, policy->max_retry_after);
   /* Rounded, so that 5.5 s is 5500000 us whatever the last bit says. */
   decision.delay = (gint64) (delay * G_USEC_PER_SEC + 0.5);
   if (ph_backoff_expired (policy, age + decision.delay))

@@ -22,17 +22,20 @@ typedef struct {
   guint schedule_len;      /* at least 1 */
   double max_age;          /* seconds after which no new attempt starts */
   guint max_attempts;      /* attempts in all; 0: no limit but max_age */
+  double max_retry_after;  /* the longest Retry-After honoured, seconds */
 } ph_retry_policy;
 
 /* schedule: retry.schedule's items (NULL-terminated, at least one; each a
  * number of seconds above 0, at most a year); max_age: seconds >= 0;
- * max_attempts: >= 0.  Transfer full, or NULL with a PRINTHOOK_ERROR_CONFIG
- * error naming the bad item. */
+ * max_attempts: >= 0.  max_retry_after is PH_DEFAULT_MAX_RETRY_AFTER_S.
+ * Transfer full, or NULL with a PRINTHOOK_ERROR_CONFIG error naming the
+ * bad item. */
 ph_retry_policy *ph_retry_policy_new (const char *const *schedule, double max_age,
                                       gint64 max_attempts, GError **error);
 
 /* The policy of a hook from its typed config (transfer none): retry.schedule,
- * retry.max_age, retry.max_attempts with their defaults.  Transfer full, or
+ * retry.max_age, retry.max_attempts, retry.max_retry_after with their
+ * defaults.  Transfer full, or
  * NULL with error (a config the loader validated does not fail). */
 ph_retry_policy *ph_retry_policy_new_from_config (const printhook_config *config,
                                                   GError **error);
@@ -99,10 +102,14 @@ double ph_backoff_jitter (double delay, double unit);
 
 /* The delay (seconds) after a response that asked for retry_after seconds
  * (-1: it did not ask; from ph_http_response_get_retry_after, a past date
- * is 0): clamped to [delay, 2 × delay], so that neither "Retry-After: 0"
- * nor "Retry-After: 999999" can take over the schedule (Svix's
- * limit_retry_delay), then at least PH_BACKOFF_429_FLOOR_S after a 429. */
-double ph_backoff_limit_retry_after (double delay, gint64 retry_after, long status);
+ * is 0): never sooner than the receiver asked, up to max_retry_after (so
+ * that "Retry-After: 999999" cannot park the queue), and never sooner than
+ * the schedule's delay (so that "Retry-After: 0" cannot make it hammer);
+ * then at least PH_BACKOFF_429_FLOOR_S after a 429.  A rate-limited
+ * receiver (Discord, Telegram) answers a retry that comes sooner than it
+ * asked with another 429. */
+double ph_backoff_limit_retry_after (double delay, gint64 retry_after, long status,
+                                     double max_retry_after);
 
 /* Whether a delivery whose retry window opened age microseconds ago may no
  * longer be attempted at all (a pending delivery found after the daemon
