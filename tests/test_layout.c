@@ -260,6 +260,18 @@ make_tree (const char *first_path, ...)
   return root;
 }
 
+/* The one problem of the tree at root (fails the test if there are more or
+ * none).  Transfer full. */
+static char *
+the_problem (const char *root)
+{
+  g_autoptr (GPtrArray) problems = layout_problems (root);
+  char *text = problems_text (problems);
+
+  ck_assert_msg (problems->len == 1, "expected one problem, got %u:\n%s", problems->len, text);
+  return text;
+}
+
 START_TEST (test_tree_includes_only_downward)
 {
   g_autoptr (GPtrArray) problems = layout_problems (ph_test_srcdir ());
@@ -274,10 +286,8 @@ START_TEST (test_upward_include_is_reported)
   g_autofree char *root = make_tree ("core/text/a.c", "#include \"autoconfig.h\"\n#include \"a.h\"\n"
                                                       "  #  include \"cli/cli.h\"\n",
                                      "core/text/a.h", "", "core/cli/cli.h", "", PH_END);
-  g_autoptr (GPtrArray) problems = layout_problems (root);
-  g_autofree char *text = problems_text (problems);
+  g_autofree char *text = the_problem (root);
 
-  ck_assert_msg (problems->len == 1, "%s", text);
   ck_assert_str_eq (text, "core/text/a.c:3: includes core/cli/cli.h: text/ may use nothing of "
                           "ours, not cli/ (core/README.md)");
 }
@@ -288,10 +298,8 @@ START_TEST (test_spool_may_not_use_delivery)
   g_autofree char *root = make_tree ("core/spool/spool.c", "#include \"delivery/delivery.h\"\n",
                                      "core/delivery/delivery.h", "#include \"spool/spool.h\"\n",
                                      "core/spool/spool.h", "", PH_END);
-  g_autoptr (GPtrArray) problems = layout_problems (root);
-  g_autofree char *text = problems_text (problems);
+  g_autofree char *text = the_problem (root);
 
-  ck_assert_msg (problems->len == 1, "%s", text);
   ck_assert_str_eq (text, "core/spool/spool.c:1: includes core/delivery/delivery.h: spool/ may "
                           "use text, not delivery/ (core/README.md)");
 }
@@ -302,10 +310,8 @@ START_TEST (test_private_header_of_another_folder_is_reported)
   g_autofree char *root = make_tree ("core/cli/cli_spool.c", "#include \"spool/spool_private.h\"\n",
                                      "core/spool/spool_private.h", "", "core/spool/spool.c",
                                      "#include \"spool_private.h\"\n", PH_END);
-  g_autoptr (GPtrArray) problems = layout_problems (root);
-  g_autofree char *text = problems_text (problems);
+  g_autofree char *text = the_problem (root);
 
-  ck_assert_msg (problems->len == 1, "%s", text);
   ck_assert_str_eq (text, "core/cli/cli_spool.c:1: includes core/spool/spool_private.h: a "
                           "private header of spool/, for that folder's files only");
 }
@@ -317,10 +323,8 @@ START_TEST (test_module_including_the_core_is_reported)
                                                       "#include \"text/json_text.h\"\n",
                                      "modules/m/m.h", "", "include/printhook/module.h", "",
                                      "core/text/json_text.h", "", PH_END);
-  g_autoptr (GPtrArray) problems = layout_problems (root);
-  g_autofree char *text = problems_text (problems);
+  g_autofree char *text = the_problem (root);
 
-  ck_assert_msg (problems->len == 1, "%s", text);
   ck_assert_str_eq (text, "modules/m/m.c:3: includes core/text/json_text.h: a module uses the host "
                           "table of printhook/module.h, not the core");
 }
