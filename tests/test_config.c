@@ -163,6 +163,25 @@ START_TEST (test_module_key_typo_is_reported_beside_other_errors)
 }
 END_TEST
 
+/* The signature is right, but the spec's verifiers then parse the body
+ * as JSON and fail; a JSON body or GitHub's scheme gets no warning. */
+START_TEST (test_standard_signature_on_a_form_body_warns)
+{
+  g_autoptr (ph_loaded) form = ph_load_text (HOOK ("content_type = form\nsigning_secret = "
+                                                   "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"), NULL);
+  g_autoptr (ph_loaded) json = ph_load_text (HOOK ("signing_secret = "
+                                                   "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"), NULL);
+  g_autoptr (ph_loaded) github = ph_load_text (HOOK ("content_type = form\nsignature = github\n"
+                                                     "signing_secret = s3cret\n"), NULL);
+
+  ck_assert (form->config != NULL);
+  ph_assert_diag (form, PH_DIAG_WARNING, "[hook h] signing_secret", "read the body as JSON",
+                  "sends a form", "signature = github", PH_END);
+  ph_assert_no_diag (json, PH_DIAG_WARNING);
+  ph_assert_no_diag (github, PH_DIAG_WARNING);
+}
+END_TEST
+
 START_TEST (test_json_number_that_is_not_finite_is_refused)
 {
   g_autoptr (ph_loaded) l = ph_load_text (HOOK ("data = {\"progress\": NaN, \"big\": 1e400}\n"), NULL);
@@ -685,6 +704,7 @@ config_suite (void)
   tcase_add_test (tc, test_header_value_with_a_line_break_is_refused);
   tcase_add_test (tc, test_module_key_typo_is_reported_beside_other_errors);
   tcase_add_test (tc, test_ca_file_without_a_certificate_is_refused);
+  tcase_add_test (tc, test_standard_signature_on_a_form_body_warns);
   tcase_add_test (tc, test_method_is_case_insensitive);
   tcase_add_test (tc, test_progress_step_range);
   tcase_add_test (tc, test_invalid_json_reports_parser_position);

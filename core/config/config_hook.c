@@ -490,6 +490,13 @@ check_signing (hook_builder *b)
       else if (length < 24)
         REPORT (b, PH_DIAG_WARNING, "signing_secret",
                 "the key is %zu bytes; Standard Webhooks asks for 24 to 64 random bytes", length);
+      /* The signature is right, but the spec's own verifiers parse the
+       * payload as JSON once it checks out, and fail on a form. */
+      if (b->hook->content_type != PH_CONTENT_JSON)
+        REPORT (b, PH_DIAG_WARNING, "signing_secret",
+                "Standard Webhooks verifiers read the body as JSON, and this hook sends %s: "
+                "set signature = github to sign a non-JSON body",
+                b->hook->content_type == PH_CONTENT_FORM ? "a form" : "multipart");
     }
 }
 
