@@ -135,7 +135,6 @@ END_TEST
 START_TEST (test_render_url_headers_and_data)
 {
   fixture f;
-  g_autoptr (GError) error = NULL;
   g_autofree char *data = NULL;
 
   make (&f, HEADER "[hook h]\nurl = https://maker.example/trigger/@topic/with/key/k?file=@extra.name\n"
@@ -143,7 +142,7 @@ START_TEST (test_render_url_headers_and_data)
                    "headers = {\"X-Device\": \"@deviceIdentifier\", \"X-Size\": \"@extra.size\", \"X-Num\": 5, \"X-Obj\": \"@extra.position\"}\n"
                    "data = {\"@topic\": \"@topic\", \"nested\": [{\"z\": \"@currentZ\"}], \"n\": null, \"b\": true}\n",
         "PrintPaused", "{\"name\": \"my file.gcode\", \"size\": 10, \"position\": {\"x\": 1.5}}", 0);
-  ck_assert (ph_delivery_render (f.d, &error));
+  ph_delivery_render (f.d);
   ck_assert_str_eq (f.d->url, "https://maker.example/trigger/Print%20Paused/with/key/k?file=my%20file.gcode");
   ck_assert_str_eq (ph_delivery_get_header (f.d, "x-device"), "octoprint");
   ck_assert_str_eq (ph_delivery_get_header (f.d, "X-Size"), "10");
@@ -155,17 +154,18 @@ START_TEST (test_render_url_headers_and_data)
 }
 END_TEST
 
-START_TEST (test_header_injection_is_refused)
+/* A line break from the printer's data cannot start another header: it is
+ * sent as a space (check refuses one written in the configuration). */
+START_TEST (test_header_line_break_from_the_event_becomes_a_space)
 {
   fixture f;
-  g_autoptr (GError) error = NULL;
 
-  make (&f, HOOK ("headers = {\"X-Name\": \"@extra.name\"}\n"), "PrintDone",
-        "{\"name\": \"a\\r\\nX-Evil: 1\"}", 0);
-  ck_assert (!ph_delivery_render (f.d, &error));
-  ck_assert (g_error_matches (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT));
-  ck_assert_ptr_nonnull (strstr (error->message, "header 'X-Name'"));
-  ck_assert_ptr_nonnull (strstr (error->message, "line break"));
+  make (&f, HOOK ("headers = {\"X-Name\": \"@extra.name\", \"X-Tab\": \"a\\tb\"}\n"), "PrintDone",
+        "{\"name\": \"a\\r\\nX-Evil: 1\\u007f\"}", 0);
+  ph_delivery_render (f.d);
+  ck_assert_str_eq (ph_delivery_get_header (f.d, "X-Name"), "a  X-Evil: 1 ");
+  ck_assert_str_eq (ph_delivery_get_header (f.d, "X-Tab"), "a\tb");
+  ck_assert_ptr_null (ph_delivery_get_header (f.d, "X-Evil"));
   clear (&f);
 }
 END_TEST
@@ -181,7 +181,7 @@ START_TEST (test_json_default_sets_content_type)
   make (&lookalike, HOOK ("headers = {\"X-Content-Type-Options\": \"nosniff\"}\n"), "PrintDone", NULL, 0);
   for (fixture *f = &plain; f != NULL; f = f == &plain ? &kept : f == &kept ? &replaced : f == &replaced ? &lookalike : NULL)
     {
-      ck_assert (ph_delivery_render (f->d, NULL));
+      ph_delivery_render (f->d);
       ph_delivery_encode_default (f->d);
     }
   ck_assert_str_eq (g_bytes_get_data (plain.d->body, &size), "{\"t\":\"Print Done\",\"f\":0.1}");
@@ -206,7 +206,7 @@ START_TEST (test_get_appends_form_encoded_query)
   make (&f, HEADER "[hook h]\nmodules = test-sender\n" "method = GET\nurl = http://127.0.0.1:9/x?a=1#frag\n"
                   "data = {\"s\": \"a b&c\", \"n\": null, \"o\": {\"k\": [1, 2]}, \"t\": true, \"e\": \"é\"}\n",
         "PrintDone", NULL, 0);
-  ck_assert (ph_delivery_render (f.d, NULL));
+  ph_delivery_render (f.d);
   ph_delivery_encode_default (f.d);
   ck_assert_ptr_null (f.d->body);
   ck_assert_str_eq (f.d->url, "http://127.0.0.1:9/x?a=1&s=a%20b%26c&o=%7B%22k%22%3A%5B1%2C2%5D%7D&t=true&e=%C3%A9#frag");
@@ -219,7 +219,7 @@ START_TEST (test_set_header_replaces_all_of_a_name)
   fixture f;
 
   make (&f, HOOK ("headers = {\"A\": \"1\", \"B\": \"2\"}\n"), "PrintDone", NULL, 0);
-  ck_assert (ph_delivery_render (f.d, NULL));
+  ph_delivery_render (f.d);
   ph_delivery_set_header (f.d, "a", "one");
   ph_delivery_set_header (f.d, "C", "3");
   ph_delivery_set_header (f.d, "b", NULL);
@@ -279,7 +279,6 @@ START_TEST (test_deliveries_share_the_event_values)
   printhook_delivery *other;
   g_autofree char *payload_before = NULL, *printer_before = NULL;
   g_autofree char *payload_after = NULL, *printer_after = NULL;
-  g_autoptr (GError) error = NULL;
 
   make (&f, HOOK ("data = {\"extra\": \"@extra\", \"job\": \"@job\"}\n"), "PrintDone", NULL, 0);
   payload_before = ph_json_to_text (f.event->payload, FALSE);
@@ -291,8 +290,8 @@ START_TEST (test_deliveries_share_the_event_values)
                     json_object_object_get (f.event->printer, "job"));
   ck_assert_ptr_eq (json_object_object_get (f.d->params, "name"),
                     json_object_object_get (f.event->payload, "name"));
-  ck_assert (ph_delivery_render (f.d, &error));
-  ck_assert (ph_delivery_render (other, &error));
+  ph_delivery_render (f.d);
+  ph_delivery_render (other);
   ck_assert_ptr_eq (json_object_object_get (f.d->data, "job"),
                     json_object_object_get (f.event->printer, "job"));
   ph_delivery_free (other);
@@ -318,7 +317,7 @@ request_suite (void)
   tcase_add_test (tc, test_payload_keys_at_top_level_unless_builtin);
   tcase_add_test (tc, test_device_identifier_hook_over_default);
   tcase_add_test (tc, test_render_url_headers_and_data);
-  tcase_add_test (tc, test_header_injection_is_refused);
+  tcase_add_test (tc, test_header_line_break_from_the_event_becomes_a_space);
   tcase_add_test (tc, test_json_default_sets_content_type);
   tcase_add_test (tc, test_get_appends_form_encoded_query);
   tcase_add_test (tc, test_set_header_replaces_all_of_a_name);

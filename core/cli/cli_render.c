@@ -80,7 +80,6 @@ ph_cmd_render (int argc, char **argv)
 {
   g_auto (ph_cli_sample) sample = { 0 };
   g_autoptr (ph_redactor) redactor = ph_redactor_new ();
-  g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   const ph_hook *hook;
   printhook_delivery *d;
@@ -118,11 +117,7 @@ ph_cmd_render (int argc, char **argv)
                          "its parameters and attachments are missing here\n", link->module->name);
     }
 
-  if (!ph_delivery_render (d, &error))
-    {
-      fprintf (stderr, "printhook render: hook '%s': %s\n", hook->name, error->message);
-      return PH_EXIT_FAILURE;
-    }
+  ph_delivery_render (d);
   if (!run_encode_stage (d))
     return PH_EXIT_FAILURE;
   ph_delivery_encode_default (d);

@@ -76,11 +76,7 @@ step (printhook_delivery *d)
       /* Templates see what prepare modules added (an OAuth token). */
       if (!d->rendered && stage > PRINTHOOK_STAGE_PREPARE)
         {
-          if (!ph_delivery_render (d, &error))
-            {
-              finish (d, PRINTHOOK_RESULT_FAIL, error);
-              return;
-            }
+          ph_delivery_render (d);
           d->rendered = TRUE;
         }
       if (stage == PRINTHOOK_STAGE_SEND)

@@ -143,8 +143,52 @@ ph_delivery_note_response (printhook_delivery *d, long status, const char *error
   note->seconds = seconds;
 }
 
-gboolean
-ph_delivery_render (printhook_delivery *d, GError **error)
+/* A value from the printer (a file name, a message) may hold a line
+ * break, which would start another header; HTTP allows no control
+ * character but tab in a field value (RFC 9110 §5.5).  check refuses them
+ * in what the user wrote, so these came with the event: each becomes a
+ * space, and the webhook still goes out.  Returns whether any did. */
+static gboolean
+make_header_value_safe (char *text)
+{
+  gboolean mended = FALSE;
+
+  for (guchar *p = (guchar *) text; *p != '\0'; p++)
+    if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+      {
+        *p = ' ';
+        mended = TRUE;
+      }
+  return mended;
+}
+
+/* Says once per hook and header for the life of the process (every
+ * progress event of a print with such a file name would say it again),
+ * without the value, which may hold a secret. */
+static void
+say_once_header_was_mended (const ph_hook *hook, const char *header)
+{
+  static GMutex lock;
+  static GHashTable *said;   /* "hook\nheader", kept for the process's life */
+  char *key = g_strdup_printf ("%s\n%s", hook->name, header);
+  gboolean first;
+
+  g_mutex_lock (&lock);
+  if (said == NULL)
+    said = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  first = !g_hash_table_contains (said, key);
+  if (first)
+    g_hash_table_add (said, key);
+  else
+    g_free (key);
+  g_mutex_unlock (&lock);
+  if (first)
+    g_message ("hook %s: header '%s' held a line break or control character from the event's "
+               "data; each is sent as a space (said once)", hook->name, header);
+}
+
+void
+ph_delivery_render (printhook_delivery *d)
 {
   g_free (d->url);
   d->url = ph_template_render_url (d->hook->url, d->params);
@@ -161,18 +205,12 @@ ph_delivery_render (printhook_delivery *d, GError **error)
           ph_json_append_plain (plain, value);
           text = g_string_free (plain, FALSE);
         }
-      if (strpbrk (text, "\r\n") != NULL)
-        {
-          g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT,
-                       "header '%s' renders to text with a line break; refusing to send it "
-                       "(it could inject other headers)", name);
-          return FALSE;
-        }
+      if (make_header_value_safe (text))
+        say_once_header_was_mended (d->hook, name);
       ph_delivery_set_header (d, name, text);
     }
   json_object_put (d->data);
   d->data = ph_template_render_json (d->hook->data, d->params);
-  return TRUE;
 }
 
 char *

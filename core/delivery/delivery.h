@@ -68,9 +68,10 @@ void ph_delivery_free (printhook_delivery *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (printhook_delivery, ph_delivery_free)
 
 /* Renders the hook's url, headers and data from the parameters (after the
- * prepare stage).  Fails when a header value renders to text with CR or LF,
- * which would let a parameter inject headers. */
-gboolean ph_delivery_render (printhook_delivery *d, GError **error);
+ * prepare stage).  A control character a parameter brings into a header
+ * value (a line break, which would start another header) is sent as a
+ * space, and said once per hook and header. */
+void ph_delivery_render (printhook_delivery *d);
 
 /* After the encode stage: a GET gets its data as the query string; any
  * other method without a body gets the data as JSON, with Content-Type set
