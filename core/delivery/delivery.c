@@ -170,7 +170,7 @@ say_once_header_was_mended (const ph_hook *hook, const char *header)
 {
   static GMutex lock;
   static GHashTable *said;   /* "hook\nheader", kept for the process's life */
-  char *key = g_strdup_printf ("%s\n%s", hook->name, header);
+  g_autofree char *key = g_strdup_printf ("%s\n%s", hook->name, header);
   gboolean first;
 
   g_mutex_lock (&lock);
@@ -178,9 +178,7 @@ say_once_header_was_mended (const ph_hook *hook, const char *header)
     said = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   first = !g_hash_table_contains (said, key);
   if (first)
-    g_hash_table_add (said, key);
-  else
-    g_free (key);
+    g_hash_table_add (said, g_steal_pointer (&key));
   g_mutex_unlock (&lock);
   if (first)
     g_message ("hook %s: header '%s' held a line break or control character from the event's "
