@@ -77,6 +77,80 @@ assert_bytes (GBytes *bytes, const void *data, gsize size)
   ck_assert (size == 0 || memcmp (g_bytes_get_data (bytes, NULL), data, size) == 0);
 }
 
+/* Delivered ones move to the history (the console's list), newest first,
+ * bounded; they can be read back whole and forgotten. */
+START_TEST (test_complete_moves_to_bounded_history)
+{
+  g_autofree char *path = ph_spool_test_path ();
+  g_autoptr (ph_spool) spool = ph_spool_test_open (path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GPtrArray) of_b = NULL;
+  g_autoptr (ph_spool_entry) got = NULL;
+  g_autofree char *ids = NULL;
+  guint pending = 9, dead = 9;
+
+  for (int i = 0; i < 5; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("msg_%d", i);
+      ph_spool_test_put (spool, ph_spool_test_entry (id, i == 4 ? "b" : "a", "PrintDone",
+                                                     T0 + i * S));
+    }
+  for (int i = 0; i < 5; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("msg_%d", i);
+      ck_assert_msg (ph_spool_complete (spool, id, 200 + i, "ok\nmore", 0.25, T0 + 10 * S + i,
+                                        3, &error),
+                     "complete %s: %s", id, error ? error->message : "?");
+    }
+  ck_assert (ph_spool_count (spool, &pending, &dead, NULL));
+  ck_assert_uint_eq (pending, 0);
+  ck_assert_uint_eq (dead, 0);
+  all = ph_spool_history_list (spool, NULL, 10, &error);
+  ck_assert_ptr_nonnull (all);
+  ids = ids_of (all);
+  ck_assert_str_eq (ids, "msg_4 msg_3 msg_2");
+  of_b = ph_spool_history_list (spool, "b", 10, &error);
+  ck_assert_uint_eq (of_b->len, 1);
+  got = ph_spool_history_get (spool, "msg_3", &error);
+  ck_assert_ptr_nonnull (got);
+  ck_assert_int_eq (got->state, PH_SPOOL_DELIVERED);
+  ck_assert_int_eq (got->last_status, 203);
+  ck_assert_str_eq (got->response, "ok\nmore");
+  ck_assert (got->duration == 0.25);
+  ck_assert_int_eq (got->finished, T0 + 10 * S + 3);
+  ck_assert_int_eq (got->created, T0 + 3 * S);
+  ck_assert_ptr_nonnull (got->payload);
+  ck_assert_ptr_nonnull (got->printer);
+  ck_assert (ph_spool_history_get (spool, "msg_0", &error) == NULL);
+  assert_error (error, PH_SPOOL_ERROR_NOT_FOUND, "msg_0");
+  g_clear_error (&error);
+  ck_assert (ph_spool_history_remove (spool, "msg_3", &error));
+  ck_assert (!ph_spool_history_remove (spool, "msg_3", &error));
+  assert_error (error, PH_SPOOL_ERROR_NOT_FOUND, "msg_3");
+  g_clear_error (&error);
+  /* Not in the queue: nothing to complete. */
+  ck_assert (!ph_spool_complete (spool, "msg_9", 200, NULL, 0, T0, 3, &error));
+  assert_error (error, PH_SPOOL_ERROR_NOT_FOUND, "msg_9");
+}
+END_TEST
+
+/* keep 0 (console off, or history = 0): a delivered one is removed only. */
+START_TEST (test_complete_without_history_removes_only)
+{
+  g_autofree char *path = ph_spool_test_path ();
+  g_autoptr (ph_spool) spool = ph_spool_test_open (path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+
+  ph_spool_test_put (spool, ph_spool_test_entry ("msg_1", "a", "PrintDone", T0));
+  ck_assert (ph_spool_complete (spool, "msg_1", 200, NULL, 0.1, T0 + S, 0, &error));
+  all = ph_spool_history_list (spool, NULL, 10, &error);
+  ck_assert_uint_eq (all->len, 0);
+  ck_assert_int_eq (ph_spool_test_query_int (path, "SELECT count(*) FROM deliveries"), 0);
+}
+END_TEST
+
 START_TEST (test_put_then_get_gives_every_field_back)
 {
   g_autofree char *path = ph_spool_test_path ();
@@ -694,6 +768,8 @@ spool_suite (void)
   tcase_add_test (store, test_a_transient_failure_schedules_the_next_attempt);
   tcase_add_test (store, test_a_dead_letter_keeps_its_last_outcome);
   tcase_add_test (store, test_delivered_is_removed_with_its_attachments);
+  tcase_add_test (store, test_complete_moves_to_bounded_history);
+  tcase_add_test (store, test_complete_without_history_removes_only);
   tcase_add_test (store, test_attachments_captured_later_are_kept);
   tcase_add_test (store, test_retry_reopens_the_window);
   tcase_add_test (store, test_retry_leaves_a_running_attempt_alone);

@@ -287,16 +287,39 @@ START_TEST (test_another_programs_database_is_not_taken_over)
 }
 END_TEST
 
+/* A spool of the first schema (printhook before the console) keeps its
+ * deliveries and gets the history table. */
+START_TEST (test_a_version_1_spool_is_migrated_with_its_deliveries)
+{
+  g_autofree char *path = ph_spool_test_path ();
+  g_autoptr (ph_spool) spool = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) history = NULL;
+
+  fill (path);
+  raw_exec (path, "DROP TABLE history; PRAGMA user_version = 1");
+  spool = ph_spool_test_open (path);
+  ck_assert_int_eq (ph_spool_test_query_int (path, "SELECT user_version FROM pragma_user_version"),
+                    PH_SPOOL_SCHEMA_VERSION);
+  ck_assert_int_eq (ph_spool_test_query_int (path, "SELECT count(*) FROM deliveries"), 40);
+  history = ph_spool_history_list (spool, NULL, 10, &error);
+  ck_assert_msg (history != NULL, "%s", error ? error->message : "?");
+  ck_assert_uint_eq (history->len, 0);
+}
+END_TEST
+
 START_TEST (test_a_newer_schema_is_kept_for_the_newer_printhook)
 {
   g_autofree char *path = ph_spool_test_path ();
   g_autofree char *message = NULL;
   g_autofree char *aside = NULL;
+  g_autofree char *expected = g_strdup_printf (
+      "written by a newer printhook (spool schema 99; this one knows up to %d)",
+      PH_SPOOL_SCHEMA_VERSION);
 
   fill (path);
   raw_exec (path, "PRAGMA user_version = 99");
-  assert_cli_refuses (path, PH_SPOOL_ERROR_NEWER,
-                      "written by a newer printhook (spool schema 99; this one knows up to 1)");
+  assert_cli_refuses (path, PH_SPOOL_ERROR_NEWER, expected);
   ck_assert_int_eq (ph_spool_test_query_int (path, "SELECT user_version FROM pragma_user_version"), 99);
   message = open_recovering (path);
   assert_contains (message, "newer printhook");
@@ -450,6 +473,7 @@ spool_open_suite (void)
   tcase_add_test (fresh, test_a_new_spool_is_wal_private_and_versioned);
   tcase_add_test (fresh, test_the_cli_never_creates_a_spool);
   tcase_add_test (fresh, test_an_empty_file_is_migrated_from_version_0);
+  tcase_add_test (fresh, test_a_version_1_spool_is_migrated_with_its_deliveries);
   suite_add_tcase (s, fresh);
   tcase_add_test (broken, test_garbage_is_moved_aside);
   tcase_add_test (broken, test_a_truncated_spool_is_moved_aside);

@@ -16,7 +16,7 @@
 
 /* The schema this code writes (PRAGMA user_version).  Older files are
  * migrated on open; newer ones are not touched. */
-#define PH_SPOOL_SCHEMA_VERSION 1
+#define PH_SPOOL_SCHEMA_VERSION 2
 
 /* spool.max_deliveries when the config does not say. */
 #define PH_SPOOL_DEFAULT_MAX_DELIVERIES 10000
@@ -40,7 +40,8 @@ GQuark ph_spool_error_quark (void);
 
 typedef enum {
   PH_SPOOL_PENDING,
-  PH_SPOOL_DEAD
+  PH_SPOOL_DEAD,
+  PH_SPOOL_DELIVERED         /* only in the history (ph_spool_history_*) */
 } ph_spool_state;
 
 /* An attachment kept with a delivery (the snapshot taken at event time). */
@@ -79,6 +80,10 @@ typedef struct {
   long last_status;         /* the receiver's last HTTP status, 0 when none */
   char *last_outcome;       /* what the last attempt came to; NULL before the first */
   char *dead_reason;        /* dead letters: why; else NULL */
+  /* The history's delivered ones only: */
+  gint64 finished;          /* when the receiver's answer came */
+  double duration;          /* seconds the delivering attempt took */
+  char *response;           /* the first lines of the answer, masked; may be NULL */
 } ph_spool_entry;
 
 /* An empty entry (attachments an empty array).  Transfer full. */
@@ -208,6 +213,30 @@ gboolean ph_spool_mark_dead (ph_spool *spool, const char *id, long status, const
 /* Deletes id and its attachments: it was delivered, or "printhook spool
  * drop" asked.  PH_SPOOL_ERROR_NOT_FOUND when there is no such delivery. */
 gboolean ph_spool_remove (ph_spool *spool, const char *id, GError **error);
+
+/* The history (core/spool/spool_history.c): the newest delivered
+ * deliveries, for the web console.  ph_spool_complete replaces
+ * ph_spool_remove for a delivery that was delivered: it moves id into the
+ * history as delivered at finished, with the receiver's status, the first
+ * lines of its answer (response: transfer none, may be NULL, masked by
+ * the caller) and the attempt's duration, and keeps the newest keep rows
+ * of the history (0: keeps none, removes id only).
+ * PH_SPOOL_ERROR_NOT_FOUND when id is not in the spool. */
+gboolean ph_spool_complete (ph_spool *spool, const char *id, long status, const char *response,
+                            double duration, gint64 finished, guint keep, GError **error);
+
+/* The history's entries, newest first, at most limit, those of hook only
+ * unless it is NULL; without payload and printer.  Transfer full (an empty
+ * array when none), or NULL with error. */
+GPtrArray *ph_spool_history_list (ph_spool *spool, const char *hook, guint limit,
+                                  GError **error);
+
+/* The newest history entry with that id, with payload and printer.
+ * Transfer full, or NULL with PH_SPOOL_ERROR_NOT_FOUND or another error. */
+ph_spool_entry *ph_spool_history_get (ph_spool *spool, const char *id, GError **error);
+
+/* Forgets id's history rows.  PH_SPOOL_ERROR_NOT_FOUND when there are none. */
+gboolean ph_spool_history_remove (ph_spool *spool, const char *id, GError **error);
 
 /* "printhook spool retry ID": id (pending or dead) becomes pending, due at
  * now, with a fresh retry window (window_start = now, no attempts), so the

@@ -53,6 +53,7 @@ ph_spool_entry_free (ph_spool_entry *entry)
   g_ptr_array_unref (entry->attachments);
   g_free (entry->last_outcome);
   g_free (entry->dead_reason);
+  g_free (entry->response);
   g_free (entry);
 }
 

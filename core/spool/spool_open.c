@@ -48,6 +48,27 @@ static const char *const migrations[] = {
   "  data BLOB NOT NULL,"
   "  PRIMARY KEY (delivery, position)"
   ");",
+  /* 1 -> 2: delivered deliveries, the newest console.history of them, for
+   * the web console's list and its "resend" (core/spool/spool_history.c).
+   * No index but the rowid: it is small, and every delivery adds a row. */
+  "CREATE TABLE history ("
+  "  seq INTEGER PRIMARY KEY,"
+  "  id TEXT NOT NULL,"
+  "  hook TEXT NOT NULL,"
+  "  event TEXT NOT NULL,"
+  "  source TEXT,"
+  "  payload TEXT NOT NULL,"
+  "  printer TEXT NOT NULL,"
+  "  event_time INTEGER NOT NULL,"
+  "  milestone INTEGER NOT NULL,"
+  "  created INTEGER NOT NULL,"
+  "  attempts INTEGER NOT NULL,"
+  "  last_attempt INTEGER NOT NULL,"
+  "  finished INTEGER NOT NULL,"
+  "  status INTEGER NOT NULL,"
+  "  response TEXT,"
+  "  duration REAL NOT NULL"
+  ");",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == PH_SPOOL_SCHEMA_VERSION);
@@ -115,6 +136,7 @@ check_schema (ph_spool *spool, GError **error)
 {
   g_autoptr (sqlite3_stmt) deliveries = NULL;
   g_autoptr (sqlite3_stmt) attachments = NULL;
+  g_autoptr (sqlite3_stmt) history = NULL;
   g_autoptr (GError) local_error = NULL;
 
   deliveries = ph_spool_prepare (spool, "SELECT " PH_SPOOL_FULL_COLUMNS " FROM deliveries LIMIT 0",
@@ -122,7 +144,12 @@ check_schema (ph_spool *spool, GError **error)
   if (deliveries != NULL)
     attachments = ph_spool_prepare (spool, "SELECT delivery, position, field, filename, "
                                     "content_type, data FROM attachments LIMIT 0", &local_error);
-  if (attachments == NULL)
+  if (attachments != NULL)
+    history = ph_spool_prepare (spool, "SELECT seq, id, hook, event, source, payload, printer, "
+                                "event_time, milestone, created, attempts, last_attempt, "
+                                "finished, status, response, duration FROM history LIMIT 0",
+                                &local_error);
+  if (history == NULL)
     {
       g_set_error (error, PH_SPOOL_ERROR, PH_SPOOL_ERROR_CORRUPT,
                    "%s: the spool's tables are not as printhook made them: %s", spool->path,
