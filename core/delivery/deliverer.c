@@ -52,6 +52,24 @@ ph_deliverer_set_generation (ph_deliverer *dv, ph_generation *gen)
   ph_deliverer_schedule_start (dv);
 }
 
+void
+ph_deliverer_set_activity (ph_deliverer *dv, ph_activity *activity)
+{
+  dv->activity = activity;
+}
+
+void
+ph_deliverer_kick (ph_deliverer *dv)
+{
+  ph_deliverer_schedule (dv);
+}
+
+gboolean
+ph_deliverer_spool_healthy (const ph_deliverer *dv)
+{
+  return dv->held_until <= g_get_real_time ();
+}
+
 gboolean
 ph_deliverer_hook_gone (const ph_deliverer *dv, const char *hook)
 {
@@ -178,6 +196,49 @@ log_delivered (const printhook_delivery *d, const attempt *a, double seconds)
     g_info ("hook %s: %s delivered in %.3f s (%s)", hook, event, seconds, which);
 }
 
+/* The attempt's outcome to the activity (the console's figures and feed). */
+static void
+report (const ph_deliverer *dv, const printhook_delivery *d, ph_activity_outcome outcome,
+        const char *error, double seconds)
+{
+  ph_activity_attempt done = { d->id, d->hook->name, d->event->name, outcome,
+                               d->response.status, error, seconds, g_get_real_time () };
+
+  if (dv->activity != NULL)
+    ph_activity_attempt_done (dv->activity, &done);
+}
+
+/* The first lines of the answer as the console shows them, masked. */
+#define RESPONSE_KEPT 512
+
+static char *
+response_excerpt (const printhook_delivery *d, const ph_generation *gen)
+{
+  g_autofree char *head = NULL;
+
+  if (d->response.excerpt == NULL || d->response.body_size == 0
+      || !g_utf8_validate (d->response.excerpt, -1, NULL))
+    return NULL;
+  head = g_utf8_substring (d->response.excerpt, 0, RESPONSE_KEPT);
+  return ph_redactor_apply (gen->redactor, head);
+}
+
+/* Delivered: out of the queue, into the console's history. */
+static void
+record_delivered (attempt *a, printhook_delivery *d, double seconds)
+{
+  ph_deliverer *dv = a->dv;
+  const ph_console_config *console = &a->gen->config->console;
+  guint keep = console->enabled ? console->history : 0;
+  g_autofree char *response = keep > 0 ? response_excerpt (d, a->gen) : NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!ph_spool_complete (dv->spool, d->id, d->response.status, response, seconds,
+                          g_get_real_time (), keep, &error)
+      && !g_error_matches (error, PH_SPOOL_ERROR, PH_SPOOL_ERROR_NOT_FOUND))
+    log_spool_error (dv, d, "remove it", error);
+}
+
 /* A failed attempt of a spooled delivery: tried again later, or kept as a
  * dead letter, as the hook's retry policy says; outcome: what went wrong,
  * secrets masked (printhook spool prints it).  Committed before it is
@@ -222,6 +283,7 @@ record_failure (attempt *a, printhook_delivery *d, printhook_result result, cons
       g_warning ("hook %s: %s NOT delivered after %.3f s (%s, attempt %u): %s; next attempt "
                  "in %s", d->hook->name, d->event->name, seconds, d->id, a->attempts, outcome,
                  in);
+      report (dv, d, PH_ACTIVITY_RETRYING, outcome, seconds);
       return;
     }
   dead_reason = policy != NULL ? g_strdup (ph_dead_reason_describe (decision.reason))
@@ -232,6 +294,7 @@ record_failure (attempt *a, printhook_delivery *d, printhook_result result, cons
   g_warning ("hook %s: %s NOT delivered after %.3f s (%s, attempt %u): %s; kept as a dead "
              "letter (%s)", d->hook->name, d->event->name, seconds, d->id, a->attempts, outcome,
              dead_reason);
+  report (dv, d, PH_ACTIVITY_DEAD, outcome, seconds);
   /* A 410 from a configuration that a reload has replaced says nothing
    * about the new one. */
   if (decision.disable_hook && a->gen == dv->gen
@@ -253,12 +316,10 @@ on_done (printhook_delivery *d, printhook_result result, const GError *error, gp
     ph_deliverer_batch (dv);
   if (outcome == PH_OUTCOME_DELIVERED)
     {
-      g_autoptr (GError) local_error = NULL;
-
-      if (a->spooled && !ph_spool_remove (dv->spool, d->id, &local_error)
-          && !g_error_matches (local_error, PH_SPOOL_ERROR, PH_SPOOL_ERROR_NOT_FOUND))
-        log_spool_error (dv, d, "remove it", local_error);
+      if (a->spooled)
+        record_delivered (a, d, seconds);
       log_delivered (d, a, seconds);
+      report (dv, d, PH_ACTIVITY_DELIVERED, NULL, seconds);
     }
   else
     {
@@ -267,8 +328,11 @@ on_done (printhook_delivery *d, printhook_result result, const GError *error, gp
                                                                  : "no reason given");
 
       if (!a->spooled)
-        g_warning ("hook %s: %s NOT delivered after %.3f s (%s): %s (not in the spool: not "
-                   "retried)", d->hook->name, d->event->name, seconds, d->id, reason);
+        {
+          g_warning ("hook %s: %s NOT delivered after %.3f s (%s): %s (not in the spool: not "
+                     "retried)", d->hook->name, d->event->name, seconds, d->id, reason);
+          report (dv, d, PH_ACTIVITY_DEAD, reason, seconds);
+        }
       else if (dv->abandoned)
         g_warning ("hook %s: %s NOT delivered after %.3f s (%s): %s; it stays in the spool "
                    "and is sent again at the next start", d->hook->name, d->event->name,

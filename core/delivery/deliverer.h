@@ -8,6 +8,7 @@
 #ifndef PH_DELIVERER_H
 #define PH_DELIVERER_H
 
+#include "activity.h"
 #include "delivery.h"
 #include "generation.h"
 #include "spool/spool.h"
@@ -23,6 +24,18 @@ typedef struct ph_deliverer ph_deliverer;
  * attempts each delivery once (printhook simulate --direct).  Transfer
  * full. */
 ph_deliverer *ph_deliverer_new (ph_spool *spool);
+
+/* Every attempt's outcome is counted in activity (transfer none, must
+ * outlive the deliverer; NULL: nowhere) from now on. */
+void ph_deliverer_set_activity (ph_deliverer *dv, ph_activity *activity);
+
+/* Looks at the spool at once: a delivery "printhook spool" or the console
+ * made due now starts without waiting for the next poll. */
+void ph_deliverer_kick (ph_deliverer *dv);
+
+/* FALSE while the spool fails to record (a full disk, a lock held too
+ * long: see the log), TRUE otherwise.  /healthz says it. */
+gboolean ph_deliverer_spool_healthy (const ph_deliverer *dv);
 
 /* Frees it; every delivery must be finished (see ph_deliverer_in_flight). */
 void ph_deliverer_free (ph_deliverer *dv);

@@ -4,6 +4,7 @@
 #ifndef PH_DELIVERER_PRIVATE_H
 #define PH_DELIVERER_PRIVATE_H
 
+#include "activity.h"
 #include "deliverer.h"
 
 struct ph_deliverer {
@@ -22,6 +23,7 @@ struct ph_deliverer {
   GSourceFunc idle_func;
   gpointer idle_data;
   GPtrArray *durable_wait;  /* first attempts waiting for the batch's commit */
+  ph_activity *activity;    /* outcomes go there too; NULL: nowhere */
   guint commit;             /* idle: commit the spool's batch */
 };
 

@@ -34,8 +34,8 @@ attachment_free (gpointer data)
  * g_uuid_string_random makes one but formatted by hand: its printf was a
  * fifth of building a delivery.  Standard Webhooks ids must not contain
  * '.', the signature separator; the dashes go too. */
-static char *
-new_delivery_id (void)
+char *
+ph_delivery_new_id (void)
 {
   static const char hex[] = "0123456789abcdef";
   guint8 uuid[16];
@@ -64,7 +64,7 @@ ph_delivery_new (const ph_hook *hook, ph_event *event, int milestone)
 {
   printhook_delivery *d = g_new0 (printhook_delivery, 1);
 
-  d->id = new_delivery_id ();
+  d->id = ph_delivery_new_id ();
   d->hook = hook;
   d->event = ph_event_ref (event);
   d->params = ph_params_build (hook, event, milestone);

@@ -64,6 +64,9 @@ struct _printhook_delivery {
  * transfer none, must outlive it; event: a reference is taken.  Transfer
  * full. */
 printhook_delivery *ph_delivery_new (const ph_hook *hook, ph_event *event, int milestone);
+
+/* A new webhook-id ("msg_" and 32 hex digits).  Transfer full. */
+char *ph_delivery_new_id (void);
 void ph_delivery_free (printhook_delivery *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (printhook_delivery, ph_delivery_free)
 

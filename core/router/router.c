@@ -7,6 +7,7 @@
 
 struct ph_router {
   ph_deliverer *dv;
+  ph_activity *activity;     /* counts the events; NULL: nothing counts them */
   ph_generation *gen;
   gboolean stopped;
   ph_cooldown *cooldown;
@@ -109,6 +110,12 @@ deliver (ph_router *router, const ph_hook *hook, ph_event *event, int milestone)
   ph_deliverer_submit (router->dv, ph_delivery_new (hook, event, milestone), router->gen);
 }
 
+void
+ph_router_set_activity (ph_router *router, ph_activity *activity)
+{
+  router->activity = activity;
+}
+
 guint
 ph_router_dispatch (ph_router *router, ph_event *event)
 {
@@ -116,6 +123,8 @@ ph_router_dispatch (ph_router *router, ph_event *event)
 
   if (router->stopped || router->gen == NULL)
     return 0;
+  if (router->activity != NULL)
+    ph_activity_event (router->activity, event->source, event->name);
   if (g_ascii_strcasecmp (event->name, "PrintStarted") == 0)
     ph_router_new_job (router, event->source);
   for (guint i = 0; i < router->gen->config->hooks->len; i++)
@@ -139,6 +148,8 @@ ph_router_progress (ph_router *router, ph_event *event, double completion)
 
   if (router->stopped || router->gen == NULL)
     return 0;
+  if (router->activity != NULL)
+    ph_activity_event (router->activity, event->source, event->name);
   /* Every hook's milestones advance, subscribed or not, so that
    * @percentCompleteMilestone is right in its other events too. */
   for (guint i = 0; i < router->gen->config->hooks->len; i++)

@@ -19,6 +19,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_router, ph_router_free)
  * reload. */
 void ph_router_set_generation (ph_router *router, ph_generation *gen);
 
+/* Every event dispatched is counted in activity (transfer none, must
+ * outlive the router; NULL: nowhere) from now on. */
+void ph_router_set_activity (ph_router *router, ph_activity *activity);
+
 /* No more deliveries: every later event is dropped (shutting down). */
 void ph_router_stop (ph_router *router);
 

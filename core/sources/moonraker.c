@@ -19,6 +19,12 @@ ph_moonraker_config (const ph_moonraker *mr)
   return &mr->config;
 }
 
+gboolean
+ph_moonraker_connected (const ph_moonraker *mr)
+{
+  return ph_ws_link_is_live (mr->link);
+}
+
 /* ---- JSON-RPC and HTTP ---- */
 
 void

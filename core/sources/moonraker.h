@@ -27,6 +27,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_moonraker, ph_moonraker_free)
 /* The settings it runs with (its own copy): transfer none. */
 const ph_source_config *ph_moonraker_config (const ph_moonraker *mr);
 
+/* Whether it is connected and hears the printer's news now. */
+gboolean ph_moonraker_connected (const ph_moonraker *mr);
+
 /* An event of this printer: payload (transfer full, NULL for {}) with the
  * printer's latest state, job, progress, currentZ and offsets in
  * OctoPrint's shapes, @meta, and the webcam's snapshot URL shared for the

@@ -24,6 +24,12 @@ ph_octoprint_config (const ph_octoprint *op)
   return &op->config;
 }
 
+gboolean
+ph_octoprint_connected (const ph_octoprint *op)
+{
+  return op->phase == PHASE_LIVE;
+}
+
 /* ---- REST ---- */
 
 static void

@@ -26,6 +26,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_octoprint, ph_octoprint_free)
 /* The settings it runs with (its own copy): transfer none. */
 const ph_source_config *ph_octoprint_config (const ph_octoprint *op);
 
+/* Whether it is connected and hears the printer's news now. */
+gboolean ph_octoprint_connected (const ph_octoprint *op);
+
 /* An event of this printer: payload (transfer full, NULL for {}) with the
  * printer's latest state, job, progress, currentZ, offsets, @meta and
  * @appearance, and the webcam's snapshot URL shared for the snapshot

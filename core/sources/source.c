@@ -46,6 +46,14 @@ ph_source_get_config (const ph_source *source)
   return ph_octoprint_config (source->octoprint);
 }
 
+gboolean
+ph_source_connected (const ph_source *source)
+{
+  if (source->type == PH_SOURCE_MOONRAKER)
+    return ph_moonraker_connected (source->moonraker);
+  return ph_octoprint_connected (source->octoprint);
+}
+
 ph_event *
 ph_source_make_event (ph_source *source, const char *name, json_object *payload)
 {

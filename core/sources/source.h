@@ -20,6 +20,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_source, ph_source_free)
 /* The settings it runs with: transfer none. */
 const ph_source_config *ph_source_get_config (const ph_source *source);
 
+/* Whether it is connected to its printer server now. */
+gboolean ph_source_connected (const ph_source *source);
+
 /* An event of this printer with its latest state (payload: transfer full,
  * NULL for {}).  Transfer full. */
 ph_event *ph_source_make_event (ph_source *source, const char *name, json_object *payload);
