@@ -421,6 +421,67 @@ START_TEST (test_printhook_group_gives_defaults_to_every_hook)
 }
 END_TEST
 
+START_TEST (test_console_group_defaults_and_values)
+{
+  g_autoptr (ph_loaded) none = ph_load_text (HOOK (""), NULL);
+  g_autoptr (ph_loaded) set = ph_load_text (
+      "[console]\nenabled = false\nlisten = [::1]:0, localhost:7131\ntoken_file = t.token\n"
+      "history = 5\n" HOOK (""), NULL);
+  const ph_console_config *c;
+
+  ck_assert_ptr_nonnull (none->config);
+  c = &none->config->console;
+  ck_assert (c->enabled);
+  ck_assert_str_eq (c->listen[0], "127.0.0.1:7130");
+  ck_assert_ptr_null (c->listen[1]);
+  ck_assert_str_eq (c->token_file, "/var/lib/printhook/console.token");
+  ck_assert_ptr_null (c->tls_cert);
+  ck_assert_uint_eq (c->history, 1000);
+  ck_assert_ptr_nonnull (set->config);
+  ph_assert_no_diag (set, PH_DIAG_ERROR);
+  c = &set->config->console;
+  ck_assert (!c->enabled);
+  ck_assert_str_eq (c->listen[0], "[::1]:0");
+  ck_assert_str_eq (c->listen[1], "localhost:7131");
+  /* Relative to the file, as every path. */
+  ck_assert (g_str_has_prefix (c->token_file, set->dir));
+  ck_assert (g_str_has_suffix (c->token_file, "/t.token"));
+  ck_assert_uint_eq (c->history, 5);
+}
+END_TEST
+
+START_TEST (test_console_group_problems_name_the_key)
+{
+  g_autoptr (ph_loaded) l = ph_load_text (
+      "[console]\nlisten = 127.0.0.1, :80, host:99999, [::1]7130, 0.0.0.0:7130\n"
+      "tls_cert = /nonexistent/console.crt\nenabel = true\nhistory = -1\n" HOOK (""),
+      (const char *const[]) { "late.conf", "[console]\nenabled = false\n", NULL });
+
+  ck_assert_ptr_null (l->config);
+  ck_assert_uint_eq (ph_assert_diag (l, PH_DIAG_ERROR, "[console] listen",
+                                     "'127.0.0.1' is not an address", PH_END), 2);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[console] listen", "':80'", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[console] listen", "'host:99999': the port", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[console] listen", "[::1]7130", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[console] tls_cert", "both tls_cert and tls_key", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[console] enabel", "did you mean 'enabled'?", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[console] history", PH_END);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[console] belongs in", "not in hooks.d", PH_END);
+}
+END_TEST
+
+START_TEST (test_console_tls_files_are_loaded_by_check)
+{
+  g_autofree char *main = g_strdup_printf ("[console]\ntls_cert = %s/tests/configs/good/printhook.conf\n"
+                                           "tls_key = %s/tests/configs/good/printhook.conf\n" HOOK (""),
+                                           ph_test_srcdir (), ph_test_srcdir ());
+  g_autoptr (ph_loaded) l = ph_load_text (main, NULL);
+
+  ck_assert_ptr_null (l->config);
+  ph_assert_diag (l, PH_DIAG_ERROR, "[console] tls_cert", "cannot use", PH_END);
+}
+END_TEST
+
 START_TEST (test_printhook_group_rejects_per_hook_keys_and_unknown_keys)
 {
   g_autoptr (ph_loaded) l = ph_load_text ("[printhook]\nurl = http://h/\nspoool = /tmp/x\n", NULL);
@@ -742,6 +803,9 @@ config_suite (void)
   tcase_add_test (tc, test_world_readable_secret_warns);
   tcase_add_test (tc, test_syntax_errors_have_line_numbers);
   tcase_add_test (tc, test_missing_file_and_empty_file);
+  tcase_add_test (tc, test_console_group_defaults_and_values);
+  tcase_add_test (tc, test_console_group_problems_name_the_key);
+  tcase_add_test (tc, test_console_tls_files_are_loaded_by_check);
   tcase_add_test (tc, test_hostile_files_never_crash);
   tcase_add_test (tc, test_derived_chain_names);
   suite_add_tcase (s, tc);

@@ -230,6 +230,7 @@ typedef struct {
 
 static const key_group core_groups[] = {
   { "THE [printhook] GROUP", ph_daemon_keys },
+  { "THE [console] GROUP", ph_console_keys },
   { "THE [source NAME] GROUP", ph_source_keys },
   { "THE [hook NAME] GROUP", ph_hook_keys },
 };

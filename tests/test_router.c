@@ -418,7 +418,7 @@ START_TEST (test_source_errors_are_all_reported)
                     "13: [source c] api_key: an OctoPrint source needs an api_key (OctoPrint: Settings > Application Keys, or your user's API key)\n"
                     "17: [source d] url: 'http://h/?x=1': give the base URL only, without '?' or '#'\n"
                     "20: [source]: a source needs a name of letters, digits, '-', '_' and '.': [source octoprint]\n"
-                    "23: [sorce e]: unknown group; groups are [printhook], [source NAME] and [hook NAME] (did you mean [source NAME]?)\n");
+                    "23: [sorce e]: unknown group; groups are [printhook], [console], [source NAME] and [hook NAME] (did you mean [source NAME]?)\n");
 }
 END_TEST
 

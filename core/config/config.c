@@ -367,6 +367,13 @@ read_hook_groups (ph_config_loader *loader, ph_config *config, ph_config_file *f
                               "[printhook] belongs in %s, not in hooks.d", loader->main_file->path);
           continue;
         }
+      if (strcmp (group, "console") == 0)
+        {
+          if (file != loader->main_file)
+            ph_config_report (loader, PH_DIAG_ERROR, file, group, NULL,
+                              "[console] belongs in %s, not in hooks.d", loader->main_file->path);
+          continue;
+        }
       if (g_str_has_prefix (group, "source ") || strcmp (group, "source") == 0)
         {
           g_autofree char *name = claim_group_name (loader, file, group, "source", source_files);
@@ -379,15 +386,16 @@ read_hook_groups (ph_config_loader *loader, ph_config *config, ph_config_file *f
       if (!g_str_has_prefix (group, "hook ") && strcmp (group, "hook") != 0)
         {
           const char *hint = NULL;
-          static const char *const known[] = { "printhook", "hook", "source", NULL };
+          static const char *const known[] = { "printhook", "hook", "source", "console", NULL };
           g_autofree char *first_word = g_strndup (group, strcspn (group, " "));
 
           hint = ph_suggest (first_word, known);
           ph_config_report (loader, PH_DIAG_ERROR, file, group, NULL,
-                            "unknown group; groups are [printhook], [source NAME] and "
-                            "[hook NAME]%s%s%s",
+                            "unknown group; groups are [printhook], [console], [source NAME] "
+                            "and [hook NAME]%s%s%s",
                             hint ? " (did you mean [" : "", hint ? hint : "",
-                            hint ? (strcmp (hint, "printhook") == 0 ? "]?)" : " NAME]?)") : "");
+                            hint ? (strcmp (hint, "printhook") == 0 || strcmp (hint, "console") == 0
+                                        ? "]?)" : " NAME]?)") : "");
           continue;
         }
       {
@@ -439,6 +447,7 @@ load (const char *path, const printhook_host *host, ph_registry *reuse, ph_diag 
     }
 
   read_daemon_group (&loader, config);
+  ph_config_read_console (&loader, config);
   search_path = ph_module_search_path (config->module_dir);
   if (reuse != NULL && g_strv_equal ((const char *const *) search_path, ph_registry_dirs (reuse)))
     {
@@ -480,6 +489,7 @@ ph_config_free (ph_config *config)
   g_free (config->module_dir);
   g_free (config->spool);
   g_free (config->control_socket);
+  ph_console_config_clear (&config->console);
   g_free (config);
 }
 

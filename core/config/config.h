@@ -54,6 +54,16 @@ typedef struct {
   char *api_key;             /* secret; optional for Moonraker */
 } ph_source_config;
 
+/* The [console] group: the web console in the daemon (core/console/). */
+typedef struct {
+  gboolean enabled;
+  char **listen;             /* "HOST:PORT" each, as written and checked; at least one */
+  char *tls_cert;            /* both or neither: NULL is plain HTTP */
+  char *tls_key;
+  char *token_file;
+  guint history;             /* delivered deliveries kept for the console */
+} ph_console_config;
+
 typedef struct {
   char *path;                /* the main file */
   GPtrArray *files;          /* every file read, in order (char *) */
@@ -61,6 +71,7 @@ typedef struct {
   char *spool;
   guint spool_max_deliveries;
   char *control_socket;
+  ph_console_config console;
   GPtrArray *hooks;          /* ph_hook *, in file order */
   ph_registry *registry;
   GPtrArray *sources;        /* ph_source_config *, in file order */
@@ -98,6 +109,14 @@ const ph_source_config *ph_config_find_source (const ph_config *config, const ch
  * frees the strings of such a copy. */
 void ph_source_config_copy (ph_source_config *to, const ph_source_config *from);
 void ph_source_config_clear (ph_source_config *config);
+
+/* Splits a console listen address "HOST:PORT", "[V6]:PORT" into *host
+ * (transfer full, brackets removed) and *port.  FALSE with a message in
+ * error when it is none. */
+gboolean ph_console_parse_listen (const char *text, char **host, guint16 *port, GError **error);
+
+/* Whether two console groups would serve the same way. */
+gboolean ph_console_config_equal (const ph_console_config *a, const ph_console_config *b);
 
 /* Whether two sources would connect to the same place the same way. */
 gboolean ph_source_config_equal (const ph_source_config *a, const ph_source_config *b);

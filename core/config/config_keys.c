@@ -73,6 +73,23 @@ static const printhook_config_key daemon_keys[] = {
   { NULL, 0, NULL, FALSE, FALSE, 0, 0, NULL }
 };
 
+/* [console]: the web console (core/console/, printhook-console(7)). */
+static const printhook_config_key console_keys[] = {
+  { "enabled", PRINTHOOK_KEY_BOOL, "true", FALSE, FALSE, 0, 0,
+    "false: no web console" },
+  { "listen", PRINTHOOK_KEY_LIST, PH_CONSOLE_DEFAULT_LISTEN, FALSE, FALSE, 0, 0,
+    "addresses the console listens on, HOST:PORT each (0.0.0.0:7130 or [::]:7130: the LAN)" },
+  { "tls_cert", PRINTHOOK_KEY_PATH, NULL, FALSE, FALSE, 0, 0,
+    "PEM certificate (chain) for HTTPS; with tls_key" },
+  { "tls_key", PRINTHOOK_KEY_PATH, NULL, FALSE, FALSE, 0, 0,
+    "PEM private key for HTTPS; with tls_cert" },
+  { "token_file", PRINTHOOK_KEY_PATH, "/var/lib/printhook/console.token", FALSE, FALSE, 0, 0,
+    "the console's access token, created at first start (mode 0600)" },
+  { "history", PRINTHOOK_KEY_INT, G_STRINGIFY (PH_CONSOLE_DEFAULT_HISTORY), FALSE, FALSE, 0,
+    1000000, "delivered deliveries the spool remembers for the console (0: none)" },
+  { NULL, 0, NULL, FALSE, FALSE, 0, 0, NULL }
+};
+
 static const printhook_config_key source_keys[] = {
   { "type", PRINTHOOK_KEY_STRING, NULL, TRUE, FALSE, 0, 0,
     "the kind of printer server: octoprint" },
@@ -100,6 +117,12 @@ const printhook_config_key *
 ph_daemon_keys (void)
 {
   return daemon_keys;
+}
+
+const printhook_config_key *
+ph_console_keys (void)
+{
+  return console_keys;
 }
 
 const printhook_config_key *

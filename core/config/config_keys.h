@@ -14,6 +14,14 @@ const printhook_config_key *ph_hook_keys (void);
 /* Keys only [printhook] has (the daemon's own settings). */
 const printhook_config_key *ph_daemon_keys (void);
 
+/* The [console] group's defaults: where it listens, and how many
+ * delivered deliveries the spool remembers for it. */
+#define PH_CONSOLE_DEFAULT_LISTEN "127.0.0.1:7130"
+#define PH_CONSOLE_DEFAULT_HISTORY 1000
+
+/* Keys of the [console] group (the web console). */
+const printhook_config_key *ph_console_keys (void);
+
 /* Keys of a [source NAME] group. */
 const printhook_config_key *ph_source_keys (void);
 

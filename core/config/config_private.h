@@ -57,6 +57,11 @@ ph_source_config *ph_config_build_source (ph_config_loader *loader, ph_config_fi
                                           const char *group, const char *name);
 void ph_source_config_free (ph_source_config *source);
 
+/* [console] of the main file into config->console, defaults filled in
+ * (config_console.c); problems go to the loader's diag. */
+void ph_config_read_console (ph_config_loader *loader, ph_config *config);
+void ph_console_config_clear (ph_console_config *console);
+
 /* The module names of the chain a hook gets when it has no "modules" key. */
 char **ph_chain_derive (gboolean has_oauth, gboolean has_snapshot, const char *method,
                         ph_content_type content_type);
