@@ -27,14 +27,15 @@ core_libphcore_la_SOURCES += \
 core_libphcore_la_SOURCES += \
 	core/spool/spool.c core/spool/spool.h core/spool/spool_private.h \
 	core/spool/spool_sql.c core/spool/spool_entry.c core/spool/spool_open.c \
-	core/spool/spool_due.c
+	core/spool/spool_due.c core/spool/spool_history.c
 
 # config/: the INI files, their keys and values, hooks and sources, secrets.
 core_libphcore_la_SOURCES += \
 	core/config/ini_scan.c core/config/ini_scan.h \
 	core/config/diag.c core/config/diag.h \
 	core/config/config.c core/config/config.h core/config/config_private.h \
-	core/config/config_hook.c core/config/config_source.c core/config/chain.c \
+	core/config/config_hook.c core/config/config_source.c core/config/config_console.c \
+	core/config/chain.c \
 	core/config/config_keys.c core/config/config_keys.h \
 	core/config/config_value.c core/config/config_value.h \
 	core/config/hook_config.c core/config/hook_config.h \
@@ -52,7 +53,9 @@ core_libphcore_la_SOURCES += \
 	core/delivery/sample_delivery.c core/delivery/sample_delivery.h \
 	core/delivery/spool_delivery.c core/delivery/spool_delivery.h \
 	core/delivery/deliverer.c core/delivery/deliverer.h core/delivery/deliverer_private.h \
-	core/delivery/deliverer_batch.c core/delivery/deliverer_schedule.c
+	core/delivery/deliverer_batch.c core/delivery/deliverer_schedule.c \
+	core/delivery/activity.c core/delivery/activity.h \
+	core/delivery/preview.c core/delivery/preview.h
 
 # router/: which hooks an event goes to.
 core_libphcore_la_SOURCES += \
@@ -75,6 +78,24 @@ core_libphcore_la_SOURCES += \
 	core/sources/moonraker_printer.c core/sources/moonraker_job.c \
 	core/sources/source.c core/sources/source.h
 
+# console/: the web console, its API and its page (a GResource).
+core_libphcore_la_SOURCES += \
+	core/console/console.c core/console/console.h core/console/console_private.h \
+	core/console/console_http.c core/console/console_auth.c \
+	core/console/console_api.c core/console/console_test.c \
+	core/console/console_deliveries.c core/console/console_feed.c \
+	core/console/console_metrics.c core/console/console_page.c
+nodist_core_libphcore_la_SOURCES = core/console/console_resources.c
+console_page_files = core/console/page/index.html core/console/page/login.html \
+	core/console/page/console.css core/console/page/console.js core/console/page/login.js
+BUILT_SOURCES += core/console/console_resources.c
+CLEANFILES += core/console/console_resources.c
+EXTRA_DIST += core/console/page/console.gresource.xml $(console_page_files) core/console/API.md
+core/console/console_resources.c: $(srcdir)/core/console/page/console.gresource.xml \
+		$(console_page_files)
+	$(AM_V_GEN)$(MKDIR_P) core/console && $(GLIB_COMPILE_RESOURCES) --target=$@ \
+		--sourcedir=$(srcdir)/core/console/page --generate-source --c-name ph_console $<
+
 # daemon/: the running daemon and its control socket.
 core_libphcore_la_SOURCES += \
 	core/daemon/daemon.c core/daemon/daemon.h \
@@ -94,7 +115,7 @@ bin_PROGRAMS += printhook
 printhook_SOURCES = core/main.c \
 	core/cli/cli_check.c core/cli/cli_modules.c core/cli/cli_render.c core/cli/cli_test.c \
 	core/cli/cli_listen.c core/cli/cli_run.c core/cli/cli_emit.c core/cli/cli_simulate.c \
-	core/cli/cli_spool.c
+	core/cli/cli_spool.c core/cli/cli_console.c
 printhook_LDADD = core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS) \
 	$(SQLITE_LIBS)
 

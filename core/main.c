@@ -25,6 +25,7 @@ static const subcommand subcommands[] = {
   { "run", ph_cmd_run, "run the daemon: watch the sources and send the webhooks" },
   { "emit", ph_cmd_emit, "hand one event to the running daemon" },
   { "simulate", ph_cmd_simulate, "play a simulated print through the hooks" },
+  { "console", ph_cmd_console, "show where the web console is and its access token" },
   { "spool", ph_cmd_spool, "list, show, retry or drop the deliveries waiting in the spool" },
   { NULL, NULL, NULL }
 };

@@ -61,6 +61,29 @@ assert_own_spool (const char *config)
   ck_assert_msg (spool != NULL, "%s: a test's daemon needs a spool key in [printhook]", config);
 }
 
+/* The console is on by default, at 127.0.0.1:7130 with its token in
+ * /var/lib/printhook: a test's daemon must not take that port (tests run
+ * side by side) nor that file.  A config without [console] gets
+ * "enabled = false"; a test of the console sets its own free port and
+ * token_file. */
+static void
+keep_console_private (const char *config)
+{
+  g_autoptr (GKeyFile) keyfile = g_key_file_new ();
+  g_autofree char *text = NULL;
+  g_autofree char *appended = NULL;
+  GStatBuf st;
+
+  if (!g_key_file_load_from_file (keyfile, config, G_KEY_FILE_NONE, NULL)
+      || g_key_file_has_group (keyfile, "console")
+      || !g_file_get_contents (config, &text, NULL, NULL) || g_stat (config, &st) != 0)
+    return;
+  appended = g_strconcat (text, "\n[console]\nenabled = false\n", NULL);
+  /* The file's mode stays: a world-readable file of secrets is warned about. */
+  ck_assert (g_file_set_contents_full (config, appended, -1, G_FILE_SET_CONTENTS_CONSISTENT,
+                                       (int) (st.st_mode & 0777), NULL));
+}
+
 static ph_daemon_process *
 spawn (const char *config, const char *const *env)
 {
@@ -72,6 +95,7 @@ spawn (const char *config, const char *const *env)
   int log_fd;
 
   assert_own_spool (config);
+  keep_console_private (config);
   d = g_new0 (ph_daemon_process, 1);
   dir = ph_test_tmpdir ();
   d->log_path = g_build_filename (dir, "daemon.log", NULL);

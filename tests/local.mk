@@ -345,3 +345,15 @@ TESTS += tests/test-proxy
 tests_test_proxy_SOURCES = tests/test_proxy.c
 tests_test_proxy_CFLAGS = $(test_cflags)
 tests_test_proxy_LDADD = $(test_ldadd)
+
+# The web console (core/console/API.md) over real HTTP: the daemon as a
+# child process, libcurl as the browser, the receiver as the webhooks' end.
+check_PROGRAMS += tests/test-console
+TESTS += tests/test-console
+tests_test_console_SOURCES = tests/test_console.c tests/console_client.c tests/console_client.h
+tests_test_console_CFLAGS = $(test_cflags)
+tests_test_console_LDADD = $(test_ldadd)
+
+# The web console's page, checked offline and in headless Chromium (run by
+# scripts/test, not by make check: they need tidy and a browser).
+EXTRA_DIST += tests/page_validate.sh tests/browser/console_test.py tests/browser/README.md

@@ -27,8 +27,9 @@ static const struct {
   { "delivery", "text event registry spool config" },
   { "router", "text event registry spool config delivery" },
   { "sources", "text event registry spool config delivery router" },
-  { "daemon", "text event registry spool config delivery router sources" },
-  { "cli", "text event registry spool config delivery router sources daemon" },
+  { "console", "text event registry spool config delivery router sources" },
+  { "daemon", "text event registry spool config delivery router sources console" },
+  { "cli", "text event registry spool config delivery router sources console daemon" },
 };
 
 /* The files core/ may hold outside its folders. */

@@ -20,5 +20,6 @@ int ph_cmd_run (int argc, char **argv);
 int ph_cmd_emit (int argc, char **argv);
 int ph_cmd_simulate (int argc, char **argv);
 int ph_cmd_spool (int argc, char **argv);
+int ph_cmd_console (int argc, char **argv);
 
 #endif

@@ -3,7 +3,9 @@
 
 #include <string.h>
 
+#include "console/console.h"
 #include "control_socket.h"
+#include "delivery/activity.h"
 #include "delivery/deliverer.h"
 #include "delivery/generation.h"
 #include "delivery/host.h"
@@ -21,6 +23,8 @@ struct ph_daemon {
   ph_generation *gen;
   GHashTable *sources;            /* name -> ph_source * */
   ph_control_socket *control;
+  ph_activity *activity;          /* what the console shows */
+  ph_console *console;            /* NULL when [console] enabled = false */
   gboolean stopping;
   GSourceFunc done;
   gpointer done_data;
@@ -185,6 +189,29 @@ open_spool (const char *path, GError **error)
   return spool;
 }
 
+static GHashTable *
+running_sources (gpointer data)
+{
+  return ((ph_daemon *) data)->sources;
+}
+
+static gboolean reload (ph_daemon *daemon, ph_diag *diag);
+
+static gboolean
+reload_for_console (gpointer data, ph_diag *diag)
+{
+  return reload (data, diag);
+}
+
+static ph_console_daemon
+console_view (ph_daemon *daemon)
+{
+  ph_console_daemon view = { daemon->spool, daemon->deliverer, daemon->activity,
+                             running_sources, reload_for_console, daemon };
+
+  return view;
+}
+
 ph_daemon *
 ph_daemon_new (const char *path, ph_config *config, GError **error)
 {
@@ -209,13 +236,20 @@ ph_daemon_new (const char *path, ph_config *config, GError **error)
   daemon->http = ph_http_new (NULL);
   ph_host_set_http (daemon->http);
   daemon->deliverer = ph_deliverer_new (daemon->spool);
+  daemon->activity = ph_activity_new ();
+  ph_deliverer_set_activity (daemon->deliverer, daemon->activity);
   daemon->router = ph_router_new (daemon->deliverer);
+  ph_router_set_activity (daemon->router, daemon->activity);
   ph_router_set_generation (daemon->router, daemon->gen);
   /* Resumes what the spool holds. */
   ph_deliverer_set_generation (daemon->deliverer, daemon->gen);
   daemon->sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) ph_source_free);
   update_sources (daemon);
+  {
+    ph_console_daemon view = console_view (daemon);
+    daemon->console = ph_console_new (daemon->gen, &view);
+  }
   g_info ("running with %u hooks and %u sources from %s; control socket %s",
           config->hooks->len, g_hash_table_size (daemon->sources), path,
           config->control_socket);
@@ -237,15 +271,18 @@ log_diagnostics (const ph_diag *diag)
     }
 }
 
-void
-ph_daemon_reload (ph_daemon *daemon)
+/* SIGHUP's reload and the console's: problems go to diag (and the log). */
+static gboolean
+reload (ph_daemon *daemon, ph_diag *diag)
 {
-  g_autoptr (ph_diag) diag = ph_diag_new ();
   ph_config *config;
   ph_generation *old = daemon->gen;
 
   if (daemon->stopping)
-    return;
+    {
+      ph_diag_add (diag, PH_DIAG_ERROR, daemon->path, 0, "the daemon is stopping");
+      return FALSE;
+    }
   g_info ("reloading %s", daemon->path);
   config = ph_config_reload (daemon->path, ph_host (), old->config->registry, diag);
   log_diagnostics (diag);
@@ -255,7 +292,7 @@ ph_daemon_reload (ph_daemon *daemon)
 
       g_warning ("reload: %s has %u error%s; still running the previous configuration",
                  daemon->path, errors, errors == 1 ? "" : "s");
-      return;
+      return FALSE;
     }
   if (g_strcmp0 (config->control_socket, old->config->control_socket) != 0)
     {
@@ -266,8 +303,9 @@ ph_daemon_reload (ph_daemon *daemon)
       if (control == NULL)
         {
           g_warning ("reload: %s; still running the previous configuration", error->message);
+          ph_diag_add (diag, PH_DIAG_ERROR, daemon->path, 0, "%s", error->message);
           ph_config_free (config);
-          return;
+          return FALSE;
         }
       ph_control_socket_free (daemon->control);
       daemon->control = control;
@@ -280,10 +318,23 @@ ph_daemon_reload (ph_daemon *daemon)
   ph_router_set_generation (daemon->router, daemon->gen);
   ph_deliverer_set_generation (daemon->deliverer, daemon->gen);
   update_sources (daemon);
+  {
+    ph_console_daemon view = console_view (daemon);
+    daemon->console = ph_console_update (daemon->console, daemon->gen, &view);
+  }
   /* Deliveries still running hold their own references. */
   ph_generation_unref (old);
   g_info ("reloaded: %u hooks and %u sources", config->hooks->len,
           g_hash_table_size (daemon->sources));
+  return TRUE;
+}
+
+void
+ph_daemon_reload (ph_daemon *daemon)
+{
+  g_autoptr (ph_diag) diag = ph_diag_new ();
+
+  reload (daemon, diag);
 }
 
 static gboolean
@@ -328,6 +379,7 @@ ph_daemon_shut_down (ph_daemon *daemon, guint grace_s, GSourceFunc done, gpointe
   ph_deliverer_stop (daemon->deliverer);
   g_hash_table_remove_all (daemon->sources);
   g_clear_pointer (&daemon->control, ph_control_socket_free);
+  g_clear_pointer (&daemon->console, ph_console_free);
   left = ph_deliverer_in_flight (daemon->deliverer);
   if (left == 0)
     {
@@ -346,6 +398,7 @@ ph_daemon_free (ph_daemon *daemon)
   if (daemon == NULL)
     return;
   g_clear_handle_id (&daemon->grace_timer, g_source_remove);
+  g_clear_pointer (&daemon->console, ph_console_free);
   g_hash_table_unref (daemon->sources);
   g_clear_pointer (&daemon->control, ph_control_socket_free);
   ph_deliverer_set_idle_func (daemon->deliverer, NULL, NULL);
@@ -356,6 +409,7 @@ ph_daemon_free (ph_daemon *daemon)
   ph_host_set_http (NULL);
   ph_router_free (daemon->router);
   ph_deliverer_free (daemon->deliverer);
+  ph_activity_free (daemon->activity);
   ph_spool_close (daemon->spool);
   ph_generation_unref (daemon->gen);
   g_free (daemon->path);
