@@ -27,6 +27,39 @@ addresses_of (const char *host, GError **error)
   return g_resolver_lookup_by_name (g_resolver_get_default (), host, NULL, error);
 }
 
+/* A connection accepted by the console's own listener, handed to the
+ * server (wrapped in TLS first when the console has a certificate).
+ * libsoup 3.2's own listener (soup_server_listen) leaks about 340 bytes
+ * per connection it accepts; this path does not. */
+static gboolean
+on_incoming (GSocketService *service, GSocketConnection *connection, GObject *source,
+             gpointer data)
+{
+  ph_console *console = data;
+  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr (GIOStream) stream = NULL;
+  g_autoptr (GError) error = NULL;
+
+  (void) service;
+  (void) source;
+  if (console->certificate != NULL)
+    {
+      stream = (GIOStream *) g_tls_server_connection_new (G_IO_STREAM (connection),
+                                                          console->certificate, &error);
+      if (stream == NULL)
+        {
+          g_warning ("console: no TLS for a connection: %s", error->message);
+          return TRUE;
+        }
+    }
+  else
+    stream = g_object_ref (G_IO_STREAM (connection));
+  if (!soup_server_accept_iostream (console->server, stream, local, remote, &error))
+    g_warning ("console: cannot take a connection: %s", error->message);
+  return TRUE;
+}
+
 static void
 listen_on (ph_console *console, const char *text)
 {
@@ -47,14 +80,24 @@ listen_on (ph_console *console, const char *text)
   for (GList *l = addresses; l != NULL; l = l->next)
     {
       g_autoptr (GSocketAddress) where = g_inet_socket_address_new (l->data, port);
+      g_autoptr (GSocketAddress) bound = NULL;
       g_autoptr (GError) listen_error = NULL;
       g_autofree char *address = g_inet_address_to_string (l->data);
+      gboolean v6 = g_inet_address_get_family (l->data) == G_SOCKET_FAMILY_IPV6;
 
-      if (!soup_server_listen (console->server, where,
-                               console->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, &listen_error))
-        g_warning ("console: cannot listen on %s (address %s, port %u): %s; the console is "
-                   "not served there, deliveries go on", text, address, port,
-                   listen_error->message);
+      if (!g_socket_listener_add_address (G_SOCKET_LISTENER (console->service), where,
+                                          G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                          &bound, &listen_error))
+        {
+          g_warning ("console: cannot listen on %s (address %s, port %u): %s; the console is "
+                     "not served there, deliveries go on", text, address, port,
+                     listen_error->message);
+          continue;
+        }
+      console->listening++;
+      g_info ("console: listening on %s://%s%s%s:%u/", console->certificate ? "https" : "http",
+              v6 ? "[" : "", address, v6 ? "]" : "",
+              g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
     }
   g_resolver_free_addresses (addresses);
 }
@@ -215,27 +258,25 @@ start_server (ph_console *console)
 {
   const ph_console_config *config = &console->gen->config->console;
   g_autoptr (GError) error = NULL;
-  GSList *uris;
   gboolean open_to_lan = FALSE;
 
-  console->server = soup_server_new ("server-header", "printhook-console", NULL);
   if (config->tls_cert != NULL)
     {
-      g_autoptr (GTlsCertificate) certificate = g_tls_certificate_new_from_files (
-          config->tls_cert, config->tls_key, &error);
-
-      if (certificate == NULL)
+      console->certificate = g_tls_certificate_new_from_files (config->tls_cert, config->tls_key,
+                                                               &error);
+      if (console->certificate == NULL)
         {
           g_warning ("console: cannot use %s with %s: %s; the console is off, deliveries go on",
                      config->tls_cert, config->tls_key, error->message);
-          g_clear_object (&console->server);
           return;
         }
-      g_object_set (console->server, "tls-certificate", certificate, NULL);
       console->tls = TRUE;
     }
+  console->server = soup_server_new ("server-header", "printhook-console", NULL);
   soup_server_add_early_handler (console->server, NULL, early, console, NULL);
   soup_server_add_handler (console->server, NULL, handle, console, NULL);
+  console->service = g_socket_service_new ();
+  g_signal_connect (console->service, "incoming", G_CALLBACK (on_incoming), console);
   for (guint i = 0; config->listen[i] != NULL; i++)
     {
       g_autofree char *host = NULL;
@@ -245,18 +286,14 @@ start_server (ph_console *console)
       if (ph_console_parse_listen (config->listen[i], &host, &port, NULL) && !is_loopback (host))
         open_to_lan = TRUE;
     }
-  uris = soup_server_get_uris (console->server);
-  if (uris == NULL)
+  if (console->listening == 0)
     {
+      g_socket_service_stop (console->service);
+      g_clear_object (&console->service);
       g_clear_object (&console->server);
       return;
     }
-  for (GSList *l = uris; l != NULL; l = l->next)
-    {
-      g_autofree char *text = g_uri_to_string (l->data);
-      g_info ("console: listening on %s", text);
-    }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_socket_service_start (console->service);
   if (open_to_lan && !console->tls)
     g_warning ("console: it is reachable from other machines without TLS: the token and "
                "everything it shows cross the network readable; set tls_cert and tls_key "
@@ -346,11 +383,18 @@ ph_console_free (ph_console *console)
     return;
   ph_console_tests_cancel (console);
   ph_console_feed_free (console->feed);
+  if (console->service != NULL)
+    {
+      g_socket_service_stop (console->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (console->service));
+      g_object_unref (console->service);
+    }
   if (console->server != NULL)
     {
       soup_server_disconnect (console->server);
       g_object_unref (console->server);
     }
+  g_clear_object (&console->certificate);
   ph_console_auth_free (console->auth);
   g_ptr_array_unref (console->tests);
   ph_generation_unref (console->gen);

@@ -20,6 +20,12 @@ ph_console_secure_headers (SoupServerMessage *msg)
   soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
   soup_message_headers_replace (headers, "X-Frame-Options", "DENY");
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  /* libsoup 3.2 (Debian 12) leaks the socket of an idle connection that
+   * the client closes, one descriptor per connection, until accept()
+   * fails (fixed in 3.3, libsoup commit d20c6601; core/cli/cli_listen.c
+   * meets it too).  A daemon runs for months: every connection is closed
+   * after its answer, so none is ever left idle. */
+  soup_message_headers_replace (headers, "Connection", "close");
 }
 
 char *

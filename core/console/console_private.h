@@ -20,6 +20,9 @@ struct ph_console {
   ph_generation *gen;          /* the configuration shown and acted on */
   ph_console_daemon daemon;
   SoupServer *server;          /* NULL when it could not listen */
+  GSocketService *service;     /* accepts the connections, for server */
+  guint listening;             /* addresses it listens on */
+  GTlsCertificate *certificate; /* NULL: plain HTTP */
   gboolean tls;
   ph_console_auth *auth;       /* NULL without a token: nothing but /healthz is served */
   ph_console_feed *feed;
