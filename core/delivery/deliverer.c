@@ -219,7 +219,10 @@ response_excerpt (const printhook_delivery *d, const ph_generation *gen)
   if (d->response.excerpt == NULL || d->response.body_size == 0
       || !g_utf8_validate (d->response.excerpt, -1, NULL))
     return NULL;
-  head = g_utf8_substring (d->response.excerpt, 0, RESPONSE_KEPT);
+  /* g_utf8_substring reads past the end of a shorter string. */
+  head = g_utf8_strlen (d->response.excerpt, -1) > RESPONSE_KEPT
+             ? g_utf8_substring (d->response.excerpt, 0, RESPONSE_KEPT)
+             : g_strdup (d->response.excerpt);
   return ph_redactor_apply (gen->redactor, head);
 }
 
