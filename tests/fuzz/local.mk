@@ -1,7 +1,7 @@
 # libFuzzer targets (tests/fuzz/README.md).  Built only in a tree configured
 # with --enable-fuzzing and CC=clang, as scripts/fuzz does; each is the real
 # code behind a parser of outside input, with a seed corpus beside it.
-EXTRA_DIST += tests/fuzz/README.md tests/fuzz/fuzz.h tests/fuzz/corpus tests/fuzz/dict \
+EXTRA_DIST += tests/fuzz/README.md tests/fuzz/fuzz.h tests/fuzz/corpus tests/fuzz/dict tests/fuzz/lsan.supp \
 	tests/fuzz/fuzz_template.c tests/fuzz/fuzz_json.c tests/fuzz/fuzz_double.c \
 	tests/fuzz/fuzz_config.c tests/fuzz/fuzz_control.c tests/fuzz/fuzz_moonraker.c \
 	tests/fuzz/fuzz_listen.c tests/fuzz/fuzz_oauth.c tests/fuzz/fuzz_jpeg.c \
