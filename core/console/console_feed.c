@@ -26,6 +26,8 @@ struct ph_console_feed {
   ph_console *console;
   GPtrArray *clients;          /* client * */
   guint keepalive;
+  GString *pending;            /* messages of this turn of the loop, not sent yet */
+  guint flush;                 /* idle: send pending */
 };
 
 static void
@@ -95,15 +97,31 @@ send_all (ph_console_feed *feed, const char *text)
     }
 }
 
+/* The messages of one turn of the loop go out together, once it is over:
+ * one write per client for a burst of outcomes, not one per outcome. */
+static gboolean
+flush_pending (gpointer data)
+{
+  ph_console_feed *feed = data;
+
+  feed->flush = 0;
+  if (feed->pending->len > 0)
+    send_all (feed, feed->pending->str);
+  g_string_truncate (feed->pending, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* data: transfer full.  Its strings are names, ids, numbers and errors the
+ * deliverer has masked already: nothing to mask again here. */
 static void
 send_event (ph_console_feed *feed, const char *kind, json_object *data)
 {
   g_autofree char *json = ph_json_to_text (data, FALSE);
-  g_autofree char *masked = ph_console_mask (feed->console, json);
-  g_autofree char *text = g_strdup_printf ("event: %s\ndata: %s\n\n", kind, masked);
 
   json_object_put (data);
-  send_all (feed, text);
+  g_string_append_printf (feed->pending, "event: %s\ndata: %s\n\n", kind, json);
+  if (feed->flush == 0)
+    feed->flush = g_idle_add (flush_pending, feed);
 }
 
 static void
@@ -138,7 +156,8 @@ on_attempt (const ph_activity_attempt *a, gpointer data)
                           json_object_new_string (ph_activity_outcome_name (a->outcome)));
   json_object_object_add (out, "status", json_object_new_int64 (a->status));
   json_object_object_add (out, "duration_s", json_object_new_double (a->seconds));
-  json_object_object_add (out, "error", ph_console_json_string (feed->console, a->error));
+  json_object_object_add (out, "error", a->error != NULL ? json_object_new_string (a->error)
+                                                         : NULL);
   send_event (feed, "delivery", out);
 }
 
@@ -163,6 +182,7 @@ ph_console_feed_new (ph_console *console)
 
   feed->console = console;
   feed->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) client_free);
+  feed->pending = g_string_new (NULL);
   ph_activity_listen (console->daemon.activity, on_event, on_attempt, feed);
   return feed;
 }
@@ -174,6 +194,8 @@ ph_console_feed_free (ph_console_feed *feed)
     return;
   ph_activity_listen (feed->console->daemon.activity, NULL, NULL, NULL);
   g_clear_handle_id (&feed->keepalive, g_source_remove);
+  g_clear_handle_id (&feed->flush, g_source_remove);
+  g_string_free (feed->pending, TRUE);
   /* The server closes the connections; their "finished" must not find
    * the feed. */
   g_ptr_array_unref (feed->clients);
