@@ -51,6 +51,8 @@ LAT_WARMUP = 40            # events sent first and left out of the figures
 MEM_STEP = 10000           # deliveries between memory readings
 GROWTH_DELIVERIES = 9000
 NO_GROWTH_KB = 256         # Private_Dirty change that still counts as "no growth"
+CONSOLE_ROUNDS = 3         # idle memory readings with the console off and on
+CONSOLE_GETS = 300         # timed GETs of /api/v1/hooks and of /metrics
 
 
 def free_port():
@@ -254,13 +256,22 @@ http {
 
     # The daemon.
 
-    def write_config(self, name, hooks, base_url, sources=0, octoprint_port=None, events="*"):
+    def write_config(self, name, hooks, base_url, sources=0, octoprint_port=None, events="*",
+                     console=False):
+        """console: False leaves the web console off (every part but 6,
+        so that their figures compare with earlier runs); True serves it
+        on a free port with its token in the config's directory."""
         d = os.path.join(self.tmp, name)
         os.makedirs(d)
         path = os.path.join(d, "printhook.conf")
         lines = ["[printhook]", "device_identifier = bench printer",
                  "control_socket = %s/control.sock" % d, "api_secret = s3cr3t",
                  "events = " + events, "data = " + ALL_DATA, ""]
+        if console:
+            lines += ["[console]", "listen = 127.0.0.1:0",
+                      "token_file = %s/console.token" % d, ""]
+        else:
+            lines += ["[console]", "enabled = false", ""]
         for i in range(1, hooks + 1):
             lines += ["[hook h%d]" % i, "url = %s/h%d" % (base_url, i), ""]
         for k in range(1, sources + 1):
@@ -300,6 +311,26 @@ http {
                     raise RuntimeError("printhook run closed its stderr")
                 text += chunk
                 seen = text.count(needle.encode())
+
+    @staticmethod
+    def console_port(proc, timeout=10):
+        """The port the daemon's console took, from its stderr."""
+        fd = proc.stderr.fileno()
+        text = b""
+        deadline = time.monotonic() + timeout
+        while True:
+            m = re.search(rb"console: listening on http://127\.0\.0\.1:(\d+)/", text)
+            if m:
+                return int(m.group(1))
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RuntimeError("the console never said where it listens: %r" % text[-500:])
+            ready, _, _ = select.select([fd], [], [], left)
+            if ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise RuntimeError("printhook run closed its stderr")
+                text += chunk
 
     def burst(self, daemon, sock, events, window, per_event, printer=True, sources=0,
               event="PrintDone"):
@@ -511,6 +542,105 @@ http {
         self.stop(fake)
         self.results["growth"] = rows
 
+    # Part 6: the web console's cost.
+
+    def console_session(self, conf):
+        import requests     # python3-requests: what bench/run installs
+        with open(os.path.join(os.path.dirname(conf), "console.token")) as f:
+            token = f.read().strip()
+        session = requests.Session()
+        session.headers["Authorization"] = "Bearer " + token
+        return session, token
+
+    def sse_client(self, port, token):
+        """A browser's live feed: a process reading /api/v1/events and
+        throwing it away as fast as it comes, with plain recv() so that
+        the client's own work (it shares the two cores) stays small."""
+        script = ("import socket, sys\n"
+                  "s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
+                  "s.sendall(b'GET /api/v1/events HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n'"
+                  " b'Authorization: Bearer ' + sys.argv[2].encode() + b'\\r\\n\\r\\n')\n"
+                  "first = s.recv(65536)\n"
+                  "sys.stdout.write('open\\n' if b' 200 ' in first else 'refused\\n')\n"
+                  "sys.stdout.flush()\n"
+                  "while s.recv(262144):\n    pass\n")
+        p = self.spawn([PYTHON, "-c", script, str(port), token],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        ready, _, _ = select.select([p.stdout], [], [], 10)
+        if not ready or p.stdout.readline().strip() != b"open":
+            raise RuntimeError("the event stream client did not connect")
+        return p
+
+    def timed_gets(self, session, url, count):
+        times = []
+        for _ in range(count):
+            t0 = time.perf_counter()
+            r = session.get(url, timeout=10)
+            times.append((time.perf_counter() - t0) * 1000)
+            if r.status_code != 200:
+                raise RuntimeError("%s: HTTP %d" % (url, r.status_code))
+        times.sort()
+        return {"p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99),
+                "max_ms": times[-1], "count": count}
+
+    def part_console(self):
+        base = "http://127.0.0.1:%d" % self.nginx_port
+        # Idle memory, off and on alternating.
+        idle = {False: [], True: []}
+        for r in range(CONSOLE_ROUNDS):
+            for on in (False, True):
+                conf, sock = self.write_config("console-idle-%d-%d" % (r, on), 3, base, console=on)
+                daemon = self.start_daemon(conf, sock)
+                if on:
+                    self.console_port(daemon)
+                time.sleep(1)
+                idle[on].append(smaps(daemon.pid)["Private_Dirty"])
+                self.stop(daemon)
+        # Throughput as part 1 with the console off, on, and on with a
+        # live feed reading every event and outcome; alternating rounds.
+        rates = {"off": [], "on": [], "feed": []}
+        daemons = {}
+        for kind in rates:
+            conf, sock = self.write_config("console-tput-" + kind, 3, base, events="PrintDone",
+                                           console=kind != "off")
+            daemon = self.start_daemon(conf, sock)
+            port = self.console_port(daemon) if kind != "off" else None
+            feed = None
+            if kind == "feed":
+                _, token = self.console_session(conf)
+                feed = self.sse_client(port, token)
+            self.burst(daemon, sock, 300, WINDOW, 3)         # warm-up
+            daemons[kind] = (daemon, sock, feed)
+        for _ in range(ROUNDS):
+            for kind, (daemon, sock, _) in daemons.items():
+                rates[kind].append(self.burst(daemon, sock, TPUT_EVENTS, WINDOW, 3)["deliveries_per_s"])
+        for daemon, _, feed in daemons.values():
+            if feed is not None:
+                self.stop(feed)
+            self.stop(daemon)
+        # The API with 100 hooks that have delivered, and /metrics.
+        conf, sock = self.write_config("console-api", 100, base, console=True)
+        daemon = self.start_daemon(conf, sock)
+        port = self.console_port(daemon)
+        self.burst(daemon, sock, 20, 100, 100)
+        session, _ = self.console_session(conf)
+        api = "http://127.0.0.1:%d" % port
+        self.timed_gets(session, api + "/api/v1/hooks", 20)        # warm-up
+        hooks = self.timed_gets(session, api + "/api/v1/hooks", CONSOLE_GETS)
+        metrics = self.timed_gets(session, api + "/metrics", CONSOLE_GETS)
+        hooks_bytes = len(session.get(api + "/api/v1/hooks", timeout=10).content)
+        metrics_bytes = len(session.get(api + "/metrics", timeout=10).content)
+        session.close()
+        self.stop(daemon)
+        med = statistics.median
+        self.results["console"] = {
+            "idle_off": idle[False], "idle_on": idle[True],
+            "idle_extra_kb": med(idle[True]) - med(idle[False]),
+            "rates": rates, "medians": {k: med(v) for k, v in rates.items()},
+            "hooks": hooks, "metrics": metrics, "hooks_bytes": hooks_bytes,
+            "metrics_bytes": metrics_bytes,
+        }
+
 
 # The table.
 
@@ -615,6 +745,29 @@ def table(results, machine):
             / (srcs[-1]["sources"] - srcs[0]["sources"])
         out.append("| 5 growth | idle Private_Dirty per extra source | %.1f kB | | | | |"
                    % per_source)
+    c = results.get("console")
+    if c:
+        m = c["medians"]
+        out.append("| 6 console | idle Private_Dirty, 3 hooks: console on − off, median of %d "
+                   "alternating | %+.0f kB (on %s, off %s) | | | ≤ +512 kB | %s |"
+                   % (len(c["idle_on"]), c["idle_extra_kb"], mb(statistics.median(c["idle_on"])),
+                      mb(statistics.median(c["idle_off"])), verdict(c["idle_extra_kb"] <= 512)))
+        rounds = lambda values: ", ".join("%.0f" % v for v in values)
+        out.append("| 6 console | part 1's deliveries/s with one live-feed client reading "
+                   "/api/v1/events | %.0f (%s) | console on, no client: %.0f (%s) | %.2f× "
+                   "| ≥ 0.95× | %s |"
+                   % (m["feed"], rounds(c["rates"]["feed"]), m["on"], rounds(c["rates"]["on"]),
+                      m["feed"] / m["on"], verdict(m["feed"] / m["on"] >= 0.95)))
+        out.append("| 6 console | part 1's deliveries/s, console on (history kept) vs off "
+                   "| %.0f | console off: %.0f (%s) | %.2f× | | |"
+                   % (m["on"], m["off"], rounds(c["rates"]["off"]), m["on"] / m["off"]))
+        for name, key, size in (("GET /api/v1/hooks, 100 hooks", "hooks", c["hooks_bytes"]),
+                                ("GET /metrics, 100 hooks", "metrics", c["metrics_bytes"])):
+            r = c[key]
+            out.append("| 6 console | %s (%d B), %d in a row, a connection each | p50 %.2f ms, p99 %.2f ms, "
+                       "max %.2f ms | | | p99 ≤ 5 ms | %s |"
+                       % (name, size, r["count"], r["p50_ms"], r["p99_ms"], r["max_ms"],
+                          verdict(r["p99_ms"] <= 5)))
     return "\n".join(out) + "\n\n" + machine + "\n"
 
 
@@ -660,14 +813,14 @@ def main():
     parser.add_argument("--src", required=True)
     parser.add_argument("--readme")
     parser.add_argument("--json")
-    parser.add_argument("--only", default="throughput,latency,snapshot,memory,growth")
+    parser.add_argument("--only", default="throughput,latency,snapshot,memory,growth,console")
     args = parser.parse_args()
 
     bench = Bench(args)
     started = time.monotonic()
     try:
         parts = args.only.split(",")
-        if {"throughput", "memory", "growth"} & set(parts):
+        if {"throughput", "memory", "growth", "console"} & set(parts):
             bench.start_nginx()
         for part in parts:
             t0 = time.monotonic()
