@@ -53,10 +53,13 @@ START_TEST (test_unit_documentation_names_the_shipped_pages)
   g_autofree char *text = unit_text ();
   g_autofree char *page1 = g_build_filename (ph_test_srcdir (), "man", "printhook.1", NULL);
   g_autofree char *page5 = g_build_filename (ph_test_srcdir (), "man", "printhook.conf.5", NULL);
+  g_autofree char *page7 = g_build_filename (ph_test_srcdir (), "man", "printhook-console.7", NULL);
 
-  assert_contains (text, "\nDocumentation=man:printhook(1) man:printhook.conf(5)\n");
+  assert_contains (text, "\nDocumentation=man:printhook(1) man:printhook.conf(5) "
+                         "man:printhook-console(7)\n");
   ck_assert (g_file_test (page1, G_FILE_TEST_IS_REGULAR));
   ck_assert (g_file_test (page5, G_FILE_TEST_IS_REGULAR));
+  ck_assert (g_file_test (page7, G_FILE_TEST_IS_REGULAR));
 }
 END_TEST
 
