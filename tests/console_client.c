@@ -36,6 +36,13 @@ ph_console_reply *
 ph_console_request (const char *method, const char *url, const char *const *headers,
                     const char *body, gssize length)
 {
+  return ph_console_request_tls (method, url, headers, body, length, NULL);
+}
+
+ph_console_reply *
+ph_console_request_tls (const char *method, const char *url, const char *const *headers,
+                        const char *body, gssize length, const char *ca_file)
+{
   ph_console_reply *r = g_new0 (ph_console_reply, 1);
   struct curl_slist *list = NULL;
   CURL *curl = curl_easy_init ();
@@ -60,6 +67,8 @@ ph_console_request (const char *method, const char *url, const char *const *head
   curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
   curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 0L);
+  if (ca_file != NULL)
+    curl_easy_setopt (curl, CURLOPT_CAINFO, ca_file);
   if (strcmp (method, "GET") != 0)
     curl_easy_setopt (curl, CURLOPT_CUSTOMREQUEST, method);
   /* A POST says how long its body is, even when it has none. */

@@ -22,6 +22,12 @@ ph_console_reply *ph_console_request (const char *method, const char *url,
                                       const char *const *headers, const char *body,
                                       gssize length);
 
+/* The same over https, trusting the certificates of ca_file (a PEM file)
+ * only.  Transfer full. */
+ph_console_reply *ph_console_request_tls (const char *method, const char *url,
+                                          const char *const *headers, const char *body,
+                                          gssize length, const char *ca_file);
+
 /* The first value of the header called name, compared case-insensitively,
  * or NULL (transfer none: valid while r lives). */
 const char *ph_console_reply_header (const ph_console_reply *r, const char *name);

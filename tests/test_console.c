@@ -102,17 +102,18 @@ read_token (const char *path)
   return g_steal_pointer (&text);
 }
 
-/* The port of the first "console: listening on" line of the log. */
+/* The port of the first line of the log that starts with listening
+ * ("console: listening on http://127.0.0.1:"). */
 static guint16
-logged_port (ph_daemon_process *d)
+logged_port (ph_daemon_process *d, const char *listening)
 {
   g_autofree char *log = ph_daemon_process_log (d);
-  const char *at = strstr (log, LISTENING);
+  const char *at = strstr (log, listening);
   guint64 port = 0;
   char *end = NULL;
 
-  ck_assert_msg (at != NULL, "no '%s' in:\n%s", LISTENING, log);
-  port = g_ascii_strtoull (at + strlen (LISTENING), &end, 10);
+  ck_assert_msg (at != NULL, "no '%s' in:\n%s", listening, log);
+  port = g_ascii_strtoull (at + strlen (listening), &end, 10);
   ck_assert_msg (port > 0 && port <= 65535 && end != NULL && *end == '/',
                  "no port in the line at:\n%s", at);
   return (guint16) port;
@@ -125,7 +126,7 @@ console_start (console *c, const char *console_keys, const char *hooks)
   write_config (c, console_keys, hooks);
   c->daemon = ph_daemon_process_start (c->config);
   ph_daemon_process_wait_log (c->daemon, LISTENING, 1, 10000);
-  c->port = logged_port (c->daemon);
+  c->port = logged_port (c->daemon, LISTENING);
   c->base = g_strdup_printf ("http://127.0.0.1:%u", (guint) c->port);
   c->token = read_token (c->token_file);
   c->bearer = g_strdup_printf ("Authorization: Bearer %s", c->token);
@@ -1468,6 +1469,68 @@ START_TEST (test_unknown_delivery_is_404)
 }
 END_TEST
 
+START_TEST (test_failed_attempt_is_retrying_and_can_be_tried_now)
+{
+  g_autoptr (ph_receiver) rec = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (rec, "/status/503");
+  /* The next attempt would be ten minutes away. */
+  g_autofree char *hooks = g_strdup_printf ("[hook flaky]\nurl = %s\nevents = PrintDone\n"
+                                            "retry.schedule = 600\n", url);
+  g_auto (console) c = { 0 };
+  g_autoptr (json_object) hooks_json = NULL;
+  g_autoptr (json_object) pending = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *path = NULL;
+  json_object *h, *last, *item;
+
+  console_start (&c, ANY_PORT, hooks);
+  emit_ok (&c, "PrintDone", NULL);
+  json_object_put (receiver_wait (rec, 1));
+  hooks_json = wait_hook_counter (&c, "flaky", "retrying", 1);
+  h = find_hook (hooks_json, "flaky");
+  ck_assert_int_eq (int_member (h, "delivered"), 0);
+  ck_assert_int_eq (int_member (h, "dead"), 0);
+  last = member (h, "last");
+  ck_assert_msg (last != NULL, "no last: %s", json_object_to_json_string (h));
+  ck_assert_str_eq (str_member (last, "outcome"), "retrying");
+  ck_assert_int_eq (int_member (last, "status"), 503);
+
+  pending = wait_deliveries (&c, "state=pending", 1);
+  item = json_object_array_get_idx (array_member (pending, "deliveries"), 0);
+  ck_assert_str_eq (str_member (item, "state"), "pending");
+  ck_assert_int_eq (int_member (item, "attempts"), 1);
+  ck_assert_int_eq (int_member (item, "status"), 503);
+  {
+    g_autoptr (json_object) status = call (&c, "GET", "/api/v1/status", NULL, 200);
+
+    ck_assert_int_eq (int_member (member (status, "spool"), "pending"), 1);
+  }
+  id = first_id (pending);
+  path = g_strdup_printf ("/api/v1/deliveries/%s/retry", id);
+  {
+    g_autoptr (json_object) json = call (&c, "POST", path, NULL, 200);
+
+    ck_assert_str_eq (str_member (json, "state"), "pending");
+  }
+  /* Due now, not in ten minutes. */
+  json_object_put (receiver_wait (rec, 2));
+  json_object_put (wait_hook_counter (&c, "flaky", "retrying", 2));
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/deliveries/%s", id);
+  {
+    g_autoptr (json_object) json = call (&c, "DELETE", path, NULL, 200);
+
+    ck_assert (bool_member (json, "deleted"));
+  }
+  {
+    g_autoptr (json_object) status = call (&c, "GET", "/api/v1/status", NULL, 200);
+
+    ck_assert_int_eq (int_member (member (status, "spool"), "pending"), 0);
+  }
+  console_stop (&c);
+}
+END_TEST
+
 START_TEST (test_history_keeps_the_newest)
 {
   g_autoptr (ph_receiver) rec = ph_receiver_start (NULL);
@@ -1751,6 +1814,40 @@ stream_wait (stream *s, const char *event, const char *needle)
   return found;
 }
 
+static guint
+count_text (const char *text, const char *needle)
+{
+  guint count = 0;
+
+  for (const char *p = text; (p = strstr (p, needle)) != NULL; p += strlen (needle))
+    count++;
+  return count;
+}
+
+/* Waits until the stream holds needle count times, for at most
+ * timeout_s; returns how many bytes it received by then. */
+static gsize
+stream_wait_text (stream *s, const char *needle, guint count, guint timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC * slowness ();
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+
+      g_mutex_lock (&s->lock);
+      text = g_strdup (s->data->str);
+      g_mutex_unlock (&s->lock);
+      if (count_text (text, needle) >= count)
+        return strlen (text);
+      if (g_get_monotonic_time () >= deadline)
+        ck_abort_msg ("'%s' %u of %u times in the stream within %u s; it ends with:\n%s",
+                      needle, count_text (text, needle), count, timeout_s,
+                      text + (strlen (text) > 2000 ? strlen (text) - 2000 : 0));
+      g_usleep (POLL_MS * 1000);
+    }
+}
+
 START_TEST (test_event_stream_tells_events_and_deliveries)
 {
   g_autoptr (ph_receiver) rec = ph_receiver_start (NULL);
@@ -1830,9 +1927,11 @@ START_TEST (test_slow_event_stream_client_is_dropped_and_deliveries_go_on)
   g_autofree char *h3 = hook (rec, "three", "events = *\n");
   g_autofree char *hooks = g_strconcat (h1, h2, h3, NULL);
   g_auto (console) c = { 0 };
-  /* Long names make each event and delivery message about 700 bytes, so
-   * that 300 events are well over the 256 kB a client may lag. */
-  g_autofree char *name = g_strnfill (600, 'E');
+  /* Long names make each event and delivery message about 4 kB, so that
+   * 300 events (about 5 MB of stream) are well over what the kernel's
+   * buffers of a loopback connection hold (over 1 MB) and the 64 kB a
+   * client that stopped reading may hold beyond them. */
+  g_autofree char *name = g_strnfill (4000, 'E');
   gint64 deadline;
   guint emitted = 0;
   int slow;
@@ -1860,6 +1959,94 @@ START_TEST (test_slow_event_stream_client_is_dropped_and_deliveries_go_on)
     assert_status (r, 200);
   }
   json_object_put (wait_hook_counter (&c, "three", "delivered", emitted));
+  console_stop (&c);
+}
+END_TEST
+
+START_TEST (test_event_stream_keeps_alive)
+{
+  g_auto (console) c = { 0 };
+  g_autoptr (stream) s = NULL;
+
+  console_start (&c, ANY_PORT, "");
+  s = stream_open (&c);
+  stream_wait_text (s, "\n: keepalive\n", 1, 20);
+  console_stop (&c);
+}
+END_TEST
+
+/* Reads from fd until needle came count times, the server closed, or
+ * nothing came for 10 s; returns how many times it came. */
+static guint
+read_until (int fd, const char *needle, guint count)
+{
+  struct timeval timeout = { .tv_sec = 10 * slowness () };
+  g_autoptr (GString) text = g_string_new (NULL);
+  char buffer[65536];
+  ssize_t n;
+
+  setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  while (count_text (text->str, needle) < count && (n = read (fd, buffer, sizeof buffer)) > 0)
+    g_string_append_len (text, buffer, n);
+  return count_text (text->str, needle);
+}
+
+/* Behind, from the client's side: what was sent to it and it has not
+ * read, kernel buffers included. */
+START_TEST (test_event_stream_client_less_than_256_kB_behind_is_kept)
+{
+  g_autoptr (ph_receiver) rec = ph_receiver_start (NULL);
+  g_autofree char *hooks = hook (rec, "one", "events = *\n");
+  g_auto (console) c = { 0 };
+  g_autofree char *name = g_strnfill (600, 'E');
+  g_autoptr (stream) reader = NULL;
+  gsize behind;
+  int slow;
+
+  console_start (&c, ANY_PORT, hooks);
+  reader = stream_open (&c);
+  slow = connect_and_never_read (&c);
+  g_usleep (500 * 1000);
+  for (guint i = 0; i < 100; i++)
+    emit_through_socket (&c, name);
+  json_object_put (ph_receiver_wait (rec, 100, 30000 * slowness ()));
+  /* A client that reads measures how far behind the other one is. */
+  behind = stream_wait_text (reader, "event: delivery\n", 100, 10);
+  ck_assert_msg (behind > 100 * 1024 && behind < 200 * 1024,
+                 "the test needs 100 to 200 kB of events, not %" G_GSIZE_FORMAT " bytes", behind);
+  g_usleep (300 * 1000);
+  assert_log_lacks (c.daemon, DROPPED);
+  /* Once it reads, it gets everything. */
+  ck_assert_uint_eq (read_until (slow, "event: delivery\n", 100), 100);
+  close (slow);
+  console_stop (&c);
+}
+END_TEST
+
+/* A burst as a print farm makes it, ten hooks on every event: a client
+ * that reads all the while is never 256 kB behind, so it is kept. */
+START_TEST (test_event_stream_reader_is_kept_through_a_burst)
+{
+  g_autoptr (ph_receiver) rec = ph_receiver_start (NULL);
+  g_autoptr (GString) hooks = g_string_new (NULL);
+  g_auto (console) c = { 0 };
+  g_autoptr (stream) reader = NULL;
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("hook%u", i);
+      g_autofree char *group = hook (rec, name, "events = *\n");
+
+      g_string_append (hooks, group);
+    }
+  console_start (&c, ANY_PORT, hooks->str);
+  reader = stream_open (&c);
+  for (guint i = 0; i < 300; i++)
+    emit_through_socket (&c, "FilamentChange");
+  json_object_put (ph_receiver_wait (rec, 3000, 60000 * slowness ()));
+  stream_wait_text (reader, "event: event\n", 300, 10);
+  stream_wait_text (reader, "event: delivery\n", 3000, 30);
+  assert_log_lacks (c.daemon, DROPPED);
   console_stop (&c);
 }
 END_TEST
@@ -2030,6 +2217,74 @@ START_TEST (test_metrics_count_events_and_deliveries)
 }
 END_TEST
 
+/* --- HTTPS ---------------------------------------------------------------- */
+
+/* A self-signed certificate for 127.0.0.1 and its key, made by openssl. */
+static void
+make_certificate (const char *cert, const char *key)
+{
+  const char *argv[] = {
+    "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+    "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+    NULL
+  };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  int wait_status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL,
+                     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                     &wait_status, &error)
+      || !g_spawn_check_wait_status (wait_status, &error))
+    ck_abort_msg ("openssl req: %s\n%s", error->message, err != NULL ? err : "");
+}
+
+START_TEST (test_https_console_sets_a_secure_cookie)
+{
+  g_autofree char *dir = ph_test_tmpdir ();
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *keys = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *form = NULL;
+  g_auto (console) c = { 0 };
+  const char *https = "console: listening on https://127.0.0.1:";
+
+  make_certificate (cert, key);
+  keys = g_strdup_printf (ANY_PORT "tls_cert = %s\ntls_key = %s\n", cert, key);
+  write_config (&c, keys, "");
+  c.daemon = ph_daemon_process_start (c.config);
+  ph_daemon_process_wait_log (c.daemon, https, 1, 10000);
+  c.port = logged_port (c.daemon, https);
+  c.token = read_token (c.token_file);
+  c.bearer = g_strdup_printf ("Authorization: Bearer %s", c.token);
+  base = g_strdup_printf ("https://127.0.0.1:%u", (guint) c.port);
+  url = g_strconcat (base, "/login", NULL);
+  form = g_strdup_printf ("token=%s", c.token);
+  {
+    g_autoptr (ph_console_reply) r = ph_console_request_tls ("POST", url, NULL, form, -1, cert);
+    const char *set = ph_console_reply_header (r, "Set-Cookie");
+
+    assert_status (r, 303);
+    ck_assert_msg (set != NULL, "no Set-Cookie");
+    assert_contains (set, "; Secure");
+    assert_contains (set, "; HttpOnly");
+  }
+  g_free (url);
+  url = g_strconcat (base, "/api/v1/status", NULL);
+  {
+    const char *headers[] = { c.bearer, NULL };
+    g_autoptr (ph_console_reply) r = ph_console_request_tls ("GET", url, headers, NULL, -1, cert);
+
+    assert_status (r, 200);
+    assert_security_headers (r, "GET /api/v1/status over https");
+  }
+  console_stop (&c);
+}
+END_TEST
+
 /* --- when there is no console -------------------------------------------- */
 
 START_TEST (test_disabled_console_does_not_listen)
@@ -2123,6 +2378,7 @@ console_suite (void)
   tcase_add_test (api, test_dead_letter_is_listed_retried_and_deleted);
   tcase_add_test (api, test_delivered_one_is_kept_and_can_be_resent);
   tcase_add_test (api, test_unknown_delivery_is_404);
+  tcase_add_test (api, test_failed_attempt_is_retrying_and_can_be_tried_now);
   tcase_add_test (api, test_history_keeps_the_newest);
   tcase_add_test (api, test_reload_refuses_a_broken_config_and_keeps_the_old);
   tcase_add_test (api, test_secrets_never_leave_the_console);
@@ -2131,10 +2387,14 @@ console_suite (void)
 
   tcase_set_timeout (stream_case, 180 * slowness ());
   tcase_add_test (stream_case, test_event_stream_tells_events_and_deliveries);
+  tcase_add_test (stream_case, test_event_stream_keeps_alive);
+  tcase_add_test (stream_case, test_event_stream_client_less_than_256_kB_behind_is_kept);
   tcase_add_test (stream_case, test_slow_event_stream_client_is_dropped_and_deliveries_go_on);
+  tcase_add_test (stream_case, test_event_stream_reader_is_kept_through_a_burst);
   suite_add_tcase (s, stream_case);
 
   tcase_set_timeout (daemon_case, 60 * slowness ());
+  tcase_add_test (daemon_case, test_https_console_sets_a_secure_cookie);
   tcase_add_test (daemon_case, test_disabled_console_does_not_listen);
   tcase_add_test (daemon_case, test_port_in_use_is_reported_and_delivery_goes_on);
   suite_add_tcase (s, daemon_case);

@@ -1,7 +1,7 @@
 /* GET /api/v1/events: Server-Sent Events of every event received and
- * every attempt's outcome.  A client that does not read is dropped once
- * it falls PH_CONSOLE_FEED_BACKLOG behind: the feed never holds the loop
- * or the memory for it. */
+ * every attempt's outcome.  A client that stopped reading is dropped (see
+ * PH_CONSOLE_FEED_BACKLOG): the feed never holds the loop or the memory
+ * for it. */
 #include "autoconfig.h"
 #include "console_private.h"
 
@@ -9,7 +9,13 @@
 
 #include "text/json_text.h"
 
+/* A client is dropped when it holds this much not yet written and has
+ * read nothing for STALL_S, or at once when it holds HARD_BACKLOG: a
+ * client that keeps reading is never dropped by a burst, one that stopped
+ * costs at most a few megabytes for a few seconds. */
 #define PH_CONSOLE_FEED_BACKLOG (64 * 1024)
+#define HARD_BACKLOG (4 * 1024 * 1024)
+#define STALL_S 5
 #define MAX_CLIENTS 16
 #define KEEPALIVE_S 15
 
@@ -17,6 +23,7 @@ typedef struct {
   ph_console_feed *feed;
   SoupServerMessage *msg;      /* a reference */
   gsize queued;                /* appended, not yet written */
+  gint64 progress;             /* monotonic: when libsoup last wrote some of it */
   gboolean dropped;            /* its stream is being closed */
   gulong wrote_handler;
   gulong finished_handler;
@@ -27,6 +34,7 @@ struct ph_console_feed {
   GPtrArray *clients;          /* client * */
   guint keepalive;
   GString *pending;            /* messages of this turn of the loop, not sent yet */
+  guint stall_check;           /* timer: drop clients that stopped reading */
   guint flush;                 /* idle: send pending */
 };
 
@@ -46,6 +54,7 @@ on_wrote (SoupServerMessage *msg, guint size, gpointer data)
 
   (void) msg;
   c->queued -= MIN (c->queued, size);
+  c->progress = g_get_monotonic_time ();
 }
 
 static void
@@ -73,6 +82,38 @@ drop (client *c)
   soup_server_message_unpause (c->msg);
 }
 
+static gboolean
+stalled (const client *c)
+{
+  return c->queued > PH_CONSOLE_FEED_BACKLOG
+         && g_get_monotonic_time () - c->progress > STALL_S * G_USEC_PER_SEC;
+}
+
+/* Every second while a client lags: it is dropped once it stalled, even
+ * when nothing more is sent. */
+static gboolean
+check_stalled (gpointer data)
+{
+  ph_console_feed *feed = data;
+  gboolean lagging = FALSE;
+
+  for (guint i = feed->clients->len; i-- > 0;)
+    {
+      client *c = g_ptr_array_index (feed->clients, i);
+
+      if (c->dropped)
+        continue;
+      if (stalled (c))
+        drop (c);
+      else if (c->queued > PH_CONSOLE_FEED_BACKLOG)
+        lagging = TRUE;
+    }
+  if (lagging)
+    return G_SOURCE_CONTINUE;
+  feed->stall_check = 0;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 send_all (ph_console_feed *feed, const char *text)
 {
@@ -85,7 +126,7 @@ send_all (ph_console_feed *feed, const char *text)
 
       if (c->dropped)
         continue;
-      if (c->queued + size > PH_CONSOLE_FEED_BACKLOG)
+      if (c->queued + size > HARD_BACKLOG || stalled (c))
         {
           drop (c);
           continue;
@@ -94,6 +135,8 @@ send_all (ph_console_feed *feed, const char *text)
       soup_message_body_append (soup_server_message_get_response_body (c->msg),
                                 SOUP_MEMORY_COPY, text, size);
       soup_server_message_unpause (c->msg);
+      if (c->queued > PH_CONSOLE_FEED_BACKLOG && feed->stall_check == 0)
+        feed->stall_check = g_timeout_add_seconds (1, check_stalled, feed);
     }
 }
 
@@ -195,6 +238,7 @@ ph_console_feed_free (ph_console_feed *feed)
   ph_activity_listen (feed->console->daemon.activity, NULL, NULL, NULL);
   g_clear_handle_id (&feed->keepalive, g_source_remove);
   g_clear_handle_id (&feed->flush, g_source_remove);
+  g_clear_handle_id (&feed->stall_check, g_source_remove);
   g_string_free (feed->pending, TRUE);
   /* The server closes the connections; their "finished" must not find
    * the feed. */
@@ -220,6 +264,7 @@ ph_console_feed_open (ph_console_feed *feed, SoupServerMessage *msg)
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
   c = g_new0 (client, 1);
   c->feed = feed;
+  c->progress = g_get_monotonic_time ();
   c->msg = g_object_ref (msg);
   c->wrote_handler = g_signal_connect (msg, "wrote-body-data", G_CALLBACK (on_wrote), c);
   c->finished_handler = g_signal_connect (msg, "finished", G_CALLBACK (on_finished), c);
