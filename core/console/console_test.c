@@ -57,7 +57,7 @@ response_lines (ph_console *console, const printhook_delivery *d)
   shown = ph_console_mask (console, d->response.excerpt);
   lines = g_strsplit (shown, "\n", 11);
   out = g_string_new (NULL);
-  for (guint i = 0; lines[i] != NULL && i < 10; i++)
+  for (guint i = 0; i < 10 && lines[i] != NULL; i++)
     g_string_append_printf (out, "%s%s", i > 0 ? "\n" : "", g_strchomp (lines[i]));
   if (g_strv_length (lines) > 10 || d->response.body_size > strlen (d->response.excerpt))
     g_string_append (out, "\n...");
