@@ -138,21 +138,6 @@ healthz (ph_console *console, SoupServerMessage *msg)
     ph_console_send_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "text/plain", "unhealthy\n");
 }
 
-static gboolean
-method_is (SoupServerMessage *msg, const char *method)
-{
-  return strcmp (soup_server_message_get_method (msg), method) == 0;
-}
-
-static void
-only (ph_console *console, SoupServerMessage *msg, const char *allow)
-{
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
-  ph_console_send_error (console, msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
-                         "%s is not allowed here; %s is", soup_server_message_get_method (msg),
-                         allow);
-}
-
 /* The csrf field of a form body (the log-out form): transfer full. */
 static char *
 form_csrf (SoupServerMessage *msg)
@@ -171,7 +156,7 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
   ph_console *console = data;
   const char *csrf = NULL;
   ph_console_who who;
-  gboolean reads = method_is (msg, "GET") || method_is (msg, "HEAD");
+  gboolean reads = ph_console_method_is (msg, "GET") || ph_console_method_is (msg, "HEAD");
 
   (void) server;
   if (strcmp (path, "/healthz") == 0)
@@ -179,7 +164,7 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
       if (reads)
         healthz (console, msg);
       else
-        only (console, msg, "GET");
+        ph_console_not_allowed (console, msg, "GET");
       return;
     }
   if (console->auth == NULL)
@@ -192,10 +177,10 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
     {
       if (reads)
         ph_console_page (console, msg, "login.html");
-      else if (method_is (msg, "POST"))
+      else if (ph_console_method_is (msg, "POST"))
         ph_console_login (console, msg);
       else
-        only (console, msg, "GET, POST");
+        ph_console_not_allowed (console, msg, "GET, POST");
       return;
     }
   if (g_str_has_prefix (path, "/static/"))
@@ -203,7 +188,7 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
       if (reads)
         ph_console_page (console, msg, path + strlen ("/static/"));
       else
-        only (console, msg, "GET");
+        ph_console_not_allowed (console, msg, "GET");
       return;
     }
   who = ph_console_auth_check (console, msg, &csrf);
@@ -231,21 +216,21 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
       if (reads)
         ph_console_page (console, msg, "index.html");
       else
-        only (console, msg, "GET");
+        ph_console_not_allowed (console, msg, "GET");
     }
   else if (strcmp (path, "/logout") == 0)
     {
-      if (method_is (msg, "POST"))
+      if (ph_console_method_is (msg, "POST"))
         ph_console_logout (console, msg);
       else
-        only (console, msg, "POST");
+        ph_console_not_allowed (console, msg, "POST");
     }
   else if (strcmp (path, "/metrics") == 0)
     {
       if (reads)
         ph_console_metrics (console, msg);
       else
-        only (console, msg, "GET");
+        ph_console_not_allowed (console, msg, "GET");
     }
   else if (g_str_has_prefix (path, "/api/v1/"))
     ph_console_api (console, msg, path + strlen ("/api/v1/"), query, csrf);

@@ -10,21 +10,14 @@
 #include "event/events.h"
 #include "version.h"
 
-static gboolean
-method_is (SoupServerMessage *msg, const char *method)
-{
-  return strcmp (soup_server_message_get_method (msg), method) == 0;
-}
-
+/* TRUE when msg's method is method (GET takes HEAD too); else answers 405. */
 static gboolean
 only (ph_console *console, SoupServerMessage *msg, const char *method)
 {
-  if (method_is (msg, method) || (strcmp (method, "GET") == 0 && method_is (msg, "HEAD")))
+  if (ph_console_method_is (msg, method)
+      || (strcmp (method, "GET") == 0 && ph_console_method_is (msg, "HEAD")))
     return TRUE;
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", method);
-  ph_console_send_error (console, msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
-                         "%s is not allowed here; %s is", soup_server_message_get_method (msg),
-                         method);
+  ph_console_not_allowed (console, msg, method);
   return FALSE;
 }
 

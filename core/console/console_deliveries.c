@@ -327,57 +327,42 @@ retry_dead (ph_console *console, SoupServerMessage *msg)
   ph_console_send_json (console, msg, SOUP_STATUS_OK, body);
 }
 
-static gboolean
-method_is (SoupServerMessage *msg, const char *method)
-{
-  return strcmp (soup_server_message_get_method (msg), method) == 0;
-}
-
-static void
-not_allowed (ph_console *console, SoupServerMessage *msg, const char *allow)
-{
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
-  ph_console_send_error (console, msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
-                         "%s is not allowed here; %s is", soup_server_message_get_method (msg),
-                         allow);
-}
-
 void
 ph_console_deliveries (ph_console *console, SoupServerMessage *msg, const char *rest,
                        GHashTable *query)
 {
   g_auto (GStrv) parts = NULL;
-  gboolean reads = method_is (msg, "GET") || method_is (msg, "HEAD");
+  gboolean reads = ph_console_method_is (msg, "GET") || ph_console_method_is (msg, "HEAD");
 
   if (rest[0] == '\0' || strcmp (rest, "/") == 0)
     {
       if (reads)
         list (console, msg, query);
       else
-        not_allowed (console, msg, "GET");
+        ph_console_not_allowed (console, msg, "GET");
       return;
     }
   parts = g_strsplit (rest + 1, "/", 3);
   if (strcmp (parts[0], "retry-dead") == 0 && parts[1] == NULL)
     {
-      if (method_is (msg, "POST"))
+      if (ph_console_method_is (msg, "POST"))
         retry_dead (console, msg);
       else
-        not_allowed (console, msg, "POST");
+        ph_console_not_allowed (console, msg, "POST");
     }
   else if (parts[1] == NULL)
     {
       if (reads)
         show (console, msg, parts[0]);
-      else if (method_is (msg, "DELETE"))
+      else if (ph_console_method_is (msg, "DELETE"))
         drop (console, msg, parts[0]);
       else
-        not_allowed (console, msg, "GET, DELETE");
+        ph_console_not_allowed (console, msg, "GET, DELETE");
     }
   else if (parts[2] == NULL && (strcmp (parts[1], "retry") == 0 || strcmp (parts[1], "resend") == 0))
     {
-      if (!method_is (msg, "POST"))
-        not_allowed (console, msg, "POST");
+      if (!ph_console_method_is (msg, "POST"))
+        ph_console_not_allowed (console, msg, "POST");
       else if (strcmp (parts[1], "retry") == 0)
         retry (console, msg, parts[0]);
       else

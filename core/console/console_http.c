@@ -149,3 +149,18 @@ ph_console_find_hook (ph_console *console, SoupServerMessage *msg, const char *n
     ph_console_send_error (console, msg, SOUP_STATUS_NOT_FOUND, "no hook named '%s'", name);
   return hook;
 }
+
+gboolean
+ph_console_method_is (SoupServerMessage *msg, const char *method)
+{
+  return strcmp (soup_server_message_get_method (msg), method) == 0;
+}
+
+void
+ph_console_not_allowed (ph_console *console, SoupServerMessage *msg, const char *allow)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
+  ph_console_send_error (console, msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+                         "%s is not allowed here; %s is", soup_server_message_get_method (msg),
+                         allow);
+}

@@ -48,6 +48,10 @@ void ph_console_send_error (ph_console *console, SoupServerMessage *msg, guint s
 void ph_console_send_text (SoupServerMessage *msg, guint status, const char *content_type,
                            const char *text);
 void ph_console_redirect (SoupServerMessage *msg, const char *location);
+/* Whether msg's method is method. */
+gboolean ph_console_method_is (SoupServerMessage *msg, const char *method);
+/* 405 with the Allow header (allow: "GET", "GET, POST"). */
+void ph_console_not_allowed (ph_console *console, SoupServerMessage *msg, const char *allow);
 /* The request body as a JSON object; answers 400 (and returns NULL) when
  * it is not one.  An empty body is {}.  Transfer full. */
 json_object *ph_console_read_json (ph_console *console, SoupServerMessage *msg);
