@@ -22,16 +22,22 @@ print_hook (const ph_hook *hook)
 {
   g_autofree char *events = hook->all_events ? g_strdup ("*") : g_strjoinv (", ", hook->events);
   g_autoptr (GString) chain = g_string_new (NULL);
+  g_autofree char *described = NULL;
 
   for (guint i = 0; i < hook->chain->len; i++)
     {
       const ph_chain_link *link = g_ptr_array_index (hook->chain, i);
       g_string_append_printf (chain, "%s%s", i > 0 ? " > " : "", link->module->name);
     }
-  printf ("  hook %s%s\n    events: %s\n    sends:  %s %s (%s)\n    chain:  %s\n", hook->name,
-          hook->enabled ? "" : " (disabled)", events, hook->method,
-          *hook->url != '\0' ? "to its url" : "nowhere (no url)", content_type_name (hook->content_type),
-          chain->str);
+  described = ph_hook_describe_sending (hook, NULL);
+  if (described != NULL)
+    printf ("  hook %s%s\n    events: %s\n    sends:  %s\n    chain:  %s\n", hook->name,
+            hook->enabled ? "" : " (disabled)", events, described, chain->str);
+  else
+    printf ("  hook %s%s\n    events: %s\n    sends:  %s %s (%s)\n    chain:  %s\n", hook->name,
+            hook->enabled ? "" : " (disabled)", events, hook->method,
+            *hook->url != '\0' ? "to its url" : "nowhere (no url)",
+            content_type_name (hook->content_type), chain->str);
 }
 
 int

@@ -17,6 +17,7 @@ ph_cmd_render (int argc, char **argv)
   g_auto (ph_cli_sample) sample = { 0 };
   g_autoptr (ph_redactor) redactor = ph_redactor_new ();
   g_autofree char *url = NULL;
+  g_autofree char *described = NULL;
   g_autofree char *body = NULL;
   g_autoptr (GError) error = NULL;
   const ph_hook *hook;
@@ -64,7 +65,11 @@ ph_cmd_render (int argc, char **argv)
   if (!sample.show_secrets)
     ph_redactor_add_hook (redactor, hook);
   url = sample.show_secrets ? g_strdup (d->url) : ph_redactor_apply (redactor, d->url);
-  printf ("%s %s\n", d->method, url);
+  described = ph_hook_describe_sending (hook, d);
+  if (described != NULL)
+    printf ("%s\n", described);
+  else
+    printf ("%s %s\n", d->method, url);
   for (guint i = 0; i < d->headers->len; i++)
     {
       const ph_header *h = g_ptr_array_index (d->headers, i);

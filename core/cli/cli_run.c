@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "cli_common.h"
+#include "delivery/host.h"
 #include "daemon/daemon.h"
 
 /* How long SIGTERM waits for deliveries in flight. */
@@ -154,6 +155,14 @@ ph_cmd_run (int argc, char **argv)
 
   if (config_path == NULL)
     config_path = g_strdup (PH_DEFAULT_CONFIG);
+  /* Before the modules see the configuration: an MQTT client id is made of
+   * it.  The configuration's path names this daemon among others here. */
+  {
+    g_autofree char *absolute = g_canonicalize_filename (
+        config_path != NULL ? config_path : PH_DEFAULT_CONFIG, NULL);
+
+    ph_host_set_instance (absolute, FALSE);
+  }
   config = ph_cli_load_config (config_path);
   if (config == NULL)
     {

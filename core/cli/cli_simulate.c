@@ -313,7 +313,10 @@ ph_cmd_simulate (int argc, char **argv)
   p.status = PH_EXIT_OK;
   if (direct)
     {
-      ph_config *config = ph_cli_load_config (config_path);
+      ph_config *config;
+
+      ph_host_set_instance (NULL, TRUE);
+      config = ph_cli_load_config (config_path);
 
       if (config == NULL)
         return PH_EXIT_FAILURE;

@@ -64,6 +64,7 @@ ph_cmd_test (int argc, char **argv)
   g_autoptr (ph_redactor) redactor = ph_redactor_new ();
   g_autoptr (GMainLoop) loop = NULL;
   g_autofree char *url = NULL;
+  g_autofree char *described = NULL;
   outcome o = { 0 };
   ph_http *http;
   const ph_hook *hook;
@@ -72,6 +73,8 @@ ph_cmd_test (int argc, char **argv)
   double seconds;
   int status;
 
+  /* Never a running daemon's identity on a broker (an MQTT client id). */
+  ph_host_set_instance (NULL, TRUE);
   status = ph_cli_sample_prepare (
     argc, argv, "Sends one simulated event to one hook.",
     "Sends HOOK's request for EVENT, for real, through the hook's whole chain\n"
@@ -115,7 +118,18 @@ ph_cmd_test (int argc, char **argv)
   if (!sample.show_secrets)
     ph_redactor_add_params (redactor, d->params);
   url = d->url != NULL ? ph_redactor_apply (redactor, d->url) : g_strdup (hook->url);
-  printf ("%s %s %s\n", hook->name, d->method, sample.show_secrets && d->url ? d->url : url);
+  described = ph_hook_describe_sending (hook, d);
+  if (described != NULL)
+    printf ("%s %s\n", hook->name, described);
+  else
+    printf ("%s %s %s\n", hook->name, d->method, sample.show_secrets && d->url ? d->url : url);
+  if (o.result == PRINTHOOK_RESULT_DONE && d->response.outcome != NULL)
+    {
+      g_autofree char *said = ph_redactor_apply (redactor, d->response.outcome);
+
+      printf ("delivered: %s in %.3f s\n", said, seconds);
+      return PH_EXIT_OK;
+    }
   if (o.result == PRINTHOOK_RESULT_DONE)
     {
       printf ("delivered: HTTP %ld in %.3f s\n", d->response.status, seconds);

@@ -28,6 +28,24 @@ ph_chain_derive (gboolean has_oauth, gboolean has_snapshot, const char *method,
   return g_strv_builder_end (builder);
 }
 
+gboolean
+ph_chain_sends_http (ph_config_loader *loader, const char *const *names)
+{
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      /* A module that cannot load is reported with the chain, later. */
+      const ph_module *module = ph_registry_load (loader->registry, names[i], NULL);
+
+      if (module == NULL || module->desc->stage != PRINTHOOK_STAGE_SEND
+          || module->desc->keys == NULL)
+        continue;
+      for (const printhook_config_key *key = module->desc->keys; key->name != NULL; key++)
+        if (strcmp (key->name, "url") == 0)
+          return FALSE;
+    }
+  return TRUE;
+}
+
 static const char *
 stage_name (printhook_stage stage)
 {
@@ -128,4 +146,18 @@ ph_chain_resolve (ph_config_loader *loader, ph_config_file *file, const char *gr
       ok = FALSE;
     }
   return ok ? g_steal_pointer (&modules) : NULL;
+}
+
+char *
+ph_hook_describe_sending (const ph_hook *hook, printhook_delivery *d)
+{
+  for (guint i = 0; hook->chain != NULL && i < hook->chain->len; i++)
+    {
+      const ph_chain_link *link = g_ptr_array_index (hook->chain, i);
+      const printhook_module_desc *desc = link->module->desc;
+
+      if (desc->stage == PRINTHOOK_STAGE_SEND && desc->ops->describe != NULL)
+        return desc->ops->describe (link->instance, d);
+    }
+  return NULL;
 }

@@ -131,4 +131,10 @@ const char *ph_hook_message_template (const ph_hook *hook, const char *event);
 /* The default configuration file. */
 #define PH_DEFAULT_CONFIG SYSCONFDIR "/printhook/printhook.conf"
 
+/* What the hook's send module says about where it sends (its describe
+ * slot): for d (rendered, transfer none), or its templates when d is NULL;
+ * NULL when it says nothing (http-webhook: the method and url tell).
+ * Transfer full. */
+char *ph_hook_describe_sending (const ph_hook *hook, printhook_delivery *d);
+
 #endif

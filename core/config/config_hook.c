@@ -214,17 +214,20 @@ check_url (hook_builder *b)
   const char *url = config_string (b, "url");
   g_autoptr (GError) error = NULL;
 
+  gboolean http = ph_chain_sends_http (b->loader,
+                                       ph_hook_config_get_list (b->hook->config, "modules"));
+
   b->hook->url = g_strstrip (g_strdup (url != NULL ? url : ""));
   if (*b->hook->url == '\0')
     {
-      if (b->hook->enabled)
+      if (b->hook->enabled && http)
         REPORT (b, PH_DIAG_ERROR, url == NULL ? NULL : "url",
                 "an enabled hook needs a url (or set enabled = false)");
       return;
     }
   if (!ph_template_check (b->hook->url, &error))
     REPORT (b, PH_DIAG_ERROR, "url", "%s", error->message);
-  else if (b->hook->url[0] != '@'
+  else if (http && b->hook->url[0] != '@'
            && g_ascii_strncasecmp (b->hook->url, "http://", 7) != 0
            && g_ascii_strncasecmp (b->hook->url, "https://", 8) != 0)
     REPORT (b, PH_DIAG_ERROR, "url", "'%s' is not an http:// or https:// URL", b->hook->url);

@@ -69,6 +69,11 @@ char **ph_chain_derive (gboolean has_oauth, gboolean has_snapshot, const char *m
 /* Loads the named modules, sorts them by stage and checks that they make a
  * chain: at most one encoder, exactly one sender.  Returns the modules
  * (transfer container) or NULL after reporting. */
+/* Whether a chain of these module names (NULL: the derived chain) sends to
+ * the hook's url, which must then be http(s): FALSE when its send module
+ * has a url key of its own (mqtt.url). */
+gboolean ph_chain_sends_http (ph_config_loader *loader, const char *const *names);
+
 GPtrArray *ph_chain_resolve (ph_config_loader *loader, ph_config_file *file, const char *group,
                              const char *const *names);
 

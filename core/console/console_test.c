@@ -51,6 +51,8 @@ response_lines (ph_console *console, const printhook_delivery *d)
   g_autofree char *shown = NULL;
   GString *out;
 
+  if (d->response.outcome != NULL)
+    return ph_console_mask (console, d->response.outcome);
   if (d->response.excerpt == NULL || d->response.body_size == 0
       || !g_utf8_validate (d->response.excerpt, -1, NULL))
     return NULL;

@@ -189,6 +189,9 @@ log_delivered (const printhook_delivery *d, const attempt *a, double seconds)
       g_info ("hook %s: %s delivered: HTTP %ld in %.3f s, redirect to %s not followed (%s)",
               hook, event, d->response.status, seconds, where, which);
     }
+  else if (d->response.outcome != NULL)
+    g_info ("hook %s: %s delivered: %s in %.3f s (%s)", hook, event, d->response.outcome,
+            seconds, which);
   else if (d->response.seen)
     g_info ("hook %s: %s delivered: HTTP %ld in %.3f s (%s)", hook, event, d->response.status,
             seconds, which);
@@ -216,6 +219,9 @@ response_excerpt (const printhook_delivery *d, const ph_generation *gen)
 {
   g_autofree char *head = NULL;
 
+  /* A send module that speaks no HTTP says in words what it got. */
+  if (d->response.outcome != NULL)
+    return ph_redactor_apply (gen->redactor, d->response.outcome);
   if (d->response.excerpt == NULL || d->response.body_size == 0
       || !g_utf8_validate (d->response.excerpt, -1, NULL))
     return NULL;

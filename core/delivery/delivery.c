@@ -93,6 +93,7 @@ ph_delivery_free (printhook_delivery *d)
   g_free (d->response.error);
   g_free (d->response.excerpt);
   g_free (d->response.location);
+  g_free (d->response.outcome);
   g_free (d);
 }
 
@@ -115,6 +116,7 @@ ph_delivery_reset_attempt (printhook_delivery *d)
   g_clear_pointer (&d->response.error, g_free);
   g_clear_pointer (&d->response.excerpt, g_free);
   g_clear_pointer (&d->response.location, g_free);
+  g_clear_pointer (&d->response.outcome, g_free);
   memset (&d->response, 0, sizeof d->response);
   d->response.retry_after = -1;
 }

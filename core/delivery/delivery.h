@@ -31,6 +31,7 @@ typedef struct {
   char *location;             /* Location of a 3xx not followed */
   gint64 retry_after;         /* seconds, -1 when absent */
   double seconds;
+  char *outcome;              /* a send module's own words (host->delivery_note_outcome) */
 } ph_response_note;
 
 typedef void (*ph_chain_done) (printhook_delivery *d, printhook_result result,

@@ -2,6 +2,7 @@
 #include "host.h"
 
 #include <stdarg.h>
+#include <unistd.h>
 
 #include "chain_run.h"
 #include "delivery.h"
@@ -13,6 +14,58 @@
 
 static const char *current_module;
 static ph_http *http;
+static char *instance_name;
+
+void
+ph_host_set_instance (const char *path, gboolean one_shot)
+{
+  g_autofree char *hash = path != NULL
+                              ? g_compute_checksum_for_string (G_CHECKSUM_SHA256, path, -1)
+                              : NULL;
+  GString *name = g_string_new (g_get_host_name ());
+
+  if (hash != NULL)
+    g_string_append_printf (name, "-%.8s", hash);
+  if (one_shot)
+    g_string_append_printf (name, "-test-%d", (int) getpid ());
+  g_free (instance_name);
+  instance_name = g_string_free (name, FALSE);
+}
+
+static const char *
+host_instance_name (void)
+{
+  if (instance_name == NULL)
+    instance_name = g_strdup (g_get_host_name ());
+  return instance_name;
+}
+
+static char *
+host_render_text (printhook_delivery *d, const char *tmpl, printhook_insert_func insert,
+                  gpointer user_data)
+{
+  if (insert == NULL)
+    return ph_template_render_text (tmpl, d->params);
+  return ph_template_render_with (tmpl, d->params, insert, user_data);
+}
+
+static gboolean
+host_template_check (const char *tmpl, GError **error)
+{
+  g_autoptr (GError) syntax = NULL;
+
+  if (ph_template_check (tmpl, &syntax))
+    return TRUE;
+  g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_CONFIG, "%s", syntax->message);
+  return FALSE;
+}
+
+static void
+host_note_outcome (printhook_delivery *d, const char *text)
+{
+  g_free (d->response.outcome);
+  d->response.outcome = g_strdup (text);
+}
 
 void
 ph_host_set_http (ph_http *client)
@@ -388,6 +441,10 @@ static const printhook_host host = {
   .param_is_builtin = ph_param_is_builtin,
   .request_get_snapshot_field = host_request_get_snapshot_field,
   .run_in_thread = host_run_in_thread,
+  .render_text = host_render_text,
+  .template_check = host_template_check,
+  .delivery_note_outcome = host_note_outcome,
+  .instance_name = host_instance_name,
 };
 
 const printhook_host *

@@ -16,4 +16,11 @@ void ph_host_set_current_module (const char *name);
  * it alive while deliveries run).  NULL: no HTTP (render). */
 void ph_host_set_http (ph_http *http);
 
+/* What host->instance_name says: the host name and a hash of path (the
+ * daemon's configuration file, transfer none; NULL: no hash), with
+ * "-test-PID" added when one_shot.  Call before the configuration is
+ * loaded (modules read it in instance_new); the default is the host name
+ * alone. */
+void ph_host_set_instance (const char *path, gboolean one_shot);
+
 #endif

@@ -164,31 +164,42 @@ ph_param_lookup (json_object *params, const char *name, gssize len)
   return value;
 }
 
+/* Inserts a value percent-encoded, for URLs. */
+static void
+insert_url_escaped (GString *out, const char *text, gsize len, gpointer user_data)
+{
+  g_autofree char *escaped = g_uri_escape_bytes ((const guint8 *) text, len, NULL);
+
+  g_string_append (out, escaped);
+}
+
+/* insert NULL: the value's text as it is, nothing for a missing one;
+ * otherwise insert gets the text, "" for a missing value. */
 static void
 append_param (GString *out, const char *tmpl, const at_token *t, json_object *params,
-              gboolean url)
+              ph_template_insert_func insert, gpointer user_data)
 {
   json_object *value;
   g_autoptr (GString) text = NULL;
-  g_autofree char *escaped = NULL;
+  gboolean found = lookup (params, tmpl + t->name_start, t->name_len, &value);
 
-  if (!lookup (params, tmpl + t->name_start, t->name_len, &value))
-    return;
-  if (!url)
+  if (insert == NULL)
     {
-      ph_json_append_plain (out, value);
+      if (found)
+        ph_json_append_plain (out, value);
       return;
     }
   text = g_string_new (NULL);
-  ph_json_append_plain (text, value);
-  escaped = g_uri_escape_bytes ((const guint8 *) text->str, text->len, NULL);
-  g_string_append (out, escaped);
+  if (found)
+    ph_json_append_plain (text, value);
+  insert (out, text->str, text->len, user_data);
 }
 
 /* The single pass shared by every render: text is copied, each parameter
  * is inserted once. */
 static void
-render (GString *out, const char *tmpl, json_object *params, gboolean url)
+render (GString *out, const char *tmpl, json_object *params, ph_template_insert_func insert,
+        gpointer user_data)
 {
   gsize pos = 0;
   const char *at;
@@ -200,7 +211,7 @@ render (GString *out, const char *tmpl, json_object *params, gboolean url)
 
       g_string_append_len (out, tmpl + pos, offset - pos);
       if (t.kind == AT_PARAM)
-        append_param (out, tmpl, &t, params, url);
+        append_param (out, tmpl, &t, params, insert, user_data);
       else
         g_string_append_c (out, '@');
       pos = t.end;
@@ -276,7 +287,7 @@ render_value (const char *tmpl, json_object *params, gboolean share)
         }
     }
   out = g_string_new (NULL);
-  render (out, tmpl, params, FALSE);
+  render (out, tmpl, params, NULL, NULL);
   if (out->len > G_MAXINT)
     {
       /* json-c strings hold at most G_MAXINT bytes: cut at a character. */
@@ -306,7 +317,7 @@ ph_template_render_text (const char *tmpl, json_object *params)
   g_return_val_if_fail (tmpl != NULL, NULL);
 
   out = g_string_new (NULL);
-  render (out, tmpl, params, FALSE);
+  render (out, tmpl, params, NULL, NULL);
   return g_string_free (out, FALSE);
 }
 
@@ -319,7 +330,22 @@ ph_template_render_url (const char *tmpl, json_object *params)
   g_return_val_if_fail (tmpl != NULL, NULL);
 
   out = g_string_new (NULL);
-  render (out, tmpl, params, TRUE);
+  render (out, tmpl, params, insert_url_escaped, NULL);
+  return g_string_free (out, FALSE);
+}
+
+/* tmpl, params: transfer none.  Returns transfer full. */
+char *
+ph_template_render_with (const char *tmpl, json_object *params, ph_template_insert_func insert,
+                         gpointer user_data)
+{
+  GString *out;
+
+  g_return_val_if_fail (tmpl != NULL, NULL);
+  g_return_val_if_fail (insert != NULL, NULL);
+
+  out = g_string_new (NULL);
+  render (out, tmpl, params, insert, user_data);
   return g_string_free (out, FALSE);
 }
 

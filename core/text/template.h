@@ -42,6 +42,17 @@ char *ph_template_render_text (const char *tmpl, json_object *params);
  * and params: transfer none.  Returns transfer full. */
 char *ph_template_render_url (const char *tmpl, json_object *params);
 
+/* Appends the text of one inserted value (len bytes, "" for a missing
+ * parameter) to out its own way: escaped, with characters replaced. */
+typedef void (*ph_template_insert_func) (GString *out, const char *text, gsize len,
+                                         gpointer user_data);
+
+/* Renders tmpl as text with every inserted value going through insert
+ * (MQTT topics: a value cannot add levels or wildcards).  tmpl and params:
+ * transfer none.  Returns transfer full. */
+char *ph_template_render_with (const char *tmpl, json_object *params,
+                               ph_template_insert_func insert, gpointer user_data);
+
 /* Renders a JSON template (tmpl and params: transfer none): every string
  * value goes through ph_template_render_value, except that a whole-value
  * parameter is the parameter itself rather than a copy; object keys and

@@ -69,7 +69,7 @@
 G_BEGIN_DECLS
 
 #define PRINTHOOK_ABI_MAJOR 1
-#define PRINTHOOK_ABI_MINOR 0
+#define PRINTHOOK_ABI_MINOR 1
 
 /* The symbol every module exports. */
 #define PRINTHOOK_MODULE_SYMBOL "printhook_module_get_desc"
@@ -136,6 +136,11 @@ typedef struct {
 typedef struct _printhook_config printhook_config;       /* one hook's settings */
 typedef struct _printhook_delivery printhook_delivery;   /* one event x one hook */
 typedef struct printhook_host printhook_host;
+
+/* Appends the text of one value a template inserts (len bytes; "" for a
+ * missing parameter) to out, the caller's way (render_text, ABI 1.1). */
+typedef void (*printhook_insert_func) (GString *out, const char *text, gsize len,
+                                       gpointer user_data);
 
 typedef gboolean (*printhook_header_func) (const char *name, const char *value,
                                            gpointer user_data);
@@ -313,7 +318,33 @@ struct printhook_host {
   void (*run_in_thread) (printhook_delivery *d, printhook_thread_func func, gpointer data,
                          printhook_thread_done done);
 
-  gpointer reserved[11];
+  /* Since ABI 1.1 (a module using these is built against 1.1 and so is
+   * never loaded by a host without them). */
+
+  /* Renders tmpl, a text template of the @param language
+   * (printhook.conf(5)), with d's parameters, as the host renders header
+   * values: for a send module's own templates (an MQTT topic).  insert,
+   * when not NULL, writes each inserted value its own way (escaping,
+   * replacing characters); NULL inserts values as they are and nothing for
+   * a missing one.  tmpl: transfer none.  Returns transfer full (g_free). */
+  char *(*render_text) (printhook_delivery *d, const char *tmpl, printhook_insert_func insert,
+                        gpointer user_data);
+  /* FALSE with error set (PRINTHOOK_ERROR_CONFIG, naming the character)
+   * when tmpl is not a well-formed template, for instance_new's checks. */
+  gboolean (*template_check) (const char *tmpl, GError **error);
+  /* What the receiver answered, in words, for a send module that does not
+   * go through http_submit ("PUBACK after 3 ms"): "printhook test" prints
+   * it on success and the delivery's record keeps it.  text: transfer none,
+   * never a secret. */
+  void (*delivery_note_outcome) (printhook_delivery *d, const char *text);
+  /* A name for this printhook, stable across restarts and different for
+   * two daemons on one machine: "HOST-xxxxxxxx" (the host name and a hash
+   * of the spool's path).  One-shot commands ("printhook test") add
+   * "-test-PID", so that they never take a running daemon's identity (an
+   * MQTT client id).  Transfer none, valid until shutdown. */
+  const char *(*instance_name) (void);
+
+  gpointer reserved[7];
 };
 
 /* The module's side of the contract. */
@@ -337,7 +368,15 @@ typedef struct {
    * next run fetches fresh ones.  The host then runs d's chain once more
    * from the start (once per attempt).  d: transfer none. */
   void (*invalidate) (gpointer instance, printhook_delivery *d);
-  gpointer reserved[7];
+  /* Optional (ABI 1.1), send stage.  One line saying where the instance
+   * sends, never with a secret: with d NULL its templates, for "printhook
+   * check" ("publishes to mqtt://broker:1883, topic
+   * printhook/@deviceIdentifier/@event, QoS 1"); with d, a delivery whose
+   * templates are rendered and body encoded, where that one goes, for
+   * "printhook render" and "printhook test".  Without it the host says
+   * "METHOD URL".  d: transfer none.  Returns transfer full (g_free). */
+  char *(*describe) (gpointer instance, printhook_delivery *d);
+  gpointer reserved[6];
 } printhook_module_ops;
 
 typedef struct {

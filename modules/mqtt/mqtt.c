@@ -1,0 +1,344 @@
+/* mqtt: the send stage that publishes to an MQTT broker instead of
+ * sending HTTP.  The payload is the hook's body as the chain made it (the
+ * same data templates); the topic is a template of its own.  Delivered
+ * means the broker has it: PUBACK for QoS 1, PUBCOMP for QoS 2, written to
+ * the socket for QoS 0.  Everything else is a retry from the spool, except
+ * a message the broker refuses for good (an MQTT 5 reason code such as
+ * "topic name invalid"), which is a dead letter.  With MQTT 5 the message
+ * carries webhook-id, webhook-timestamp and the signature as user
+ * properties, the values http-webhook sends as headers. */
+#include <string.h>
+
+#include <mqtt_protocol.h>
+
+#include "broker.h"
+#include "mqtt/mqtt_link.h"
+#include "mqtt/mqtt_url.h"
+#include "printhook/module.h"
+#include "sign.h"
+
+#define DEFAULT_TOPIC "printhook/@deviceIdentifier/@event"
+
+static const printhook_host *host;
+
+typedef struct {
+  const printhook_config *config;
+  const char *topic;
+  int qos;
+  gboolean retain;
+  double timeout_s;
+  mqtt_broker *broker;
+} instance;
+
+static const printhook_config_key keys[] = {
+  { "url", PRINTHOOK_KEY_STRING, NULL, TRUE, TRUE, 0, 0,
+    "the broker: mqtt://[USER[:PASSWORD]@]HOST[:PORT] or mqtts://... (TLS)" },
+  { "topic", PRINTHOOK_KEY_STRING, DEFAULT_TOPIC, FALSE, FALSE, 0, 0,
+    "where to publish, a template; inserted values cannot add levels or wildcards" },
+  { "qos", PRINTHOOK_KEY_INT, "1", FALSE, FALSE, 0, 2,
+    "0: written to the socket, 1: until PUBACK, 2: until PUBCOMP" },
+  { "retain", PRINTHOOK_KEY_BOOL, "false", FALSE, FALSE, 0, 0,
+    "the broker keeps the last message of the topic for new subscribers" },
+  { "client_id", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
+    "MQTT client id (default: printhook-HOST-HASH, stable across restarts)" },
+  { "protocol", PRINTHOOK_KEY_STRING, "5", FALSE, FALSE, 0, 0, "5 or 3.1.1" },
+  { "keepalive", PRINTHOOK_KEY_INT, "60", FALSE, FALSE, 5, 65535,
+    "seconds between keep-alive pings" },
+  { "tls_cert", PRINTHOOK_KEY_PATH, NULL, FALSE, FALSE, 0, 0,
+    "client certificate (PEM) for mqtts://, with mqtt.tls_key" },
+  { "tls_key", PRINTHOOK_KEY_PATH, NULL, FALSE, TRUE, 0, 0,
+    "the client certificate's private key (PEM)" },
+  { "status_topic", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
+    "retained online/offline (last will) topic (default printhook/DEVICE/status; "
+    "empty: none)" },
+  { NULL }
+};
+
+static gboolean
+mqtt_init (const printhook_host *h, GError **error)
+{
+  if (h->abi_minor < 1)
+    {
+      /* Cannot happen: the host refuses a module newer than itself. */
+      g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_MODULE, "needs ABI 1.1");
+      return FALSE;
+    }
+  host = h;
+  ph_mqtt_lib_init ();
+  return TRUE;
+}
+
+static gboolean
+config_error (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+config_error (GError **error, const char *fmt, ...)
+{
+  va_list args;
+  g_autofree char *text = NULL;
+
+  va_start (args, fmt);
+  text = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  g_set_error_literal (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_CONFIG, text);
+  return FALSE;
+}
+
+/* The checks a hook's mqtt keys must pass; nothing connects here. */
+static gboolean
+check_config (const printhook_config *config, GError **error)
+{
+  const char *url = host->config_get_string (config, "mqtt.url");
+  const char *topic = host->config_get_string (config, "mqtt.topic");
+  const char *protocol = host->config_get_string (config, "mqtt.protocol");
+  const char *content_type = host->config_get_string (config, "content_type");
+  g_auto (ph_mqtt_url) parsed = { 0 };
+  g_autoptr (GError) why = NULL;
+
+  if (!ph_mqtt_url_parse (url, &parsed, &why))
+    return config_error (error, "mqtt.url: %s", why->message);
+  if (*topic == '\0')
+    return config_error (error, "mqtt.topic is empty");
+  if (!host->template_check (topic, &why))
+    return config_error (error, "mqtt.topic: %s", why->message);
+  if (strpbrk (topic, "+#") != NULL)
+    return config_error (error, "mqtt.topic '%s': '+' and '#' are wildcards of "
+                                "subscriptions, not allowed in a topic to publish to", topic);
+  if (strcmp (protocol, "5") != 0 && strcmp (protocol, "3.1.1") != 0)
+    return config_error (error, "mqtt.protocol '%s': use 5 or 3.1.1", protocol);
+  if (g_ascii_strcasecmp (content_type, "json") != 0)
+    return config_error (error, "content_type = %s: an MQTT message carries the JSON body "
+                                "only (form, multipart and files are HTTP's)", content_type);
+  if ((host->config_get_string (config, "mqtt.tls_cert") != NULL)
+      != (host->config_get_string (config, "mqtt.tls_key") != NULL))
+    return config_error (error, "mqtt.tls_cert and mqtt.tls_key go together");
+  if (!parsed.tls && host->config_get_string (config, "mqtt.tls_cert") != NULL)
+    return config_error (error, "mqtt.tls_cert is for mqtts:// URLs");
+  return TRUE;
+}
+
+/* printhook/DEVICE/status, DEVICE the hook's device_identifier or the
+ * host's name: one connection serves every source of the daemon, so its
+ * last will speaks for printhook, not for one printer. */
+static char *
+status_topic (const printhook_config *config)
+{
+  const char *device = host->config_get_string (config, "device_identifier");
+  const char *set = host->config_get_string (config, "mqtt.status_topic");
+  GString *out;
+
+  if (host->config_is_set (config, "mqtt.status_topic"))
+    return set != NULL && *set != '\0' ? g_strdup (set) : NULL;
+  out = g_string_new ("printhook/");
+  for (const char *p = device != NULL ? device : g_get_host_name (); *p; p++)
+    g_string_append_c (out, strchr ("+#/", *p) != NULL ? '_' : *p);
+  g_string_append (out, "/status");
+  return g_string_free (out, FALSE);
+}
+
+static gpointer
+mqtt_instance_new (const printhook_config *config, GError **error)
+{
+  instance *inst;
+  g_autofree char *client_id = NULL;
+  g_autofree char *status = NULL;
+  const char *protocol;
+  mqtt_broker_options o = { 0 };
+
+  if (!check_config (config, error))
+    return NULL;
+  status = status_topic (config);
+  if (status != NULL && strpbrk (status, "+#") != NULL)
+    {
+      config_error (error, "mqtt.status_topic '%s': no wildcards", status);
+      return NULL;
+    }
+  inst = g_new0 (instance, 1);
+  inst->config = config;
+  inst->topic = host->config_get_string (config, "mqtt.topic");
+  inst->qos = (int) host->config_get_int (config, "mqtt.qos");
+  inst->retain = host->config_get_bool (config, "mqtt.retain");
+  inst->timeout_s = host->config_get_double (config, "timeout");
+  protocol = host->config_get_string (config, "mqtt.protocol");
+  client_id = host->config_is_set (config, "mqtt.client_id")
+                  ? g_strdup (host->config_get_string (config, "mqtt.client_id"))
+                  : g_strconcat ("printhook-", host->instance_name (), NULL);
+  o.url = host->config_get_string (config, "mqtt.url");
+  o.client_id = client_id;
+  o.protocol = strcmp (protocol, "3.1.1") == 0 ? 4 : 5;
+  o.keepalive_s = (guint) host->config_get_int (config, "mqtt.keepalive");
+  o.connect_timeout_s = host->config_get_double (config, "connect_timeout");
+  o.tls_verify = host->config_get_bool (config, "tls_verify");
+  o.ca_file = host->config_get_string (config, "tls_ca_file");
+  o.cert_file = host->config_get_string (config, "mqtt.tls_cert");
+  o.key_file = host->config_get_string (config, "mqtt.tls_key");
+  o.status_topic = status;
+  /* No I/O yet: the connection starts when the main loop runs. */
+  inst->broker = mqtt_broker_get (&o);
+  return inst;
+}
+
+static void
+mqtt_instance_free (gpointer data)
+{
+  instance *inst = data;
+
+  mqtt_broker_unref (inst->broker);
+  g_free (inst);
+}
+
+/* An inserted value stays inside its level: it cannot add a level, a
+ * wildcard or an empty level. */
+static void
+insert_topic_level (GString *out, const char *text, gsize len, gpointer user_data)
+{
+  if (len == 0)
+    {
+      g_string_append_c (out, '_');
+      return;
+    }
+  for (gsize i = 0; i < len; i++)
+    g_string_append_c (out, text[i] == '/' || text[i] == '+' || text[i] == '#' || text[i] == '\0'
+                                ? '_' : text[i]);
+}
+
+/* The user properties: the values http-webhook sends as headers. */
+static gboolean
+add_properties (instance *inst, printhook_delivery *d, GBytes *body, mosquitto_property **props,
+                GError **error)
+{
+  const char *secret = host->config_get_string (inst->config, "signing_secret");
+  const char *scheme = host->config_get_string (inst->config, "signature");
+  const char *id = host->delivery_get_id (d);
+  gsize size = 0;
+  const guint8 *bytes = g_bytes_get_data (body, &size);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *timestamp = g_strdup_printf ("%" G_GINT64_FORMAT, now);
+
+  mosquitto_property_add_string (props, MQTT_PROP_CONTENT_TYPE, "application/json");
+  mosquitto_property_add_string_pair (props, MQTT_PROP_USER_PROPERTY, "webhook-id", id);
+  if (secret == NULL)
+    return TRUE;
+  if (g_strcmp0 (scheme, "github") == 0)
+    {
+      g_autofree char *value = ph_sign_github (secret, bytes, size);
+
+      mosquitto_property_add_string_pair (props, MQTT_PROP_USER_PROPERTY, "X-Hub-Signature-256",
+                                          value);
+      return TRUE;
+    }
+  {
+    g_autofree char *value = ph_sign_standard (secret, id, now, bytes, size, error);
+
+    if (value == NULL)
+      return FALSE;
+    mosquitto_property_add_string_pair (props, MQTT_PROP_USER_PROPERTY, "webhook-timestamp",
+                                        timestamp);
+    mosquitto_property_add_string_pair (props, MQTT_PROP_USER_PROPERTY, "webhook-signature",
+                                        value);
+  }
+  return TRUE;
+}
+
+typedef struct {
+  printhook_delivery *d;
+  char *summary;   /* "topic T, QoS 1, N bytes" */
+  int qos;
+} publish_state;
+
+static void
+on_sent (mqtt_sent_result result, const char *why, double ms, gpointer user_data)
+{
+  publish_state *state = user_data;
+  printhook_delivery *d = state->d;
+  GError *error = NULL;
+
+  if (result == MQTT_SENT)
+    {
+      g_autofree char *outcome = g_strdup_printf (
+          "%s after %.0f ms (%s)",
+          state->qos == 0 ? "written" : state->qos == 1 ? "PUBACK" : "PUBCOMP", ms,
+          state->summary);
+
+      host->delivery_note_outcome (d, outcome);
+      g_free (state->summary);
+      g_free (state);
+      host->resume (d, PRINTHOOK_RESULT_DONE, NULL);
+      return;
+    }
+  g_set_error (&error, PRINTHOOK_ERROR,
+               result == MQTT_REFUSED ? PRINTHOOK_ERROR_PERMANENT : PRINTHOOK_ERROR_TRANSIENT,
+               "%s (%s)", why, state->summary);
+  g_free (state->summary);
+  g_free (state);
+  host->resume (d, result == MQTT_REFUSED ? PRINTHOOK_RESULT_FAIL : PRINTHOOK_RESULT_RETRY,
+                error);
+}
+
+static printhook_result
+mqtt_run (gpointer data, printhook_delivery *d, GError **error)
+{
+  instance *inst = data;
+  g_autofree char *topic = host->render_text (d, inst->topic, insert_topic_level, NULL);
+  GBytes *body = host->request_get_body (d);
+  g_autoptr (GBytes) empty = NULL;
+  mosquitto_property *props = NULL;
+  publish_state *state;
+  gsize size;
+
+  if (body == NULL)
+    body = empty = g_bytes_new_static ("", 0);
+  size = g_bytes_get_size (body);
+  if (mosquitto_pub_topic_check2 (topic, strlen (topic)) != MOSQ_ERR_SUCCESS
+      || mosquitto_validate_utf8 (topic, (int) MIN (strlen (topic), (gsize) G_MAXINT))
+             != MOSQ_ERR_SUCCESS
+      || strlen (topic) > 65535)
+    {
+      g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT,
+                   "the topic rendered from mqtt.topic is not a valid MQTT topic: '%s'", topic);
+      return PRINTHOOK_RESULT_FAIL;
+    }
+  if (!add_properties (inst, d, body, &props, error))
+    {
+      mosquitto_property_free_all (&props);
+      return PRINTHOOK_RESULT_FAIL;
+    }
+  state = g_new0 (publish_state, 1);
+  state->d = d;
+  state->qos = inst->qos;
+  state->summary = g_strdup_printf ("topic %s, QoS %d, %" G_GSIZE_FORMAT " bytes", topic,
+                                    inst->qos, size);
+  mqtt_broker_publish (inst->broker, topic, body, inst->qos, inst->retain, props,
+                       inst->timeout_s, on_sent, state);
+  return PRINTHOOK_RESULT_PENDING;
+}
+
+static char *
+mqtt_describe (gpointer data, printhook_delivery *d)
+{
+  instance *inst = data;
+  g_autofree char *topic = d != NULL ? host->render_text (d, inst->topic, insert_topic_level, NULL)
+                                     : g_strdup (inst->topic);
+
+  return g_strdup_printf ("publishes to %s, topic %s, QoS %d%s", mqtt_broker_name (inst->broker),
+                          topic, inst->qos, inst->retain ? ", retained" : "");
+}
+
+static void
+mqtt_shutdown (void)
+{
+  mqtt_broker_stop_all ();
+}
+
+static const printhook_module_ops ops = {
+  .init = mqtt_init,
+  .instance_new = mqtt_instance_new,
+  .run = mqtt_run,
+  .instance_free = mqtt_instance_free,
+  .shutdown = mqtt_shutdown,
+  .describe = mqtt_describe,
+};
+
+PRINTHOOK_MODULE_DEFINE ("mqtt", PACKAGE_VERSION,
+                         "Publishes the body to an MQTT broker (3.1.1 or 5), delivered on PUBACK",
+                         "GPL-2.0-or-later", PRINTHOOK_STAGE_SEND, keys, &ops)
