@@ -106,9 +106,11 @@ core_libphcore_la_SOURCES += \
 core_libphcore_la_SOURCES += \
 	core/cli/cli_common.c core/cli/cli_common.h core/cli/cli.h \
 	core/cli/listen_format.c core/cli/listen_format.h \
+	core/cli/listen_mqtt.c core/cli/listen_mqtt.h \
 	core/cli/signature_verify.c core/cli/signature_verify.h
 
-core_libphcore_la_LIBADD = $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS) $(SQLITE_LIBS) $(LIBM)
+core_libphcore_la_LIBADD = lib/mqtt/libphmqtt.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) \
+	$(SOUP_LIBS) $(SQLITE_LIBS) $(MOSQUITTO_LIBS) $(LIBM)
 
 # The command: main() and one file per subcommand.
 bin_PROGRAMS += printhook
@@ -117,6 +119,6 @@ printhook_SOURCES = core/main.c \
 	core/cli/cli_listen.c core/cli/cli_run.c core/cli/cli_emit.c core/cli/cli_simulate.c \
 	core/cli/cli_spool.c core/cli/cli_console.c
 printhook_LDADD = core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS) \
-	$(SQLITE_LIBS)
+	$(SQLITE_LIBS) $(MOSQUITTO_LIBS)
 
 EXTRA_DIST += core/README.md

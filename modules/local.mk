@@ -36,8 +36,9 @@ modules_snapshot_la_LIBADD = $(module_libs) $(JPEG_LIBS)
 # mqtt signs with http-webhook's sign.c: the same signature over either.
 module_LTLIBRARIES += modules/mqtt.la
 modules_mqtt_la_SOURCES = modules/mqtt/mqtt.c modules/mqtt/broker.c modules/mqtt/broker.h \
+	modules/mqtt/discovery.c modules/mqtt/discovery.h \
 	modules/http-webhook/sign.c modules/http-webhook/sign.h
-modules_mqtt_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib -I$(top_srcdir)/modules/http-webhook
+modules_mqtt_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/modules/http-webhook
 modules_mqtt_la_CFLAGS = $(module_compile_flags) $(MOSQUITTO_CFLAGS)
 modules_mqtt_la_LDFLAGS = $(module_link_flags)
 modules_mqtt_la_LIBADD = lib/mqtt/libphmqtt.la $(module_libs) $(MOSQUITTO_LIBS)

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "listen_format.h"
+#include "listen_mqtt.h"
 #include "signature_verify.h"
 #include "version.h"
 
@@ -34,6 +35,9 @@ typedef struct {
   char *port_file;
   gboolean quiet_body;
   gboolean help;
+  char *mqtt;
+  char **topics;
+  char *ca_file;
 } listen_options;
 
 typedef struct {
@@ -106,6 +110,9 @@ static const char description[] =
   "      Answer 503 Service Unavailable, to watch the sender retry.\n"
   "  printhook listen --port 0 --port-file /tmp/port --count 1\n"
   "      Listen on a free port, write it to /tmp/port, exit after one request.\n"
+  "  printhook listen --mqtt mqtt://127.0.0.1 --topic 'printhook/#' --secret whsec_...\n"
+  "      Print what an mqtt hook publishes: topic, QoS, user properties (webhook-id,\n"
+  "      signature checked) and payload; --count counts messages.\n"
   "\n"
   "Exit status:\n"
   "  0  stopped by Ctrl-C or SIGTERM, or --count requests answered\n"
@@ -141,6 +148,14 @@ parse_options (int argc, char **argv, listen_options *options)
       "once listening, write the port number to PATH (atomically, for scripts)", "PATH" },
     { "quiet-body", 0, 0, G_OPTION_ARG_NONE, &options->quiet_body,
       "print the request line, headers and signature checks, not bodies", NULL },
+    { "mqtt", 0, 0, G_OPTION_ARG_STRING, &options->mqtt,
+      "instead of HTTP, subscribe on this broker: mqtt://[USER[:PASSWORD]@]HOST[:PORT] "
+      "or mqtts://...", "URL" },
+    { "topic", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->topics,
+      "with --mqtt, the topic filter to subscribe to (repeatable; default printhook/#)",
+      "FILTER" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &options->ca_file,
+      "with an mqtts:// --mqtt, the CA certificates (PEM) to trust", "PATH" },
     { "help", 'h', 0, G_OPTION_ARG_NONE, &options->help, "show this help", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL }
   };
@@ -185,6 +200,11 @@ parse_options (int argc, char **argv, listen_options *options)
   if (options->count < 0)
     {
       usage_error ("--count must not be negative");
+      return PH_EXIT_USAGE;
+    }
+  if ((options->topics != NULL || options->ca_file != NULL) && options->mqtt == NULL)
+    {
+      usage_error ("--topic and --ca-file go with --mqtt");
       return PH_EXIT_USAGE;
     }
   if (options->github_secret != NULL && *options->github_secret == '\0')
@@ -495,6 +515,15 @@ ph_cmd_listen (int argc, char **argv)
           goto out;
         }
     }
+  if (options.mqtt != NULL)
+    {
+      ph_listen_mqtt_options m = { options.mqtt, (const char *const *) options.topics,
+                                   options.ca_file, standard_key, options.github_secret,
+                                   options.count, options.quiet_body };
+
+      status = ph_listen_mqtt (&m);
+      goto out;
+    }
   if (!g_inet_address_get_is_loopback (ip))
     fprintf (stderr, "printhook listen: warning: %s is not a loopback address; anyone who can "
                      "reach this machine can send requests that are printed here\n",
@@ -507,5 +536,8 @@ out:
   g_free (options.secret);
   g_free (options.github_secret);
   g_free (options.port_file);
+  g_free (options.mqtt);
+  g_strfreev (options.topics);
+  g_free (options.ca_file);
   return status;
 }

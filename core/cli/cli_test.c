@@ -97,6 +97,7 @@ ph_cmd_test (int argc, char **argv)
     return status;
   hook = sample.hook;
   d = sample.delivery;
+  ph_host_set_config (sample.config);
   if (!hook->enabled)
     fprintf (stderr, "note: hook '%s' is disabled; sending it anyway\n", hook->name);
 

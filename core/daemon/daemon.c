@@ -233,6 +233,7 @@ ph_daemon_new (const char *path, ph_config *config, GError **error)
       return NULL;
     }
   daemon->gen = ph_generation_new (config);
+  ph_host_set_config (config);
   daemon->http = ph_http_new (NULL);
   ph_host_set_http (daemon->http);
   daemon->deliverer = ph_deliverer_new (daemon->spool);
@@ -315,6 +316,7 @@ reload (ph_daemon *daemon, ph_diag *diag)
                "says %s)", ph_spool_path (daemon->spool), config->spool);
   ph_config_take_registry (config, old->config);
   daemon->gen = ph_generation_new (config);
+  ph_host_set_config (config);
   ph_router_set_generation (daemon->router, daemon->gen);
   ph_deliverer_set_generation (daemon->deliverer, daemon->gen);
   update_sources (daemon);
@@ -411,6 +413,7 @@ ph_daemon_free (ph_daemon *daemon)
   ph_deliverer_free (daemon->deliverer);
   ph_activity_free (daemon->activity);
   ph_spool_close (daemon->spool);
+  ph_host_set_config (NULL);
   ph_generation_unref (daemon->gen);
   g_free (daemon->path);
   g_free (daemon);

@@ -15,6 +15,32 @@
 static const char *current_module;
 static ph_http *http;
 static char *instance_name;
+static const ph_config *running_config;
+static gboolean daemon_process;
+
+static gboolean
+host_is_daemon (void)
+{
+  return daemon_process;
+}
+
+void
+ph_host_set_config (const ph_config *config)
+{
+  running_config = config;
+}
+
+static void
+host_foreach_source (printhook_source_func func, gpointer user_data)
+{
+  for (guint i = 0; running_config != NULL && i < running_config->sources->len; i++)
+    {
+      const ph_source_config *source = g_ptr_array_index (running_config->sources, i);
+
+      func (source->name, source->type == PH_SOURCE_MOONRAKER ? "moonraker" : "octoprint",
+            user_data);
+    }
+}
 
 void
 ph_host_set_instance (const char *path, gboolean one_shot)
@@ -30,6 +56,7 @@ ph_host_set_instance (const char *path, gboolean one_shot)
     g_string_append_printf (name, "-test-%d", (int) getpid ());
   g_free (instance_name);
   instance_name = g_string_free (name, FALSE);
+  daemon_process = !one_shot;
 }
 
 static const char *
@@ -445,6 +472,8 @@ static const printhook_host host = {
   .template_check = host_template_check,
   .delivery_note_outcome = host_note_outcome,
   .instance_name = host_instance_name,
+  .foreach_source = host_foreach_source,
+  .is_daemon = host_is_daemon,
 };
 
 const printhook_host *

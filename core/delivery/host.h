@@ -3,6 +3,7 @@
 #define PH_HOST_H
 
 #include "http.h"
+#include "config/config.h"
 #include "printhook/module.h"
 
 /* The one table, valid for the life of the process: transfer none. */
@@ -20,7 +21,11 @@ void ph_host_set_http (ph_http *http);
  * daemon's configuration file, transfer none; NULL: no hash), with
  * "-test-PID" added when one_shot.  Call before the configuration is
  * loaded (modules read it in instance_new); the default is the host name
- * alone. */
+ * alone.  host->is_daemon says !one_shot (FALSE until this is called). */
 void ph_host_set_instance (const char *path, gboolean one_shot);
+
+/* The configuration whose sources host->foreach_source lists (transfer
+ * none: the caller keeps it alive until it sets another or NULL). */
+void ph_host_set_config (const ph_config *config);
 
 #endif

@@ -142,6 +142,11 @@ typedef struct printhook_host printhook_host;
 typedef void (*printhook_insert_func) (GString *out, const char *text, gsize len,
                                        gpointer user_data);
 
+/* One printer source of the configuration: its name ([source NAME]) and
+ * type ("octoprint", "moonraker"); both transfer none, valid during the
+ * call (foreach_source, ABI 1.1). */
+typedef void (*printhook_source_func) (const char *name, const char *type, gpointer user_data);
+
 typedef gboolean (*printhook_header_func) (const char *name, const char *value,
                                            gpointer user_data);
 
@@ -343,8 +348,17 @@ struct printhook_host {
    * "-test-PID", so that they never take a running daemon's identity (an
    * MQTT client id).  Transfer none, valid until shutdown. */
   const char *(*instance_name) (void);
+  /* Calls func for each printer source of the configuration the daemon
+   * runs, in file order (after a reload, the new one's); none before the
+   * configuration is loaded.  For a send module that describes printers
+   * to its receiver (Home Assistant discovery), from the main loop. */
+  void (*foreach_source) (printhook_source_func func, gpointer user_data);
+  /* TRUE in the daemon ("printhook run"), FALSE in one-shot commands
+   * ("printhook test", "render", "check"), whose sample events must not
+   * change what a receiver keeps (retained states). */
+  gboolean (*is_daemon) (void);
 
-  gpointer reserved[7];
+  gpointer reserved[5];
 };
 
 /* The module's side of the contract. */

@@ -19,7 +19,15 @@ struct mqtt_broker {
   guint start_idle;
   int in_callback;             /* inside a link callback: free later */
   guint free_idle;
+  GPtrArray *watches;          /* watch * */
 };
+
+typedef struct {
+  const mqtt_broker_watch_funcs *funcs;
+  gpointer user_data;
+  guint soon;                  /* the first "connected" of a late watcher */
+  mqtt_broker *broker;
+} watch;
 
 struct message {
   mqtt_broker *broker;         /* a reference */
@@ -165,6 +173,31 @@ on_connected (ph_mqtt_link *link, gboolean session_present, gpointer user_data)
       m->waiting_link = NULL;
       send_now (m);
     }
+  for (guint i = 0; i < b->watches->len; i++)
+    {
+      watch *w = g_ptr_array_index (b->watches, i);
+
+      if (w->funcs->connected != NULL)
+        w->funcs->connected (b, w->user_data);
+    }
+  leave (b);
+}
+
+static void
+on_message (ph_mqtt_link *link, const struct mosquitto_message *arrived,
+            const mosquitto_property *props, gpointer user_data)
+{
+  mqtt_broker *b = user_data;
+
+  enter (b);
+  for (guint i = 0; i < b->watches->len; i++)
+    {
+      watch *w = g_ptr_array_index (b->watches, i);
+
+      if (w->funcs->message != NULL)
+        w->funcs->message (b, arrived->topic, arrived->payload, (gsize) arrived->payloadlen,
+                           arrived->retain, w->user_data);
+    }
   leave (b);
 }
 
@@ -236,6 +269,7 @@ static const ph_mqtt_link_callbacks link_callbacks = {
   .connected = on_connected,
   .down = on_down,
   .published = on_published,
+  .message = on_message,
 };
 
 static gboolean
@@ -283,6 +317,7 @@ mqtt_broker_get (const mqtt_broker_options *o)
   b->key = g_steal_pointer (&key);
   b->status_topic = g_strdup (o->status_topic);
   b->in_flight = g_hash_table_new (NULL, NULL);
+  b->watches = g_ptr_array_new ();
   g_queue_init (&b->waiting);
   lo.host = url.host;
   lo.port = url.port;
@@ -343,6 +378,9 @@ broker_free (mqtt_broker *b)
   ph_mqtt_link_stop (b->link, b->status_topic, "offline", 1000);
   ph_mqtt_link_free (b->link);
   g_hash_table_unref (b->in_flight);
+  while (b->watches->len > 0)
+    mqtt_broker_unwatch (b, ((watch *) g_ptr_array_index (b->watches, 0))->user_data);
+  g_ptr_array_unref (b->watches);
   g_free (b->status_topic);
   g_free (b->key);
   g_free (b);
@@ -432,4 +470,72 @@ mqtt_broker_stop_all (void)
       drop_pending (b);
       ph_mqtt_link_stop (b->link, b->status_topic, "offline", 1000);
     }
+}
+
+static gboolean
+tell_late_watcher (gpointer data)
+{
+  watch *w = data;
+
+  w->soon = 0;
+  if (ph_mqtt_link_is_connected (w->broker->link) && w->funcs->connected != NULL)
+    w->funcs->connected (w->broker, w->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+mqtt_broker_watch (mqtt_broker *b, const mqtt_broker_watch_funcs *funcs, gpointer user_data)
+{
+  watch *w = g_new0 (watch, 1);
+
+  w->funcs = funcs;
+  w->user_data = user_data;
+  w->broker = b;
+  g_ptr_array_add (b->watches, w);
+  /* A hook added by a reload to a connection that is up already. */
+  if (ph_mqtt_link_is_connected (b->link))
+    w->soon = g_idle_add (tell_late_watcher, w);
+}
+
+void
+mqtt_broker_unwatch (mqtt_broker *b, gpointer user_data)
+{
+  for (guint i = 0; i < b->watches->len; i++)
+    {
+      watch *w = g_ptr_array_index (b->watches, i);
+
+      if (w->user_data != user_data)
+        continue;
+      if (w->soon != 0)
+        g_source_remove (w->soon);
+      g_ptr_array_remove_index (b->watches, i);
+      g_free (w);
+      return;
+    }
+}
+
+void
+mqtt_broker_post (mqtt_broker *b, const char *topic, const void *payload, gsize size,
+                  gboolean retain)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (ph_mqtt_link_is_connected (b->link)
+      && !ph_mqtt_link_publish (b->link, topic, payload, size, 1, retain, NULL, NULL, &error))
+    g_warning ("mqtt: %s", error->message);
+}
+
+void
+mqtt_broker_subscribe (mqtt_broker *b, const char *filter)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (ph_mqtt_link_is_connected (b->link) && !ph_mqtt_link_subscribe (b->link, filter, 1, &error))
+    g_warning ("mqtt: %s", error->message);
+}
+
+const char *
+mqtt_broker_status_topic (const mqtt_broker *b)
+{
+  return b->status_topic;
 }

@@ -58,6 +58,33 @@ void mqtt_broker_publish (mqtt_broker *broker, const char *topic, GBytes *payloa
 /* "mqtt://host:port" without credentials.  Transfer none. */
 const char *mqtt_broker_name (const mqtt_broker *broker);
 
+/* Someone who wants to hear from a connection besides its messages' owners
+ * (Home Assistant discovery).  connected: after each CONNACK, and soon
+ * after mqtt_broker_watch when already connected.  message: one that
+ * arrived on a subscription; topic, payload: transfer none. */
+typedef struct {
+  void (*connected) (mqtt_broker *broker, gpointer user_data);
+  void (*message) (mqtt_broker *broker, const char *topic, const void *payload, gsize size,
+                   gboolean retained, gpointer user_data);
+} mqtt_broker_watch_funcs;
+
+/* funcs: transfer none, kept (a static const).  Remove with user_data. */
+void mqtt_broker_watch (mqtt_broker *broker, const mqtt_broker_watch_funcs *funcs,
+                        gpointer user_data);
+void mqtt_broker_unwatch (mqtt_broker *broker, gpointer user_data);
+
+/* Publishes QoS 1 without waiting for anything: for state a connection
+ * sends again after each connect anyway (discovery, states).  Dropped when
+ * not connected.  topic, payload: transfer none. */
+void mqtt_broker_post (mqtt_broker *broker, const char *topic, const void *payload, gsize size,
+                       gboolean retain);
+
+/* Subscribes QoS 1 when connected (watchers subscribe from connected). */
+void mqtt_broker_subscribe (mqtt_broker *broker, const char *filter);
+
+/* The retained online/offline topic, or NULL.  Transfer none. */
+const char *mqtt_broker_status_topic (const mqtt_broker *broker);
+
 /* Every connection says "offline" and disconnects (module shutdown). */
 void mqtt_broker_stop_all (void);
 

@@ -12,6 +12,7 @@
 #include <mqtt_protocol.h>
 
 #include "broker.h"
+#include "discovery.h"
 #include "mqtt/mqtt_link.h"
 #include "mqtt/mqtt_url.h"
 #include "printhook/module.h"
@@ -28,6 +29,7 @@ typedef struct {
   gboolean retain;
   double timeout_s;
   mqtt_broker *broker;
+  mqtt_discovery *discovery;
 } instance;
 
 static const printhook_config_key keys[] = {
@@ -51,6 +53,10 @@ static const printhook_config_key keys[] = {
   { "status_topic", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
     "retained online/offline (last will) topic (default printhook/DEVICE/status; "
     "empty: none)" },
+  { "discovery", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
+    "homeassistant: describe each printer to Home Assistant (MQTT discovery)" },
+  { "discovery_prefix", PRINTHOOK_KEY_STRING, "homeassistant", FALSE, FALSE, 0, 0,
+    "Home Assistant's discovery prefix" },
   { NULL }
 };
 
@@ -114,6 +120,18 @@ check_config (const printhook_config *config, GError **error)
     return config_error (error, "mqtt.tls_cert and mqtt.tls_key go together");
   if (!parsed.tls && host->config_get_string (config, "mqtt.tls_cert") != NULL)
     return config_error (error, "mqtt.tls_cert is for mqtts:// URLs");
+  if (host->config_get_string (config, "mqtt.discovery") != NULL
+      && strcmp (host->config_get_string (config, "mqtt.discovery"), "homeassistant") != 0)
+    return config_error (error, "mqtt.discovery '%s': the one kind is homeassistant",
+                         host->config_get_string (config, "mqtt.discovery"));
+  {
+    const char *prefix = host->config_get_string (config, "mqtt.discovery_prefix");
+
+    if (*prefix == '\0' || strpbrk (prefix, "+#") != NULL
+        || prefix[strlen (prefix) - 1] == '/')
+      return config_error (error, "mqtt.discovery_prefix '%s': a topic without wildcards or "
+                                  "a trailing '/'", prefix);
+  }
   return TRUE;
 }
 
@@ -175,6 +193,13 @@ mqtt_instance_new (const printhook_config *config, GError **error)
   o.status_topic = status;
   /* No I/O yet: the connection starts when the main loop runs. */
   inst->broker = mqtt_broker_get (&o);
+  /* Without the option the hook still clears what it described before.
+   * None in one-shot commands: a sample event is not the printer's state. */
+  if (host->is_daemon ())
+    inst->discovery = mqtt_discovery_new (
+      host, inst->broker, host->config_get_string (config, "mqtt.discovery_prefix"),
+      host->config_get_string (config, "device_identifier"),
+      host->config_get_string (config, "mqtt.discovery") == NULL);
   return inst;
 }
 
@@ -183,6 +208,7 @@ mqtt_instance_free (gpointer data)
 {
   instance *inst = data;
 
+  mqtt_discovery_free (inst->discovery);
   mqtt_broker_unref (inst->broker);
   g_free (inst);
 }
@@ -303,6 +329,8 @@ mqtt_run (gpointer data, printhook_delivery *d, GError **error)
       mosquitto_property_free_all (&props);
       return PRINTHOOK_RESULT_FAIL;
     }
+  if (inst->discovery != NULL)
+    mqtt_discovery_event (inst->discovery, d);
   state = g_new0 (publish_state, 1);
   state->d = d;
   state->qos = inst->qos;
