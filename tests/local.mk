@@ -9,7 +9,7 @@ tests_libphtest_la_LIBADD = $(GLIB_LIBS) $(CHECK_LIBS)
 
 # What every suite links and how every suite is run.
 test_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests
-test_ldadd = tests/libphtest.la core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS) $(CHECK_LIBS)
+test_ldadd = tests/libphtest.la core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LIBS) $(MOSQUITTO_LIBS) $(CHECK_LIBS)
 AM_TESTS_ENVIRONMENT = \
 	PH_TEST_SRCDIR='$(abs_top_srcdir)' PH_TEST_BUILDDIR='$(abs_top_builddir)' \
 	PH_TEST_BINARY='$(abs_top_builddir)/printhook' \
@@ -357,3 +357,27 @@ tests_test_console_LDADD = $(test_ldadd)
 # The web console's page, checked offline and in headless Chromium (run by
 # scripts/test, not by make check: they need tidy and a browser).
 EXTRA_DIST += tests/page_validate.sh tests/browser/console_test.py tests/browser/README.md
+
+# The MQTT output's fixtures: a real mosquitto broker (tests/mqtt_broker.h)
+# and a paho subscriber that records what arrives (tests/mqtt_subscriber.h,
+# tests/servers/mqtt_subscriber.py), proved by their own suite.  They need
+# Debian's mosquitto, mosquitto-clients, python3-paho-mqtt and openssl.
+ph_mqtt_test_helpers = tests/mqtt_broker.c tests/mqtt_broker.h \
+	tests/mqtt_subscriber.c tests/mqtt_subscriber.h
+EXTRA_DIST += tests/servers/mqtt_subscriber.py
+check_PROGRAMS += tests/test-mqtt-fixtures
+TESTS += tests/test-mqtt-fixtures
+tests_test_mqtt_fixtures_SOURCES = tests/test_mqtt_fixtures.c $(ph_mqtt_test_helpers)
+tests_test_mqtt_fixtures_CFLAGS = $(test_cflags)
+tests_test_mqtt_fixtures_LDADD = $(test_ldadd)
+
+# The mqtt module against a real mosquitto (tests/test_mqtt.c).
+check_PROGRAMS += tests/test-mqtt
+TESTS += tests/test-mqtt
+tests_test_mqtt_SOURCES = tests/test_mqtt.c $(ph_mqtt_test_helpers) tests/daemon_setup.c \
+	tests/daemon_setup.h $(ph_spool_test_helpers) $(ph_test_helpers) \
+	modules/http-webhook/sign.c modules/http-webhook/sign.h
+tests_test_mqtt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/modules/http-webhook
+tests_test_mqtt_CFLAGS = $(test_cflags)
+tests_test_mqtt_LDADD = $(test_ldadd) $(SQLITE_LIBS)
+EXTRA_DIST += tests/servers/bad_broker.py
