@@ -50,6 +50,8 @@ struct ph_broker {
   char *log;           /* DIR/mosquitto.log, its log_dest */
   char *out;           /* DIR/mosquitto.out, its stdout and stderr */
   char *ca_file;       /* DIR/ca.pem with TLS, else NULL */
+  char *client_cert;   /* DIR/client.pem with PH_BROKER_CLIENT_CERT, else NULL */
+  char *client_key;
   char *extra_config;  /* appended to the config, or NULL */
   guint16 port;
   GPid pid;
@@ -348,6 +350,32 @@ make_certificates (ph_broker *b)
   }
 }
 
+/* A client certificate signed by the broker's CA, for mqtt.tls_cert. */
+static void
+make_client_certificate (ph_broker *b)
+{
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  g_autofree char *ca_key = g_build_filename (b->dir, "ca.key", NULL);
+  g_autofree char *csr = g_build_filename (b->dir, "client.csr", NULL);
+
+  b->client_cert = g_build_filename (b->dir, "client.pem", NULL);
+  b->client_key = g_build_filename (b->dir, "client.key", NULL);
+  {
+    const char *argv[] = {
+      openssl, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", b->client_key, "-out", csr,
+      "-subj", "/CN=printhook test client", NULL
+    };
+    run_tool_ok (argv);
+  }
+  {
+    const char *argv[] = {
+      openssl, "x509", "-req", "-in", csr, "-CA", b->ca_file, "-CAkey", ca_key,
+      "-CAcreateserial", "-out", b->client_cert, "-days", "2", NULL
+    };
+    run_tool_ok (argv);
+  }
+}
+
 static void
 make_password_file (ph_broker *b)
 {
@@ -371,8 +399,9 @@ write_config (ph_broker *b)
   if (b->flags & PH_BROKER_TLS)
     g_string_append_printf (text,
                             "cafile %s\ncertfile %s/server.pem\nkeyfile %s/server.key\n"
-                            "require_certificate false\n",
-                            b->ca_file, b->dir, b->dir);
+                            "require_certificate %s\n",
+                            b->ca_file, b->dir, b->dir,
+                            (b->flags & PH_BROKER_CLIENT_CERT) ? "true" : "false");
   if (b->flags & PH_BROKER_PASSWORD)
     g_string_append_printf (text, "allow_anonymous false\npassword_file %s/passwd\n", b->dir);
   else
@@ -483,8 +512,12 @@ ph_broker_start_with (ph_broker_flags flags, const char *extra_config)
   b->log = g_build_filename (b->dir, "mosquitto.log", NULL);
   b->out = g_build_filename (b->dir, "mosquitto.out", NULL);
   b->extra_config = g_strdup (extra_config);
+  if (flags & PH_BROKER_CLIENT_CERT)
+    b->flags = flags |= PH_BROKER_TLS;
   if (flags & PH_BROKER_TLS)
     make_certificates (b);
+  if (flags & PH_BROKER_CLIENT_CERT)
+    make_client_certificate (b);
   if (flags & PH_BROKER_PASSWORD)
     make_password_file (b);
   for (guint attempt = 1;; attempt++)
@@ -526,6 +559,18 @@ ph_broker_url (ph_broker *b)
 {
   return g_strdup_printf ("%s://127.0.0.1:%u", (b->flags & PH_BROKER_TLS) ? "mqtts" : "mqtt",
                           (guint) b->port);
+}
+
+const char *
+ph_broker_client_cert (ph_broker *b)
+{
+  return b->client_cert;
+}
+
+const char *
+ph_broker_client_key (ph_broker *b)
+{
+  return b->client_key;
 }
 
 const char *
@@ -622,6 +667,8 @@ ph_broker_stop (ph_broker *b)
   g_free (b->log);
   g_free (b->out);
   g_free (b->ca_file);
+  g_free (b->client_cert);
+  g_free (b->client_key);
   g_free (b->extra_config);
   g_free (b);
 }

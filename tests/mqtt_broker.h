@@ -16,7 +16,8 @@ typedef enum {
   PH_BROKER_ANONYMOUS = 0,
   PH_BROKER_PASSWORD = 1 << 0,   /* no anonymous clients; PH_BROKER_USER only */
   PH_BROKER_TLS = 1 << 1,        /* the listener speaks TLS only (mqtts) */
-  PH_BROKER_PERSISTENT = 1 << 2  /* sessions and retained messages outlive a restart */
+  PH_BROKER_PERSISTENT = 1 << 2, /* sessions and retained messages outlive a restart */
+  PH_BROKER_CLIENT_CERT = 1 << 3 /* with TLS: a client certificate the CA signed is required */
 } ph_broker_flags;
 
 typedef struct ph_broker ph_broker;
@@ -42,6 +43,12 @@ char *ph_broker_url (ph_broker *b);
 /* The PEM certificate of the CA that signed the broker's certificate (for
  * 127.0.0.1 and localhost); NULL without TLS.  Transfer none. */
 const char *ph_broker_ca_file (ph_broker *b);
+
+/* With PH_BROKER_CLIENT_CERT: a client certificate and its key (PEM) that
+ * the broker accepts, signed by the same CA; NULL otherwise.  Transfer
+ * none. */
+const char *ph_broker_client_cert (ph_broker *b);
+const char *ph_broker_client_key (ph_broker *b);
 
 /* Its temporary directory: mosquitto.conf, mosquitto.log, mosquitto.db
  * (persistent), the certificates.  Transfer none. */

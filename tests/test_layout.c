@@ -75,7 +75,7 @@ static char *
 resolve (const char *root, const char *rel, const char *name)
 {
   g_autofree char *dir = g_path_get_dirname (rel);
-  const char *const bases[] = { dir, "core", "include" };
+  const char *const bases[] = { dir, "core", "include", "lib" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (bases); i++)
     {
@@ -87,8 +87,11 @@ resolve (const char *root, const char *rel, const char *name)
   return NULL;
 }
 
-/* Checks one include of file rel, in folder (of core/, or NULL for a
- * module), and adds what it breaks to problems. */
+/* The folder name check_include gets for a file of lib/. */
+#define LIB_FOLDER "@lib"
+
+/* Checks one include of file rel, in folder (of core/, NULL for a module,
+ * LIB_FOLDER for lib/), and adds what it breaks to problems. */
 static void
 check_include (GPtrArray *problems, const char *root, const char *rel, const char *folder,
                guint line, const char *name)
@@ -99,6 +102,17 @@ check_include (GPtrArray *problems, const char *root, const char *rel, const cha
   const char *may_use;
 
   if (target == NULL)
+    return;
+  /* lib/ stands alone, under the core and the modules that both use it. */
+  if (folder != NULL && strcmp (folder, LIB_FOLDER) == 0)
+    {
+      if (!g_str_has_prefix (target, "lib/"))
+        g_ptr_array_add (problems, g_strdup_printf ("%s:%u: includes %s: lib/ uses nothing of "
+                                                    "core/ or the module ABI (core/README.md)",
+                                                    rel, line, target));
+      return;
+    }
+  if (g_str_has_prefix (target, "lib/"))
     return;
   target_folder = core_folder (target);
   if (target_folder == NULL)
@@ -176,7 +190,8 @@ compare_names (gconstpointer a, gconstpointer b)
 /* Every .c and .h below dir (relative to root), in name order so the
  * report reads the same every time. */
 static void
-walk (GPtrArray *problems, const char *root, const char *dir, gboolean in_modules)
+walk (GPtrArray *problems, const char *root, const char *dir, gboolean in_modules,
+      gboolean in_lib)
 {
   g_autofree char *full = g_build_filename (root, dir, NULL);
   g_autoptr (GDir) d = g_dir_open (full, 0, NULL);
@@ -192,7 +207,8 @@ walk (GPtrArray *problems, const char *root, const char *dir, gboolean in_module
       const char *name = g_ptr_array_index (names, i);
       g_autofree char *rel = g_build_filename (dir, name, NULL);
       g_autofree char *path = g_build_filename (root, rel, NULL);
-      g_autofree char *folder = in_modules ? NULL : core_folder (rel);
+      g_autofree char *folder = in_lib ? g_strdup (LIB_FOLDER)
+                                : in_modules ? NULL : core_folder (rel);
 
       if (g_file_test (path, G_FILE_TEST_IS_DIR))
         {
@@ -200,10 +216,11 @@ walk (GPtrArray *problems, const char *root, const char *dir, gboolean in_module
             g_ptr_array_add (problems, g_strdup_printf ("%s/: not a folder of the layout (add it "
                                                         "to core/README.md and tests/test_layout.c)",
                                                         rel));
-          walk (problems, root, rel, in_modules);
+          walk (problems, root, rel, in_modules, in_lib);
           continue;
         }
-      if (!in_modules && strcmp (dir, "core") == 0 && !g_strv_contains (top_files, name))
+      if (!in_modules && !in_lib && strcmp (dir, "core") == 0
+          && !g_strv_contains (top_files, name))
         g_ptr_array_add (problems, g_strdup_printf ("%s: core/ holds only main() and the version; "
                                                     "this file belongs in the folder of its "
                                                     "subsystem", rel));
@@ -219,8 +236,12 @@ layout_problems (const char *root)
 {
   GPtrArray *problems = g_ptr_array_new_with_free_func (g_free);
 
-  walk (problems, root, "core", FALSE);
-  walk (problems, root, "modules", TRUE);
+  g_autofree char *lib = g_build_filename (root, "lib", NULL);
+
+  walk (problems, root, "core", FALSE, FALSE);
+  walk (problems, root, "modules", TRUE, FALSE);
+  if (g_file_test (lib, G_FILE_TEST_IS_DIR))
+    walk (problems, root, "lib", FALSE, TRUE);
   return problems;
 }
 
@@ -331,6 +352,22 @@ START_TEST (test_module_including_the_core_is_reported)
 }
 END_TEST
 
+START_TEST (test_lib_including_the_core_is_reported)
+{
+  g_autofree char *root = make_tree ("lib/mqtt/link.c", "#include \"link.h\"\n"
+                                                        "#include \"text/json_text.h\"\n",
+                                     "lib/mqtt/link.h", "", "core/text/json_text.h", "",
+                                     "modules/m/m.c", "#include \"mqtt/link.h\"\n",
+                                     "core/cli/c.c", "#include \"mqtt/link.h\"\n",
+                                     "core/cli/cli.h", "", PH_END);
+  g_autofree char *text = the_problem (root);
+
+  /* The core and the modules may use lib/; lib/ uses neither. */
+  ck_assert_str_eq (text, "lib/mqtt/link.c:2: includes core/text/json_text.h: lib/ uses nothing "
+                          "of core/ or the module ABI (core/README.md)");
+}
+END_TEST
+
 START_TEST (test_files_outside_the_folders_are_reported)
 {
   g_autofree char *root = make_tree ("core/main.c", "#include \"cli/cli.h\"\n#include \"version.h\"\n",
@@ -359,6 +396,7 @@ layout_suite (void)
   tcase_add_test (tc, test_spool_may_not_use_delivery);
   tcase_add_test (tc, test_private_header_of_another_folder_is_reported);
   tcase_add_test (tc, test_module_including_the_core_is_reported);
+  tcase_add_test (tc, test_lib_including_the_core_is_reported);
   tcase_add_test (tc, test_files_outside_the_folders_are_reported);
   suite_add_tcase (s, tc);
   return s;

@@ -16,6 +16,8 @@
 #include "cli/cli.h"
 #include "harness.h"
 #include "cli/listen_format.h"
+#include "cli/listen_mqtt.h"
+#include <mqtt_protocol.h>
 #include "cli/signature_verify.h"
 
 /* The Standard Webhooks test vector (webhook-delivery.md §1.6). */
@@ -1041,6 +1043,33 @@ START_TEST (test_listen_warns_about_non_loopback_bind)
 }
 END_TEST
 
+/* listen --mqtt: a broker may hand over user properties with line breaks,
+ * spaces and colons in them (found by the mqtt fuzz target: libsoup refused
+ * them as header lines, with a critical warning); they are printed mended,
+ * the rest of the message as usual. */
+START_TEST (test_format_mqtt_message_with_line_breaks_in_properties)
+{
+  mosquitto_property *props = NULL;
+  struct mosquitto_message message = { 0 };
+  ph_listen_mqtt_options o = { "mqtt://127.0.0.1", NULL, NULL, NULL, NULL, 0, FALSE };
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  message.topic = (char *) "printhook/farm1/PrintDone";
+  message.payload = (void *) "{\"a\": 1}";
+  message.payloadlen = 8;
+  message.qos = 1;
+  mosquitto_property_add_string_pair (&props, MQTT_PROP_USER_PROPERTY, "webhook-id", "a\r\nb");
+  mosquitto_property_add_string_pair (&props, MQTT_PROP_USER_PROPERTY, "bad name:", "x");
+  mosquitto_property_add_string (&props, MQTT_PROP_CONTENT_TYPE, "application/json\r\nX: y");
+  ph_listen_mqtt_format (out, &o, 3, "mqtt://127.0.0.1:1883", &message, props);
+  mosquitto_property_free_all (&props);
+  assert_contains (out->str, "#3 PUBLISH printhook/farm1/PrintDone  (from mqtt://127.0.0.1:1883, "
+                             "8 bytes)");
+  assert_contains (out->str, "  QoS: 1\n  Retain: no\n  webhook-id: a\\r\\nb\n  bad_name_: x\n");
+  assert_contains (out->str, "  {\n    \"a\": 1\n  }\n");
+}
+END_TEST
+
 static Suite *
 listen_suite (void)
 {
@@ -1083,6 +1112,7 @@ listen_suite (void)
   tcase_add_test (format, test_format_multipart_cut_short_reads_only_the_body);
   tcase_add_test (format, test_format_multipart_part_running_into_the_boundary_is_damaged);
   tcase_add_test (format, test_format_head_escapes_header_controls);
+  tcase_add_test (format, test_format_mqtt_message_with_line_breaks_in_properties);
   suite_add_tcase (s, format);
 
   tcase_set_timeout (server, 3 * WAIT_S);

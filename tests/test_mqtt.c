@@ -248,6 +248,30 @@ START_TEST (test_password_tls_and_test_command)
 }
 END_TEST
 
+/* A broker that wants a client certificate: mqtt.tls_cert and tls_key
+ * give it; without them the TLS handshake fails, and says so. */
+START_TEST (test_client_certificate)
+{
+  g_autoptr (ph_broker) b = ph_broker_start (PH_BROKER_CLIENT_CERT);
+  g_auto (ph_setup) s = { 0 };
+  g_autofree char *extra = g_strdup_printf ("mqtt.tls_cert = %s\nmqtt.tls_key = %s\n",
+                                            ph_broker_client_cert (b), ph_broker_client_key (b));
+  g_autofree char *with = mqtt_hook (b, "with", extra);
+  g_autofree char *without = mqtt_hook (b, "without", NULL);
+  g_autofree char *hooks = g_strconcat (with, without, NULL);
+  g_autoptr (ph_run_result) ok = NULL, refused = NULL;
+
+  ph_setup_write_config (&s, NULL, hooks);
+  ok = run_test_command (&s, "with", "PrintDone");
+  ck_assert_msg (ok->exit_status == 0, "%s%s", ok->out, ok->err);
+  assert_contains (ok->out, "delivered: PUBACK after ");
+  refused = run_test_command (&s, "without", "PrintDone");
+  ck_assert_int_eq (refused->exit_status, 1);
+  assert_contains (refused->out, "NOT delivered");
+  assert_contains (refused->out, "the daemon would retry it");
+}
+END_TEST
+
 /* A daemon whose credentials the broker refuses keeps the event, says
  * why, and delivers it once the broker takes them. */
 START_TEST (test_refused_credentials_are_retried)
@@ -676,6 +700,7 @@ mqtt_suite (void)
   tcase_add_test (tc, test_qos_retain_protocol_and_topic);
   tcase_add_test (tc, test_password_tls_and_test_command);
   tcase_add_test (tc, test_refused_credentials_are_retried);
+  tcase_add_test (tc, test_client_certificate);
   tcase_add_test (tc, test_refused_topic_is_a_dead_letter);
   tcase_add_test (tc, test_home_assistant_discovery);
   tcase_add_test (tc, test_hostile_brokers);

@@ -70,20 +70,48 @@ append_signature_checks (const ph_listen_mqtt_options *o, GString *out, GPtrArra
     }
 }
 
-static void
-on_message (ph_mqtt_link *link, const struct mosquitto_message *message,
-            const mosquitto_property *props, gpointer user_data)
+/* MQTT allows any text in a property; a header line does not.  Line breaks
+ * in a value are shown as \r and \n, a name's spaces, tabs, line breaks
+ * and colons as '_'; the formatter escapes the rest.  Transfer full. */
+static char *
+header_value (const char *value)
 {
-  mqtt_listener *l = user_data;
-  g_autoptr (GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = value; *p != '\0'; p++)
+    if (*p == '\r' || *p == '\n')
+      g_string_append (out, *p == '\r' ? "\\r" : "\\n");
+    else
+      g_string_append_c (out, *p);
+  return g_string_free (out, FALSE);
+}
+
+static char *
+header_name (const char *name)
+{
+  char *out = g_strdup (*name != '\0' ? name : "(empty)");
+
+  for (char *p = out; *p != '\0'; p++)
+    if (strchr (" \t\r\n:", *p) != NULL)
+      *p = '_';
+  return out;
+}
+
+void
+ph_listen_mqtt_format (GString *out, const ph_listen_mqtt_options *o, guint number,
+                       const char *broker, const struct mosquitto_message *message,
+                       const mosquitto_property *props)
+{
+  g_autoptr (GPtrArray) pairs = g_ptr_array_new_with_free_func (free);
   g_autoptr (SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  g_autoptr (SoupMessageHeaders) shown = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
   g_autoptr (GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr (GString) out = g_string_new (NULL);
   g_autoptr (GBytes) body = g_bytes_new (message->payload, (gsize) message->payloadlen);
+  g_autofree char *qos = g_strdup_printf ("%d", message->qos);
+  ph_listen_request request = { number, "PUBLISH", message->topic, NULL, broker, now, shown,
+                                (guint64) message->payloadlen };
   char *content_type = NULL;
 
-  /* Every byte from the broker goes through the listen formatter's
-   * escaping: the topic and properties as header lines. */
   for (const mosquitto_property *p = props; p != NULL; p = mosquitto_property_next (p))
     if (mosquitto_property_identifier (p) == MQTT_PROP_USER_PROPERTY)
       {
@@ -97,28 +125,39 @@ on_message (ph_mqtt_link *link, const struct mosquitto_message *message,
           }
       }
   mosquitto_property_read_string (props, MQTT_PROP_CONTENT_TYPE, &content_type, false);
-  soup_message_headers_append (headers, "Content-Type",
-                               content_type != NULL ? content_type : "application/json");
-  free (content_type);
   {
-    g_autoptr (SoupMessageHeaders) shown = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
-    g_autofree char *qos = g_strdup_printf ("%d", message->qos);
-    ph_listen_request request = { ++l->printed, "PUBLISH", message->topic, NULL,
-                                  ph_mqtt_link_name (link), now, shown,
-                                  (guint64) message->payloadlen };
+    g_autofree char *type = header_value (content_type != NULL ? content_type
+                                                               : "application/json");
 
-    /* The message's flags first, as if they were headers. */
-    soup_message_headers_append (shown, "QoS", qos);
-    soup_message_headers_append (shown, "Retain", message->retain ? "yes" : "no");
-    for (guint i = 0; i + 1 < pairs->len; i += 2)
-      soup_message_headers_append (shown, g_ptr_array_index (pairs, i),
-                                   g_ptr_array_index (pairs, i + 1));
-    ph_listen_format_head (out, &request);
+    soup_message_headers_append (headers, "Content-Type", type);
+    free (content_type);
   }
-  append_signature_checks (l->options, out, pairs, message);
-  if (!l->options->quiet_body)
+  /* The message's flags first, as if they were headers; every byte from
+   * the broker goes through the listen formatter's escaping. */
+  soup_message_headers_append (shown, "QoS", qos);
+  soup_message_headers_append (shown, "Retain", message->retain ? "yes" : "no");
+  for (guint i = 0; i + 1 < pairs->len; i += 2)
+    {
+      g_autofree char *name = header_name (g_ptr_array_index (pairs, i));
+      g_autofree char *value = header_value (g_ptr_array_index (pairs, i + 1));
+
+      soup_message_headers_append (shown, name, value);
+    }
+  ph_listen_format_head (out, &request);
+  append_signature_checks (o, out, pairs, message);
+  if (!o->quiet_body)
     ph_listen_format_body (out, headers, body, (guint64) message->payloadlen);
   g_string_append_c (out, '\n');
+}
+
+static void
+on_message (ph_mqtt_link *link, const struct mosquitto_message *message,
+            const mosquitto_property *props, gpointer user_data)
+{
+  mqtt_listener *l = user_data;
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  ph_listen_mqtt_format (out, l->options, ++l->printed, ph_mqtt_link_name (link), message, props);
   fputs (out->str, stdout);
   fflush (stdout);
   if (l->options->count > 0 && l->printed >= (guint) l->options->count)

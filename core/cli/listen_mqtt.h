@@ -6,6 +6,7 @@
 #define PH_LISTEN_MQTT_H
 
 #include <glib.h>
+#include <mosquitto.h>
 
 /* Everything transfer none. */
 typedef struct {
@@ -17,6 +18,15 @@ typedef struct {
   int count;                       /* exit after this many messages; 0: never */
   gboolean quiet_body;
 } ph_listen_mqtt_options;
+
+/* Appends the printed form of one message (number: 1 for the first;
+ * broker: "mqtt://host:port") to out: "#N PUBLISH TOPIC  (from BROKER, N
+ * bytes)  TIME", its QoS, retain flag and user properties as header lines,
+ * the signature checks of o, the payload as listen prints bodies.  Every
+ * byte that came from the broker is escaped.  All transfer none. */
+void ph_listen_mqtt_format (GString *out, const ph_listen_mqtt_options *o, guint number,
+                            const char *broker, const struct mosquitto_message *message,
+                            const mosquitto_property *props);
 
 /* Runs until Ctrl-C, SIGTERM or count messages.  Returns the exit status:
  * 0, 1 when the URL is wrong or the broker refuses us. */

@@ -2,10 +2,10 @@
 
 #include <string.h>
 
+/* The URL itself is never repeated: it may hold a password. */
 static gboolean
-fail (GError **error, const char *text, const char *why)
+fail (GError **error, const char *why)
 {
-  /* text is not repeated: it may hold a password. */
   g_set_error (error, G_URI_ERROR, G_URI_ERROR_FAILED, "%s", why);
   return FALSE;
 }
@@ -20,21 +20,21 @@ ph_mqtt_url_parse (const char *text, ph_mqtt_url *url, GError **error)
   memset (url, 0, sizeof *url);
   uri = g_uri_parse (text, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED_PATH, NULL);
   if (uri == NULL)
-    return fail (error, text, "not a URL of the form mqtt://[USER[:PASSWORD]@]HOST[:PORT]");
+    return fail (error, "not a URL of the form mqtt://[USER[:PASSWORD]@]HOST[:PORT]");
   scheme = g_uri_get_scheme (uri);
   if (g_ascii_strcasecmp (scheme, "mqtt") != 0 && g_ascii_strcasecmp (scheme, "mqtts") != 0)
-    return fail (error, text, "the scheme must be mqtt:// or mqtts://");
+    return fail (error, "the scheme must be mqtt:// or mqtts://");
   host = g_uri_get_host (uri);
   if (host == NULL || *host == '\0')
-    return fail (error, text, "the URL names no host");
+    return fail (error, "the URL names no host");
   path = g_uri_get_path (uri);
   if ((path != NULL && *path != '\0' && strcmp (path, "/") != 0) || g_uri_get_query (uri) != NULL
       || g_uri_get_fragment (uri) != NULL)
-    return fail (error, text, "an MQTT URL has no path, query or fragment: the topic is "
+    return fail (error, "an MQTT URL has no path, query or fragment: the topic is "
                               "mqtt.topic");
   port = g_uri_get_port (uri);
   if (port == 0)
-    return fail (error, text, "port 0 is not a port");
+    return fail (error, "port 0 is not a port");
   url->tls = g_ascii_strcasecmp (scheme, "mqtts") == 0;
   url->port = port > 0 ? (guint16) port : (url->tls ? 8883 : 1883);
   url->host = g_strdup (host);
