@@ -376,6 +376,7 @@ check_PROGRAMS += tests/test-mqtt
 TESTS += tests/test-mqtt
 tests_test_mqtt_SOURCES = tests/test_mqtt.c $(ph_mqtt_test_helpers) tests/daemon_setup.c \
 	tests/daemon_setup.h $(ph_spool_test_helpers) $(ph_test_helpers) \
+	tests/console_client.c tests/console_client.h \
 	modules/http-webhook/sign.c modules/http-webhook/sign.h
 tests_test_mqtt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/modules/http-webhook
 tests_test_mqtt_CFLAGS = $(test_cflags)

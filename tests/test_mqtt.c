@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "console_client.h"
 #include "daemon_process.h"
 #include "daemon_setup.h"
 #include "harness.h"
@@ -663,6 +664,59 @@ START_TEST (test_listen_prints_messages)
 }
 END_TEST
 
+/* The web console shows where an MQTT hook sends, and its test says what
+ * the broker answered. */
+START_TEST (test_console_shows_and_tests_an_mqtt_hook)
+{
+  g_autoptr (ph_broker) b = ph_broker_start (PH_BROKER_ANONYMOUS);
+  g_auto (ph_setup) s = { 0 };
+  g_autofree char *hook = mqtt_hook (b, "a", NULL);
+  g_autofree char *dir = ph_test_tmpdir ();
+  g_autofree char *token_file = g_build_filename (dir, "console.token", NULL);
+  g_autofree char *text = g_strdup_printf ("[console]\nlisten = 127.0.0.1:0\ntoken_file = %s\n\n%s",
+                                           token_file, hook);
+  g_autoptr (ph_daemon_process) d = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *bearer = NULL;
+  g_autofree char *base = NULL;
+  g_autoptr (ph_console_reply) hooks = NULL, tested = NULL;
+  g_autoptr (json_object) list = NULL, answer = NULL;
+  const char *listening = "console: listening on http://127.0.0.1:";
+  const char *at;
+
+  ph_setup_write_config (&s, NULL, text);
+  d = ph_daemon_process_start (s.config);
+  ph_daemon_process_wait_log (d, listening, 1, 10000);
+  log = ph_daemon_process_log (d);
+  at = strstr (log, listening);
+  base = g_strdup_printf ("http://127.0.0.1:%u",
+                          (guint) g_ascii_strtoull (at + strlen (listening), NULL, 10));
+  ck_assert (g_file_get_contents (token_file, &token, NULL, NULL));
+  g_strstrip (token);
+  bearer = g_strdup_printf ("Authorization: Bearer %s", token);
+  {
+    const char *headers[] = { bearer, NULL };
+    const char *post[] = { bearer, "Content-Type: application/json", NULL };
+    g_autofree char *url = g_strconcat (base, "/api/v1/hooks", NULL);
+    g_autofree char *test_url = g_strconcat (base, "/api/v1/hooks/a/test", NULL);
+
+    hooks = ph_console_request ("GET", url, headers, NULL, -1);
+    ck_assert_int_eq (hooks->status, 200);
+    list = ph_console_reply_json (hooks);
+    assert_contains (str (json_object_array_get_idx (json_object_object_get (list, "hooks"), 0),
+                          "sends"),
+                     "publishes to mqtt://127.0.0.1:");
+    tested = ph_console_request ("POST", test_url, post, "{\"event\": \"PrintDone\"}", -1);
+    ck_assert_msg (tested->status == 200, "%ld %s", tested->status, tested->body->str);
+    answer = ph_console_reply_json (tested);
+    ck_assert (json_object_get_boolean (json_object_object_get (answer, "delivered")));
+    assert_contains (str (answer, "response"), "PUBACK after ");
+  }
+  ck_assert_int_eq (ph_daemon_process_stop (d, 10), 0);
+}
+END_TEST
+
 /* check: what is wrong in an mqtt hook, with the key. */
 START_TEST (test_check_errors)
 {
@@ -705,6 +759,7 @@ mqtt_suite (void)
   tcase_add_test (tc, test_home_assistant_discovery);
   tcase_add_test (tc, test_hostile_brokers);
   tcase_add_test (tc, test_listen_prints_messages);
+  tcase_add_test (tc, test_console_shows_and_tests_an_mqtt_hook);
   tcase_add_test (tc, test_nothing_lost_when_broker_or_daemon_dies);
   suite_add_tcase (suite, tc);
   return suite;

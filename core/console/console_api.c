@@ -160,6 +160,12 @@ get_hooks (ph_console *console, SoupServerMessage *msg)
             ((const ph_chain_link *) g_ptr_array_index (hook->chain, m))->module->name));
       json_object_object_add (out, "name", json_object_new_string (hook->name));
       json_object_object_add (out, "url", ph_console_json_string (console, hook->url));
+      {
+        /* A send module other than http-webhook says where it sends. */
+        g_autofree char *sends = ph_hook_describe_sending (hook, NULL);
+
+        json_object_object_add (out, "sends", ph_console_json_string (console, sends));
+      }
       json_object_object_add (out, "events", string_array (hook->all_events
                                                                ? all
                                                                : (const char *const *) hook->events));
@@ -214,6 +220,11 @@ ph_console_request_json (ph_console *console, printhook_delivery *d)
   body = ph_delivery_body_text (d, console->gen->redactor);
   json_object_object_add (out, "method", json_object_new_string (d->method));
   json_object_object_add (out, "url", ph_console_json_string (console, d->url));
+  {
+    g_autofree char *sends = ph_hook_describe_sending (d->hook, d);
+
+    json_object_object_add (out, "sends", ph_console_json_string (console, sends));
+  }
   for (guint i = 0; i < d->headers->len; i++)
     {
       const ph_header *h = g_ptr_array_index (d->headers, i);

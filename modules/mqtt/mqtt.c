@@ -33,7 +33,9 @@ typedef struct {
 } instance;
 
 static const printhook_config_key keys[] = {
-  { "url", PRINTHOOK_KEY_STRING, NULL, TRUE, TRUE, 0, 0,
+  /* Not a secret as a whole, like a hook's url: the password in it is
+   * masked wherever a URL is shown or logged. */
+  { "url", PRINTHOOK_KEY_STRING, NULL, TRUE, FALSE, 0, 0,
     "the broker: mqtt://[USER[:PASSWORD]@]HOST[:PORT] or mqtts://... (TLS)" },
   { "topic", PRINTHOOK_KEY_STRING, DEFAULT_TOPIC, FALSE, FALSE, 0, 0,
     "where to publish, a template; inserted values cannot add levels or wildcards" },

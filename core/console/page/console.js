@@ -66,7 +66,7 @@
 
   // "GET url", the headers and the body, as the receiver would see them.
   function fmtRequest(r) {
-    const lines = [`${r.method || '?'} ${r.url || ''}`];
+    const lines = [r.sends || `${r.method || '?'} ${r.url || ''}`];
     const headers = r.headers || {};
     for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
     const hasType = Object.keys(headers).some((n) => n.toLowerCase() === 'content-type');
@@ -265,7 +265,8 @@
       `${hook.delivered ?? 0} delivered · ${hook.retrying ?? 0} retrying · `,
       el('span', { class: (hook.dead || 0) > 0 ? 'badge bad' : '' }, `${hook.dead ?? 0} dead`));
     card.info.replaceChildren(
-      el('dt', null, 'URL'), el('dd', null, el('code', null, hook.url || '–')),
+      el('dt', null, hook.sends ? 'Sends' : 'URL'),
+      el('dd', null, el('code', null, hook.sends || hook.url || '–')),
       el('dt', null, 'Events'), el('dd', null, events.includes('*') ? 'all events' : events.join(', ') || '–'),
       el('dt', null, 'Modules'), el('dd', null, (hook.modules || []).join(' → ') || '–'),
       el('dt', null, 'Since start'), el('dd', null, counts),
