@@ -28,7 +28,8 @@ presetsdir = $(pkgdatadir)/examples
 dist_presets_DATA = conf/examples/discord.conf conf/examples/slack.conf \
 	conf/examples/telegram.conf conf/examples/ntfy.conf conf/examples/gotify.conf \
 	conf/examples/home-assistant.conf conf/examples/ifttt.conf \
-	conf/examples/node-red.conf conf/examples/signed.conf
+	conf/examples/node-red.conf conf/examples/signed.conf conf/examples/mqtt.conf \
+	conf/examples/home-assistant-mqtt.conf
 
 # The unit names the installed binary, so it is made at build time.
 if INSTALL_SYSTEMD_UNIT

@@ -67,7 +67,8 @@ check_LTLIBRARIES += tests/modules/test-prepare.la tests/modules/test-encode.la 
 	tests/modules/test-sender.la tests/modules/bad-abi-major.la \
 	tests/modules/bad-abi-minor.la tests/modules/bad-name.la tests/modules/bad-stage.la \
 	tests/modules/bad-no-run.la tests/modules/bad-init.la tests/modules/bad-null-desc.la \
-	tests/modules/bad-no-symbol.la tests/modules/bad-undefined.la
+	tests/modules/bad-no-symbol.la tests/modules/bad-undefined.la \
+	tests/modules/bad-internal.la
 tests_modules_test_prepare_la_SOURCES = tests/modules/test-prepare.c
 tests_modules_test_prepare_la_CFLAGS = $(module_compile_flags)
 tests_modules_test_prepare_la_LDFLAGS = $(test_module_strict)
@@ -116,6 +117,10 @@ tests_modules_bad_undefined_la_SOURCES = tests/modules/bad-undefined.c
 tests_modules_bad_undefined_la_CFLAGS = $(module_compile_flags)
 tests_modules_bad_undefined_la_LDFLAGS = $(test_module_link)
 tests_modules_bad_undefined_la_LIBADD = $(module_libs)
+tests_modules_bad_internal_la_SOURCES = tests/modules/bad-internal.c
+tests_modules_bad_internal_la_CFLAGS = $(module_compile_flags)
+tests_modules_bad_internal_la_LDFLAGS = $(test_module_link)
+tests_modules_bad_internal_la_LIBADD = $(module_libs)
 
 tests_libphtest_la_SOURCES += tests/config_fixture.c tests/config_fixture.h
 

@@ -29,7 +29,7 @@ void ph_listen_mqtt_format (GString *out, const ph_listen_mqtt_options *o, guint
                             const mosquitto_property *props);
 
 /* Runs until Ctrl-C, SIGTERM or count messages.  Returns the exit status:
- * 0, 1 when the URL is wrong or the broker refuses us. */
+ * 0; 1 when the broker refuses us; 2 for a wrong --mqtt URL or --topic. */
 int ph_listen_mqtt (const ph_listen_mqtt_options *options);
 
 #endif

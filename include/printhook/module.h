@@ -344,7 +344,7 @@ struct printhook_host {
   void (*delivery_note_outcome) (printhook_delivery *d, const char *text);
   /* A name for this printhook, stable across restarts and different for
    * two daemons on one machine: "HOST-xxxxxxxx" (the host name and a hash
-   * of the spool's path).  One-shot commands ("printhook test") add
+   * of the configuration file's path).  One-shot commands ("printhook test") add
    * "-test-PID", so that they never take a running daemon's identity (an
    * MQTT client id).  Transfer none, valid until shutdown. */
   const char *(*instance_name) (void);

@@ -20,7 +20,8 @@ ph_mqtt_url_parse (const char *text, ph_mqtt_url *url, GError **error)
   memset (url, 0, sizeof *url);
   uri = g_uri_parse (text, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED_PATH, NULL);
   if (uri == NULL)
-    return fail (error, "not a URL of the form mqtt://[USER[:PASSWORD]@]HOST[:PORT]");
+    return fail (error, "not a URL: mqtt:// or mqtts://, then the broker's host, with an "
+                        "optional :PORT after it and USER:PASSWORD and an at sign before it");
   scheme = g_uri_get_scheme (uri);
   if (g_ascii_strcasecmp (scheme, "mqtt") != 0 && g_ascii_strcasecmp (scheme, "mqtts") != 0)
     return fail (error, "the scheme must be mqtt:// or mqtts://");

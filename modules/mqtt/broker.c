@@ -17,6 +17,7 @@ struct mqtt_broker {
   GQueue waiting;              /* message *: published once connected */
   GHashTable *in_flight;       /* mid -> message *, waiting for the ack */
   guint start_idle;
+  gboolean started;            /* the link was started once */
   int in_callback;             /* inside a link callback: free later */
   guint free_idle;
   GPtrArray *watches;          /* watch * */
@@ -278,20 +279,38 @@ start_link (gpointer data)
   mqtt_broker *b = data;
 
   b->start_idle = 0;
+  b->started = TRUE;
   ph_mqtt_link_start (b->link);
   return G_SOURCE_REMOVE;
+}
+
+/* Everything that makes two hooks' connections different but the client
+ * id; it stays in memory only (the URL may hold a password). */
+static char *
+identity_without_id (const mqtt_broker_options *o)
+{
+  return g_strdup_printf ("%s\n%d\n%u\n%g\n%d\n%s\n%s\n%s\n%s\n%d", o->url, o->protocol,
+                          o->keepalive_s, o->connect_timeout_s, o->tls_verify,
+                          o->ca_file ? o->ca_file : "", o->cert_file ? o->cert_file : "",
+                          o->key_file ? o->key_file : "",
+                          o->status_topic ? o->status_topic : "", o->eager);
 }
 
 static char *
 identity (const mqtt_broker_options *o)
 {
-  /* Everything that makes two hooks' connections different; it stays in
-   * memory only (the URL may hold a password). */
-  return g_strdup_printf ("%s\n%s\n%d\n%u\n%d\n%s\n%s\n%s\n%s", o->url, o->client_id,
-                          o->protocol, o->keepalive_s, o->tls_verify,
-                          o->ca_file ? o->ca_file : "", o->cert_file ? o->cert_file : "",
-                          o->key_file ? o->key_file : "",
-                          o->status_topic ? o->status_topic : "");
+  g_autofree char *rest = identity_without_id (o);
+
+  return g_strdup_printf ("%s\n%s", o->client_id, rest);
+}
+
+char *
+mqtt_broker_default_client_id (const mqtt_broker_options *o, const char *name)
+{
+  g_autofree char *rest = identity_without_id (o);
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, rest, -1);
+
+  return g_strdup_printf ("printhook-%s-%.6s", name, hash);
 }
 
 mqtt_broker *
@@ -336,7 +355,8 @@ mqtt_broker_get (const mqtt_broker_options *o)
   lo.will_topic = o->status_topic;
   lo.will_payload = "offline";
   b->link = ph_mqtt_link_new (&lo, &link_callbacks, b);
-  b->start_idle = g_idle_add (start_link, b);
+  if (o->eager)
+    b->start_idle = g_idle_add (start_link, b);
   g_hash_table_insert (brokers, b->key, b);
   return b;
 }
@@ -434,8 +454,12 @@ mqtt_broker_publish (mqtt_broker *b, const char *topic, GBytes *payload, int qos
   m->timer = g_timeout_add ((guint) (timeout_s * 1000), message_expired, m);
   if (ph_mqtt_link_is_connected (b->link))
     send_now (m);
-  else if (ph_mqtt_link_is_connecting (b->link) || b->start_idle != 0)
+  else if (ph_mqtt_link_is_connecting (b->link) || b->start_idle != 0 || !b->started)
     {
+      /* A connection made lazily (one-shot commands) starts now. */
+      if (!b->started && b->start_idle == 0)
+        ph_mqtt_link_start (b->link);
+      b->started = TRUE;
       g_queue_push_tail (&b->waiting, m);
       m->waiting_link = b->waiting.tail;
     }

@@ -23,6 +23,7 @@ typedef struct {
   gboolean tls_verify;
   const char *ca_file, *cert_file, *key_file;
   const char *status_topic;    /* "online" retained on connect, "offline" as will and at the end */
+  gboolean eager;              /* connect as soon as the loop runs, not at the first publish */
 } mqtt_broker_options;
 
 typedef enum {
@@ -39,11 +40,19 @@ typedef void (*mqtt_sent_func) (mqtt_sent_result result, const char *why, double
 
 /* The connection for options, shared: a new reference to an existing one
  * with the same identity, or a new one that starts connecting as soon as
- * the main loop runs (so that "printhook check", which runs no loop,
- * never connects).  FALSE-free: the URL was checked.  Transfer full. */
+ * the main loop runs when eager (so that "printhook check", which runs no
+ * loop, never connects), else at its first publish.  The URL was checked.
+ * Transfer full. */
 mqtt_broker *mqtt_broker_get (const mqtt_broker_options *options);
 
 /* Drops a reference; the last one says "offline" and disconnects. */
+
+/* A default client id for options (whose client_id is ignored):
+ * "printhook-" prefix, then name, then a short hash of everything that
+ * makes a connection distinct, so that two hooks needing two connections
+ * never share one id, which a broker would let only one of hold.
+ * Transfer full. */
+char *mqtt_broker_default_client_id (const mqtt_broker_options *options, const char *name);
 void mqtt_broker_unref (mqtt_broker *broker);
 
 /* Publishes, now when connected, on connection when connecting, or

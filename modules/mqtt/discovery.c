@@ -83,10 +83,19 @@ add_device (mqtt_discovery *dc, const char *name, const char *model)
   return dev;
 }
 
+/* printhook/NAME/state, NAME as the status topic writes it: only '/',
+ * '+' and '#' replaced, so both topics of a printer read alike. */
 static char *
 state_topic (const device *dev)
 {
-  return g_strdup_printf ("printhook/%s/state", dev->slug);
+  GString *out = g_string_new ("printhook/");
+
+  for (const char *p = dev->name; *p != '\0'; p++)
+    g_string_append_c (out, strchr ("/+#", *p) != NULL ? '_' : *p);
+  if (*dev->name == '\0')
+    g_string_append_c (out, '_');
+  g_string_append (out, "/state");
+  return g_string_free (out, FALSE);
 }
 
 static char *

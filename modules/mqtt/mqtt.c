@@ -44,7 +44,7 @@ static const printhook_config_key keys[] = {
   { "retain", PRINTHOOK_KEY_BOOL, "false", FALSE, FALSE, 0, 0,
     "the broker keeps the last message of the topic for new subscribers" },
   { "client_id", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
-    "MQTT client id (default: printhook-HOST-HASH, stable across restarts)" },
+    "MQTT client id (default: printhook-HOST-HASH-HASH, stable across restarts)" },
   { "protocol", PRINTHOOK_KEY_STRING, "5", FALSE, FALSE, 0, 0, "5 or 3.1.1" },
   { "keepalive", PRINTHOOK_KEY_INT, "60", FALSE, FALSE, 5, 65535,
     "seconds between keep-alive pings" },
@@ -122,6 +122,9 @@ check_config (const printhook_config *config, GError **error)
     return config_error (error, "mqtt.tls_cert and mqtt.tls_key go together");
   if (!parsed.tls && host->config_get_string (config, "mqtt.tls_cert") != NULL)
     return config_error (error, "mqtt.tls_cert is for mqtts:// URLs");
+  if (strcmp (protocol, "3.1.1") == 0 && host->config_get_string (config, "signing_secret") != NULL)
+    return config_error (error, "signing_secret needs mqtt.protocol = 5: MQTT 3.1.1 has no user "
+                                "properties to carry the signature");
   if (host->config_get_string (config, "mqtt.discovery") != NULL
       && strcmp (host->config_get_string (config, "mqtt.discovery"), "homeassistant") != 0)
     return config_error (error, "mqtt.discovery '%s': the one kind is homeassistant",
@@ -138,8 +141,9 @@ check_config (const printhook_config *config, GError **error)
 }
 
 /* printhook/DEVICE/status, DEVICE the hook's device_identifier or the
- * host's name: one connection serves every source of the daemon, so its
- * last will speaks for printhook, not for one printer. */
+ * host's name ('/', '+' and '#' as '_', as in every topic level printhook
+ * makes): one connection serves every source of the daemon, so its last
+ * will speaks for printhook, not for one printer. */
 static char *
 status_topic (const printhook_config *config)
 {
@@ -167,7 +171,9 @@ mqtt_instance_new (const printhook_config *config, GError **error)
 
   if (!check_config (config, error))
     return NULL;
-  status = status_topic (config);
+  /* A one-shot command ("printhook test") says nothing on the status
+   * topic: its "offline" at the end would be the running daemon's. */
+  status = host->is_daemon () ? status_topic (config) : NULL;
   if (status != NULL && strpbrk (status, "+#") != NULL)
     {
       config_error (error, "mqtt.status_topic '%s': no wildcards", status);
@@ -180,11 +186,7 @@ mqtt_instance_new (const printhook_config *config, GError **error)
   inst->retain = host->config_get_bool (config, "mqtt.retain");
   inst->timeout_s = host->config_get_double (config, "timeout");
   protocol = host->config_get_string (config, "mqtt.protocol");
-  client_id = host->config_is_set (config, "mqtt.client_id")
-                  ? g_strdup (host->config_get_string (config, "mqtt.client_id"))
-                  : g_strconcat ("printhook-", host->instance_name (), NULL);
   o.url = host->config_get_string (config, "mqtt.url");
-  o.client_id = client_id;
   o.protocol = strcmp (protocol, "3.1.1") == 0 ? 4 : 5;
   o.keepalive_s = (guint) host->config_get_int (config, "mqtt.keepalive");
   o.connect_timeout_s = host->config_get_double (config, "connect_timeout");
@@ -193,7 +195,13 @@ mqtt_instance_new (const printhook_config *config, GError **error)
   o.cert_file = host->config_get_string (config, "mqtt.tls_cert");
   o.key_file = host->config_get_string (config, "mqtt.tls_key");
   o.status_topic = status;
-  /* No I/O yet: the connection starts when the main loop runs. */
+  o.eager = host->is_daemon ();
+  client_id = host->config_is_set (config, "mqtt.client_id")
+                  ? g_strdup (host->config_get_string (config, "mqtt.client_id"))
+                  : mqtt_broker_default_client_id (&o, host->instance_name ());
+  o.client_id = client_id;
+  /* No I/O yet: the daemon's connection starts when the main loop runs,
+   * a one-shot command's at its first message. */
   inst->broker = mqtt_broker_get (&o);
   /* Without the option the hook still clears what it described before.
    * None in one-shot commands: a sample event is not the printer's state. */
@@ -314,6 +322,14 @@ mqtt_run (gpointer data, printhook_delivery *d, GError **error)
   publish_state *state;
   gsize size;
 
+  /* method = GET leaves the body to the URL's query: the data is the
+   * payload all the same. */
+  if (body == NULL && host->request_get_data (d) != NULL)
+    {
+      char *text = host->json_to_text (host->request_get_data (d), FALSE);
+
+      body = empty = g_bytes_new_take (text, strlen (text));
+    }
   if (body == NULL)
     body = empty = g_bytes_new_static ("", 0);
   size = g_bytes_get_size (body);

@@ -18,7 +18,8 @@
 #define SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 static const char *const url_errors[] = {
-  "not a URL of the form mqtt://[USER[:PASSWORD]@]HOST[:PORT]",
+  "not a URL: mqtt:// or mqtts://, then the broker's host, with an optional :PORT after it "
+  "and USER:PASSWORD and an at sign before it",
   "the scheme must be mqtt:// or mqtts://",
   "the URL names no host",
   "an MQTT URL has no path, query or fragment: the topic is mqtt.topic",
