@@ -168,14 +168,24 @@ START_TEST (test_qos_retain_protocol_and_topic)
   g_autofree char *h2 = mqtt_hook (b, "q2", "mqtt.qos = 2\nmqtt.retain = true\n"
                                    "mqtt.topic = t/q2/@event\n");
   g_autofree char *h3 = mqtt_hook (b, "v3", "mqtt.protocol = 3.1.1\nmqtt.topic = t/v3\n");
-  g_autofree char *hooks = g_strconcat (h0, h2, h3, NULL);
+  /* GET puts HTTP's data in a query string; MQTT publishes it. */
+  g_autofree char *hg = mqtt_hook (b, "get", "method = GET\nmqtt.topic = t/get\n"
+                                   "data = {\"e\": \"@event\"}\n");
+  g_autofree char *hooks = g_strconcat (h0, h2, h3, hg, NULL);
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (json_object) q0 = NULL, q2 = NULL, v3 = NULL;
 
   ph_setup_write_config (&s, NULL, hooks);
   d = ph_daemon_process_start (s.config);
-  ph_setup_send_event (&s, "PrintStarted", "{\"name\": \"a/b+#c\"}", 3);
-  ph_mqtt_subscriber_wait (sub, 3, 10000);
+  ph_setup_send_event (&s, "PrintStarted", "{\"name\": \"a/b+#c\"}", 4);
+  ph_mqtt_subscriber_wait (sub, 4, 10000);
+  {
+    g_autoptr (json_object) get = messages_on (sub, "t/get");
+
+    ck_assert_uint_eq (json_object_array_length (get), 1);
+    ck_assert_str_eq (str (json_object_array_get_idx (get, 0), "payload"),
+                      "{\"e\":\"PrintStarted\"}");
+  }
   q0 = messages_on (sub, "t/q0/a_b__c");
   q2 = messages_on (sub, "t/q2/PrintStarted");
   v3 = messages_on (sub, "t/v3");
@@ -235,6 +245,13 @@ START_TEST (test_password_tls_and_test_command)
   assert_lacks (ok->out, PH_BROKER_PASSWORD_TEXT);
   assert_lacks (ok->err, PH_BROKER_PASSWORD_TEXT);
   ph_mqtt_subscriber_wait (sub, 1, 10000);
+  {
+    /* A test says nothing on the status topic: its "offline" would be the
+     * running daemon's. */
+    g_autoptr (json_object) status = messages_on (sub, "printhook/farm1/status");
+
+    ck_assert_uint_eq (json_object_array_length (status), 0);
+  }
 
   refused = run_test_command (&s, "wrong", "PrintDone");
   ck_assert_int_eq (refused->exit_status, 1);
@@ -785,7 +802,9 @@ START_TEST (test_check_errors)
                          "[hook wild]\nmodules = mqtt\nmqtt.url = mqtt://h\nmqtt.topic = a/+/b\n\n"
                          "[hook form]\nmodules = mqtt\nmqtt.url = mqtt://h\ncontent_type = form\n\n"
                          "[hook scheme]\nmodules = mqtt\nmqtt.url = http://h\n\n"
-                         "[hook proto]\nmodules = mqtt\nmqtt.url = mqtt://h\nmqtt.protocol = 4\n");
+                         "[hook proto]\nmodules = mqtt\nmqtt.url = mqtt://h\nmqtt.protocol = 4\n\n"
+                         "[hook v3sign]\nmodules = mqtt\nmqtt.url = mqtt://h\n"
+                         "mqtt.protocol = 3.1.1\nsigning_secret = " SECRET "\n");
   argv[2] = s.config;
   r = ph_run_printhook (argv, NULL, 30);
   ck_assert_int_eq (r->exit_status, 1);
@@ -795,6 +814,7 @@ START_TEST (test_check_errors)
   assert_contains (r->err, "content_type = form");
   assert_contains (r->err, "the scheme must be mqtt:// or mqtts://");
   assert_contains (r->err, "mqtt.protocol '4'");
+  assert_contains (r->err, "signing_secret needs mqtt.protocol = 5");
 }
 END_TEST
 
