@@ -59,7 +59,7 @@ static const printhook_config_key keys[] = {
     "homeassistant: describe each printer to Home Assistant (MQTT discovery)" },
   { "discovery_prefix", PRINTHOOK_KEY_STRING, "homeassistant", FALSE, FALSE, 0, 0,
     "Home Assistant's discovery prefix" },
-  { NULL }
+  { NULL, 0, NULL, FALSE, FALSE, 0, 0, NULL }
 };
 
 static gboolean
