@@ -117,6 +117,17 @@ tests_modules_bad_undefined_la_SOURCES = tests/modules/bad-undefined.c
 tests_modules_bad_undefined_la_CFLAGS = $(module_compile_flags)
 tests_modules_bad_undefined_la_LDFLAGS = $(test_module_link)
 tests_modules_bad_undefined_la_LIBADD = $(module_libs)
+# Today's example module built against the frozen header of module ABI 1.0
+# (tests/modules/abi-1.0/, the header as released): a module built before a
+# minor bump must load and run unchanged (test-webhook).
+check_LTLIBRARIES += tests/old-abi/hello.la
+tests_old_abi_hello_la_SOURCES = examples/module-hello/hello.c
+tests_old_abi_hello_la_CPPFLAGS = -I$(top_srcdir)/tests/modules/abi-1.0 $(AM_CPPFLAGS)
+tests_old_abi_hello_la_CFLAGS = $(module_compile_flags)
+tests_old_abi_hello_la_LDFLAGS = $(test_module_strict)
+tests_old_abi_hello_la_LIBADD = $(module_libs)
+EXTRA_DIST += tests/modules/abi-1.0/printhook/module.h
+
 tests_modules_bad_internal_la_SOURCES = tests/modules/bad-internal.c
 tests_modules_bad_internal_la_CFLAGS = $(module_compile_flags)
 tests_modules_bad_internal_la_LDFLAGS = $(test_module_link)

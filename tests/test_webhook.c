@@ -458,6 +458,37 @@ START_TEST (test_secrets_are_redacted_in_output)
 }
 END_TEST
 
+/* A module built against module ABI 1.0 (the example, with the header as
+ * 1.0 released it: tests/modules/abi-1.0) loads and runs in printhook 1.1
+ * unchanged: its parameter arrives. */
+START_TEST (test_module_built_for_abi_1_0_runs)
+{
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/old");
+  g_autofree char *text = g_strdup_printf ("[hook old]\nurl = %s\nmodules = hello, http-webhook\n"
+                                           "hello.greeting = Ahoy\n"
+                                           "data = {\"h\": \"@hello\"}\n", url);
+  g_autofree char *config = write_config (text);
+  g_autofree char *path = g_strdup_printf ("PRINTHOOK_MODULE_PATH=%s/tests/old-abi/.libs:%s/modules/.libs",
+                                           ph_test_builddir (), ph_test_builddir ());
+  const char *env[] = { path, NULL };
+  const char *test_argv[] = { "test", "-c", config, "old", "PrintDone", NULL };
+  const char *modules_argv[] = { "modules", "-c", config, NULL };
+  g_autoptr (ph_run_result) out = ph_run_printhook (test_argv, env, 60);
+  g_autoptr (ph_run_result) listed = ph_run_printhook (modules_argv, env, 60);
+  g_autoptr (json_object) records = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autofree char *body_text = NULL;
+
+  ck_assert_msg (out->exit_status == 0, "exit %d\n%s\n%s", out->exit_status, out->out, out->err);
+  records = ph_receiver_wait (r, 1, 5000);
+  body = ph_record_body (record_at (records, 0));
+  body_text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  ck_assert_str_eq (body_text, "{\"h\":\"Ahoy, example.gcode\"}");
+  assert_contains (listed->out, "(module ABI 1.0, prepare stage");
+}
+END_TEST
+
 static Suite *
 webhook_suite (void)
 {
@@ -483,6 +514,7 @@ webhook_suite (void)
   tcase_add_test (tc, test_tls_needs_the_ca_file_for_a_self_signed_server);
   tcase_add_test (tc, test_header_line_break_from_the_event_arrives_as_a_space);
   tcase_add_test (tc, test_secrets_are_redacted_in_output);
+  tcase_add_test (tc, test_module_built_for_abi_1_0_runs);
   suite_add_tcase (s, tc);
   return s;
 }
