@@ -804,7 +804,10 @@ START_TEST (test_check_errors)
                          "[hook scheme]\nmodules = mqtt\nmqtt.url = http://h\n\n"
                          "[hook proto]\nmodules = mqtt\nmqtt.url = mqtt://h\nmqtt.protocol = 4\n\n"
                          "[hook v3sign]\nmodules = mqtt\nmqtt.url = mqtt://h\n"
-                         "mqtt.protocol = 3.1.1\nsigning_secret = " SECRET "\n");
+                         "mqtt.protocol = 3.1.1\nsigning_secret = " SECRET "\n\n"
+                         "[hook gone]\nurl = http://127.0.0.1:9/\nmodules = nosuch, http-webhook\n"
+                         "nosuch.a = 1\nnosuch.b = 2\nnosuch.c = 3\n\n"
+                         "[hook ghost]\nurl = http://127.0.0.1:9/\nghost.a = 1\nghost.b = 2\n");
   argv[2] = s.config;
   r = ph_run_printhook (argv, NULL, 30);
   ck_assert_int_eq (r->exit_status, 1);
@@ -815,6 +818,21 @@ START_TEST (test_check_errors)
   assert_contains (r->err, "the scheme must be mqtt:// or mqtts://");
   assert_contains (r->err, "mqtt.protocol '4'");
   assert_contains (r->err, "signing_secret needs mqtt.protocol = 5");
+  /* A module's error about one of its keys is reported at that key's
+   * line (module.h: the message starts with the key). */
+  assert_contains (r->err, "printhook.conf:12: error: [hook wild] mqtt.topic: module 'mqtt': "
+                           "mqtt.topic 'a/+/b'");
+  /* One error per module that cannot be loaded, none for its keys. */
+  {
+    guint named = 0;
+
+    for (const char *p = strstr (r->err, "no module named 'nosuch'"); p != NULL;
+         p = strstr (p + 1, "no module named 'nosuch'"))
+      named++;
+    ck_assert_msg (named == 1, "%s", r->err);
+    assert_lacks (r->err, "nosuch.b");
+    assert_contains (r->err, "[hook ghost] ghost.a: keys ghost.a, ghost.b: no module named 'ghost'");
+  }
 }
 END_TEST
 

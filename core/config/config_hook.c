@@ -597,16 +597,27 @@ check_module_keys (hook_builder *b, GPtrArray *modules)
           }
       if (module == NULL)
         module = ph_registry_load (b->loader->registry, prefix, &error);
+      if (module == NULL)
+        {
+          const char *const *names = ph_hook_config_get_list (b->hook->config, "modules");
+          g_autoptr (GString) list = g_string_new (NULL);
+
+          /* One error per module that cannot be used: the chain said why
+           * already when it names the module; its keys are not unknown. */
+          if (names != NULL && g_strv_contains (names, prefix))
+            continue;
+          for (guint i = 0; i < keys->len; i++)
+            g_string_append_printf (list, "%s%s", i > 0 ? ", " : "",
+                                    (const char *) g_ptr_array_index (keys, i));
+          REPORT (b, PH_DIAG_ERROR, g_ptr_array_index (keys, 0), "%s %s: %s",
+                  keys->len > 1 ? "keys" : "key", list->str, error->message);
+          continue;
+        }
       for (guint i = 0; i < keys->len; i++)
         {
           const char *key = g_ptr_array_index (keys, i);
           const printhook_config_key *spec;
 
-          if (module == NULL)
-            {
-              REPORT (b, PH_DIAG_ERROR, key, "unknown key: %s", error->message);
-              continue;
-            }
           spec = ph_find_key (module->desc->keys, key + strlen (prefix) + 1);
           if (spec == NULL)
             {
@@ -631,6 +642,33 @@ check_module_keys (hook_builder *b, GPtrArray *modules)
             }
         }
     }
+}
+
+/* The key a module's message is about: the longest key the hook set that
+ * the message starts with, followed by a space, ':' or '=' ("mqtt.url:
+ * ...", "content_type = form: ..."), or NULL (module.h asks modules to
+ * start so).  Transfer none. */
+static const char *
+key_of_message (hook_builder *b, const ph_module *module, const char *message)
+{
+  const char *best = NULL;
+  g_autoptr (GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
+
+  for (const printhook_config_key *k = module->desc->keys; k != NULL && k->name != NULL; k++)
+    g_ptr_array_add (candidates, g_strdup_printf ("%s.%s", module->name, k->name));
+  for (const printhook_config_key *k = ph_hook_keys (); k->name != NULL; k++)
+    g_ptr_array_add (candidates, g_strdup (k->name));
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      const char *key = g_ptr_array_index (candidates, i);
+      gsize len = strlen (key);
+
+      if (strncmp (message, key, len) == 0 && strchr (" :=", message[len]) != NULL
+          && message[len] != '\0' && ph_hook_config_is_set (b->hook->config, key)
+          && (best == NULL || len > strlen (best)))
+        best = g_intern_string (key);
+    }
+  return best;
 }
 
 /* Fills in every key of every module of the chain and creates the
@@ -672,8 +710,10 @@ build_chain (hook_builder *b, GPtrArray *modules)
           link->instance = module->desc->ops->instance_new (b->hook->config, &error);
           if (link->instance == NULL)
             {
-              REPORT (b, PH_DIAG_ERROR, NULL, "module '%s': %s", module->name,
-                      error != NULL ? error->message : "rejected this hook's settings");
+              const char *said = error != NULL ? error->message : "rejected this hook's settings";
+
+              REPORT (b, PH_DIAG_ERROR, key_of_message (b, module, said), "module '%s': %s",
+                      module->name, said);
               g_free (link);
               continue;
             }

@@ -53,6 +53,15 @@
  *     meaning of a stage, result or key type;
  *   - making an optional slot mandatory, or a new mandatory slot;
  *   - a new value of an enum that the host passes to modules.
+ * Build a module with -fvisibility=hidden (only the symbol of
+ * PRINTHOOK_MODULE_DEFINE is exported) and link it with -Wl,--no-undefined
+ * against what it uses ("pkg-config --libs printhook" and its own
+ * libraries), as examples/module-hello/Makefile does: a symbol nothing
+ * provides then fails the module's build, not its loading on a user's
+ * printer.  printhook itself exports nothing to modules: a module that
+ * calls a function of printhook's own (ph_*) instead of the host table is
+ * refused when loaded.
+ *
  * The major is exported to packagers: "pkg-config --variable=module_abi
  * printhook" prints it, and the Debian package printhook provides
  * printhook-module-abi-MAJOR, which a packaged module depends on.
@@ -368,7 +377,10 @@ typedef struct {
   /* Optional.  Validates one hook's settings (cross-field rules; types and
    * ranges are already checked) and returns the module's state for it,
    * transfer full, or NULL with error set.  config: transfer none, valid
-   * until instance_free.  Without it the instance is NULL. */
+   * until instance_free.  Without it the instance is NULL.  An error about
+   * one key should start with the key's full name and then a space, ':' or
+   * '=' ("hello.greeting must not be empty"): printhook then reports it at
+   * that key's line of the file, else at the hook's [hook NAME] line. */
   gpointer (*instance_new) (const printhook_config *config, GError **error);
   /* Mandatory.  Runs the stage for one delivery attempt.  On RETRY or FAIL,
    * error says why (the host reports it with the delivery). */
