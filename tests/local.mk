@@ -64,6 +64,7 @@ test_module_link = -module -avoid-version -shared -rpath /nowhere
 test_module_strict = $(test_module_link) -Wl,--no-undefined \
 	-export-symbols-regex '^printhook_module_get_desc$$'
 check_LTLIBRARIES += tests/modules/test-prepare.la tests/modules/test-encode.la \
+	tests/modules/test-finish.la \
 	tests/modules/test-sender.la tests/modules/bad-abi-major.la \
 	tests/modules/bad-abi-minor.la tests/modules/bad-name.la tests/modules/bad-stage.la \
 	tests/modules/bad-no-run.la tests/modules/bad-init.la tests/modules/bad-null-desc.la \
@@ -77,6 +78,10 @@ tests_modules_test_encode_la_SOURCES = tests/modules/test-encode.c
 tests_modules_test_encode_la_CFLAGS = $(module_compile_flags)
 tests_modules_test_encode_la_LDFLAGS = $(test_module_strict)
 tests_modules_test_encode_la_LIBADD = $(module_libs)
+tests_modules_test_finish_la_SOURCES = tests/modules/test-finish.c
+tests_modules_test_finish_la_CFLAGS = $(module_compile_flags)
+tests_modules_test_finish_la_LDFLAGS = $(test_module_strict)
+tests_modules_test_finish_la_LIBADD = $(module_libs)
 tests_modules_test_sender_la_SOURCES = tests/modules/test-sender.c
 tests_modules_test_sender_la_CFLAGS = $(module_compile_flags)
 tests_modules_test_sender_la_LDFLAGS = $(test_module_strict)

@@ -213,7 +213,7 @@ START_TEST (test_scan_lists_good_modules_and_each_problem_once)
   modules = ph_registry_scan (registry, problems);
   for (guint i = 0; i < modules->len; i++)
     g_string_append_printf (names, "%s ", ((ph_module *) g_ptr_array_index (modules, i))->name);
-  ck_assert_str_eq (names->str, "bad-init test-encode test-prepare test-sender ");
+  ck_assert_str_eq (names->str, "bad-init test-encode test-finish test-prepare test-sender ");
   /* Nine broken files, plus the shadowed copy. */
   ck_assert_uint_eq (problems->len, 10);
   for (guint i = 0; i < problems->len; i++)

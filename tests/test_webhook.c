@@ -489,6 +489,48 @@ START_TEST (test_module_built_for_abi_1_0_runs)
 }
 END_TEST
 
+/* ABI 1.1's finish stage: a module after encoding sees the body as it is
+ * sent, and the headers it sets go out, here beside form-encoder's body
+ * (before, such a module had to be the chain's one encoder). */
+START_TEST (test_finish_module_with_form_encoder)
+{
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/f");
+  g_autofree char *text = g_strdup_printf (
+      "[hook f]\nurl = %s\nmodules = test-finish, form-encoder, http-webhook\n"
+      "content_type = form\ntest-finish.tenant = farm-7\n"
+      "headers = {\"X-Tenant\": \"from the template\"}\n"
+      "data = {\"event\": \"@event\", \"file\": \"@extra.name\"}\n", url);
+  g_autofree char *config = write_config (text);
+  g_autofree char *path = g_strdup_printf ("PRINTHOOK_MODULE_PATH=%s:%s/modules/.libs",
+                                           g_getenv ("PH_TEST_MODULE_DIR"), ph_test_builddir ());
+  const char *env[] = { path, NULL };
+  const char *check_argv[] = { "check", "-c", config, NULL };
+  const char *test_argv[] = { "test", "-c", config, "f", "PrintDone", NULL };
+  g_autoptr (ph_run_result) checked = ph_run_printhook (check_argv, env, 60);
+  g_autoptr (ph_run_result) out = ph_run_printhook (test_argv, env, 60);
+  g_autoptr (json_object) records = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autofree char *body_text = NULL;
+  g_autofree char *length = NULL;
+  json_object *rec;
+
+  ck_assert_msg (checked->exit_status == 0, "%s%s", checked->out, checked->err);
+  /* In stage order, whatever the order of the modules key. */
+  assert_contains (checked->out, "chain:  form-encoder > test-finish > http-webhook");
+  ck_assert_msg (out->exit_status == 0, "exit %d\n%s\n%s", out->exit_status, out->out, out->err);
+  records = ph_receiver_wait (r, 1, 5000);
+  rec = record_at (records, 0);
+  body = ph_record_body (rec);
+  body_text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  length = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (body));
+  ck_assert_str_eq (body_text, "event=PrintDone&file=example.gcode");
+  ck_assert_str_eq (ph_record_header (rec, "Content-Type"), "application/x-www-form-urlencoded");
+  ck_assert_str_eq (ph_record_header (rec, "X-Body-Length"), length);
+  ck_assert_str_eq (ph_record_header (rec, "X-Tenant"), "farm-7");
+}
+END_TEST
+
 static Suite *
 webhook_suite (void)
 {
@@ -515,6 +557,7 @@ webhook_suite (void)
   tcase_add_test (tc, test_header_line_break_from_the_event_arrives_as_a_space);
   tcase_add_test (tc, test_secrets_are_redacted_in_output);
   tcase_add_test (tc, test_module_built_for_abi_1_0_runs);
+  tcase_add_test (tc, test_finish_module_with_form_encoder);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -9,17 +9,6 @@
 #include "config/config_value.h"
 #include "registry/registry.h"
 
-static const char *
-stage_name (printhook_stage stage)
-{
-  switch (stage)
-    {
-    case PRINTHOOK_STAGE_PREPARE: return "prepare";
-    case PRINTHOOK_STAGE_ENCODE: return "encode";
-    default: return "send";
-    }
-}
-
 /* module_dir of [printhook], read without checking the rest: "modules"
  * must work even when the config has errors. */
 static char *
@@ -52,7 +41,7 @@ print_module (const ph_module *module)
   const printhook_module_desc *desc = module->desc;
 
   printf ("%s %s (module ABI %u.%u, %s stage, %s)\n", desc->name, desc->version,
-          desc->abi_major, desc->abi_minor, stage_name (desc->stage), desc->license);
+          desc->abi_major, desc->abi_minor, ph_stage_name (desc->stage), desc->license);
   if (desc->summary != NULL)
     printf ("  %s\n", desc->summary);
   printf ("  file: %s\n", module->path);

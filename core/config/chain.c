@@ -46,24 +46,12 @@ ph_chain_sends_http (ph_config_loader *loader, const char *const *names)
   return TRUE;
 }
 
-static const char *
-stage_name (printhook_stage stage)
-{
-  switch (stage)
-    {
-    case PRINTHOOK_STAGE_PREPARE: return "prepare";
-    case PRINTHOOK_STAGE_ENCODE: return "encode";
-    case PRINTHOOK_STAGE_SEND: return "send";
-    default: return "?";
-    }
-}
-
 static int
 compare_stage (gconstpointer a, gconstpointer b)
 {
   const ph_module *ma = *(const ph_module *const *) a;
   const ph_module *mb = *(const ph_module *const *) b;
-  return (int) ma->desc->stage - (int) mb->desc->stage;
+  return ph_stage_order (ma->desc->stage) - ph_stage_order (mb->desc->stage);
 }
 
 static void
@@ -134,7 +122,7 @@ ph_chain_resolve (ph_config_loader *loader, ph_config_file *file, const char *gr
         {
           ph_config_report (loader, PH_DIAG_ERROR, file, group, "modules",
                             "'%s' and '%s' are both %s modules; a chain has at most one",
-                            (*slot)->name, module->name, stage_name (module->desc->stage));
+                            (*slot)->name, module->name, ph_stage_name (module->desc->stage));
           ok = FALSE;
         }
       *slot = module;

@@ -79,7 +79,8 @@ step (printhook_delivery *d)
           ph_delivery_render (d);
           d->rendered = TRUE;
         }
-      if (stage == PRINTHOOK_STAGE_SEND)
+      /* Finish modules see the body as it will be sent. */
+      if (stage == PRINTHOOK_STAGE_FINISH || stage == PRINTHOOK_STAGE_SEND)
         ph_delivery_encode_default (d);
 
       d->module_name = link->module->name;

@@ -119,6 +119,7 @@ ph_delivery_reset_attempt (printhook_delivery *d)
   g_clear_pointer (&d->response.outcome, g_free);
   memset (&d->response, 0, sizeof d->response);
   d->response.retry_after = -1;
+  d->encoded = FALSE;
 }
 
 /* Enough of a response body to say what the receiver meant. */
@@ -268,6 +269,11 @@ ph_delivery_encode_default (printhook_delivery *d)
 {
   const char *content_type;
 
+  /* Once per attempt: before the finish stage, and again before send for
+   * a chain without finish modules. */
+  if (d->encoded)
+    return;
+  d->encoded = TRUE;
   if (strcmp (d->method, "GET") == 0)
     {
       append_query (d);

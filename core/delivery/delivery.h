@@ -59,6 +59,7 @@ struct _printhook_delivery {
   gpointer done_data;
   ph_response_note response;
   gboolean credentials_refreshed;  /* this attempt already ran again after a 401 */
+  gboolean encoded;           /* ph_delivery_encode_default ran for this attempt */
 };
 
 /* A new delivery with its parameters built (see ph_params_build).  hook:

@@ -89,7 +89,9 @@ check_desc (const char *path, const char *file_name, const printhook_module_desc
                    path, desc->name, file_name);
       return FALSE;
     }
-  if (desc->stage < PRINTHOOK_STAGE_PREPARE || desc->stage > PRINTHOOK_STAGE_SEND)
+  /* finish is ABI 1.1's: a module of 1.0 cannot have meant it. */
+  if (desc->stage < PRINTHOOK_STAGE_PREPARE || desc->stage > PRINTHOOK_STAGE_FINISH
+      || (desc->stage == PRINTHOOK_STAGE_FINISH && desc->abi_minor < 1))
     {
       g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_MODULE,
                    "%s: module '%s' declares an unknown stage %d", path, desc->name, desc->stage);
@@ -372,4 +374,29 @@ ph_registry_scan (ph_registry *registry, GPtrArray *problems)
     }
   g_ptr_array_sort (found, compare_module_names);
   return found;
+}
+
+const char *
+ph_stage_name (printhook_stage stage)
+{
+  switch (stage)
+    {
+    case PRINTHOOK_STAGE_PREPARE: return "prepare";
+    case PRINTHOOK_STAGE_ENCODE: return "encode";
+    case PRINTHOOK_STAGE_FINISH: return "finish";
+    case PRINTHOOK_STAGE_SEND: return "send";
+    default: return "?";
+    }
+}
+
+int
+ph_stage_order (printhook_stage stage)
+{
+  switch (stage)
+    {
+    case PRINTHOOK_STAGE_PREPARE: return 0;
+    case PRINTHOOK_STAGE_ENCODE: return 1;
+    case PRINTHOOK_STAGE_FINISH: return 2;
+    default: return 3;
+    }
 }

@@ -58,4 +58,11 @@ gboolean ph_registry_init_module (ph_registry *registry, const ph_module *module
  * problems. */
 GPtrArray *ph_registry_scan (ph_registry *registry, GPtrArray *problems);
 
+/* "prepare", "encode", "finish" or "send" (transfer none). */
+const char *ph_stage_name (printhook_stage stage);
+
+/* Where a stage runs in a chain: prepare 0, encode 1, finish 2, send 3
+ * (the values of the enum are not the order: finish came later). */
+int ph_stage_order (printhook_stage stage);
+
 #endif

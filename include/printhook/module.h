@@ -17,11 +17,16 @@
  * Everything runs on the host's main loop thread.
  *
  * Stages: a hook's chain runs its modules in stage order, prepare < encode <
- * send.  The host renders the hook's templates (url, headers, data) after the
- * prepare stage, so prepare modules add parameters (an OAuth token) and
- * attachments (a snapshot), encode modules turn the rendered data into body
- * bytes, and the send module delivers the request.  When no encode module set
- * a body, the host encodes the data as JSON.
+ * finish < send.  The host renders the hook's templates (url, headers, data)
+ * after the prepare stage, so prepare modules add parameters (an OAuth token)
+ * and attachments (a snapshot), encode modules turn the rendered data into
+ * body bytes, finish modules see the request as it will go out and add to
+ * it (a header of their own: a tenant id, a tracing id, a signature over the
+ * body; ABI 1.1), and the send module delivers the request.  When no encode
+ * module set a body, the host encodes the data as JSON before the finish
+ * stage.  A chain has at most one encode and one send module, and any
+ * number of prepare and finish modules, which run in the order the hook's
+ * modules key lists them.
  *
  * Ownership is written at every function: "transfer none" means the callee
  * neither keeps nor frees what it is given (and a returned pointer stays owned
@@ -103,10 +108,13 @@ typedef enum {
   PRINTHOOK_ERROR_MODULE       /* a module file cannot be used */
 } printhook_error_code;
 
+/* The stages run in the order prepare, encode, finish, send (finish came
+ * with ABI 1.1, so its value is the highest). */
 typedef enum {
   PRINTHOOK_STAGE_PREPARE = 1,
   PRINTHOOK_STAGE_ENCODE = 2,
-  PRINTHOOK_STAGE_SEND = 3
+  PRINTHOOK_STAGE_SEND = 3,
+  PRINTHOOK_STAGE_FINISH = 4   /* since ABI 1.1: after encoding, before sending */
 } printhook_stage;
 
 /* What one run of a stage came to. */
@@ -216,7 +224,8 @@ struct printhook_host {
    * url and headers are rendered from the hook's templates after the
    * prepare stage, replacing what a prepare module set: a prepare module
    * contributes through parameters (headers = {"Authorization": "Bearer
-   * @access_token"}), encode and send modules through these setters. */
+   * @access_token"}), encode, finish and send modules through these
+   * setters (what they set stays). */
   const char *(*request_get_method) (printhook_delivery *d);
   const char *(*request_get_url) (printhook_delivery *d);
   void (*request_set_url) (printhook_delivery *d, const char *url);

@@ -16,6 +16,7 @@ typedef struct {
   GSource source;
   ph_mqtt_link *link;
   gpointer fd_tag;
+  GIOCondition events;         /* what fd_tag waits for now */
 } socket_source;
 
 struct ph_mqtt_link {
@@ -171,11 +172,20 @@ socket_prepare (GSource *source, gint *timeout)
 
   *timeout = -1;
   /* Wait for "writable" only while libmosquitto has bytes queued: a
-   * connect in progress, a publish made inside a callback, a big packet. */
+   * connect in progress, a publish made inside a callback, a big packet.
+   * Only when that changes: g_source_modify_unix_fd wakes the loop, and
+   * calling it on every turn kept an idle daemon spinning. */
   if (link->mosq != NULL)
-    g_source_modify_unix_fd (source, s->fd_tag,
-                             G_IO_IN | G_IO_HUP | G_IO_ERR
-                               | (mosquitto_want_write (link->mosq) ? G_IO_OUT : 0));
+    {
+      GIOCondition wanted = G_IO_IN | G_IO_HUP | G_IO_ERR
+                            | (mosquitto_want_write (link->mosq) ? G_IO_OUT : 0);
+
+      if (wanted != s->events)
+        {
+          g_source_modify_unix_fd (source, s->fd_tag, wanted);
+          s->events = wanted;
+        }
+    }
   return FALSE;
 }
 
@@ -209,7 +219,8 @@ watch_socket (ph_mqtt_link *link)
     return;
   s = (socket_source *) g_source_new (&socket_funcs, sizeof (socket_source));
   s->link = link;
-  s->fd_tag = g_source_add_unix_fd (&s->source, fd, G_IO_IN | G_IO_OUT);
+  s->events = G_IO_IN | G_IO_OUT;
+  s->fd_tag = g_source_add_unix_fd (&s->source, fd, s->events);
   g_source_set_name (&s->source, "printhook mqtt socket");
   g_source_attach (&s->source, link->context);
   link->socket = s;
