@@ -53,6 +53,10 @@ GROWTH_DELIVERIES = 9000
 NO_GROWTH_KB = 256         # Private_Dirty change that still counts as "no growth"
 CONSOLE_ROUNDS = 3         # idle memory readings with the console off and on
 CONSOLE_GETS = 300         # timed GETs of /api/v1/hooks and of /metrics
+MQTT_CEILING_LINES = 16000 # messages of mosquitto_pub's longer run (the shorter: half)
+MQTT_CLIENT_ID = "printhook-bench"   # one client id: the three hooks share one connection
+MQTT_IDLE_SECONDS = 1      # the connected daemon's CPU while it waits
+FSYNC_PROBES = 200         # fdatasyncs timed on the spool's disk after part 7's latency
 
 
 def free_port():
@@ -133,6 +137,13 @@ def smaps_by_library(pid):
             elif parts[0].rstrip(":") in ("Rss", "Pss", "Private_Dirty"):
                 current[parts[0].rstrip(":")] += int(parts[1])
     return groups
+
+
+def cpu_seconds(pid):
+    """User and system CPU time pid has used so far (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(sorted_values, p):
@@ -257,23 +268,36 @@ http {
     # The daemon.
 
     def write_config(self, name, hooks, base_url, sources=0, octoprint_port=None, events="*",
-                     console=False):
+                     console=False, mqtt_port=None):
         """console: False leaves the web console off (every part but 6,
         so that their figures compare with earlier runs); True serves it
-        on a free port with its token in the config's directory."""
+        on a free port with its token in the config's directory.
+        mqtt_port: the hooks publish (module mqtt, QoS 1, topic bench/hN,
+        one shared client id) to the broker on 127.0.0.1:mqtt_port instead
+        of POSTing to base_url, with a spool of their own in the config's
+        directory."""
         d = os.path.join(self.tmp, name)
         os.makedirs(d)
         path = os.path.join(d, "printhook.conf")
         lines = ["[printhook]", "device_identifier = bench printer",
                  "control_socket = %s/control.sock" % d, "api_secret = s3cr3t",
-                 "events = " + events, "data = " + ALL_DATA, ""]
+                 "events = " + events, "data = " + ALL_DATA]
+        if mqtt_port is not None:
+            lines += ["spool = %s/spool.db" % d]
+        lines += [""]
         if console:
             lines += ["[console]", "listen = 127.0.0.1:0",
                       "token_file = %s/console.token" % d, ""]
         else:
             lines += ["[console]", "enabled = false", ""]
         for i in range(1, hooks + 1):
-            lines += ["[hook h%d]" % i, "url = %s/h%d" % (base_url, i), ""]
+            if mqtt_port is None:
+                lines += ["[hook h%d]" % i, "url = %s/h%d" % (base_url, i), ""]
+            else:
+                lines += ["[hook h%d]" % i, "modules = mqtt",
+                          "mqtt.url = mqtt://127.0.0.1:%d" % mqtt_port,
+                          "mqtt.topic = bench/h%d" % i, "mqtt.qos = 1",
+                          "mqtt.client_id = " + MQTT_CLIENT_ID, "mqtt.status_topic =", ""]
         for k in range(1, sources + 1):
             lines += ["[source src%d]" % k, "type = octoprint",
                       "url = http://127.0.0.1:%d" % octoprint_port, "api_key = " + API_KEY, ""]
@@ -641,6 +665,245 @@ http {
             "metrics_bytes": metrics_bytes,
         }
 
+    # Part 7: MQTT output.
+
+    def start_mosquitto(self, name="mosquitto"):
+        """A Mosquitto broker of the bench's own on a free port of
+        127.0.0.1 (bench/README.md, part 7, says why these settings);
+        ready once it answered an MQTT CONNECT with a CONNACK."""
+        port = free_port()
+        d = os.path.join(self.tmp, name)
+        os.makedirs(d)
+        conf = os.path.join(d, "mosquitto.conf")
+        with open(conf, "w") as f:
+            f.write("listener %d 127.0.0.1\n"
+                    "allow_anonymous true\n"
+                    "persistence false\n"
+                    "max_queued_messages 100000\n"
+                    "log_dest file %s/mosquitto.log\n"
+                    "log_type error\nlog_type warning\n" % (port, d))
+        proc = self.spawn(["mosquitto", "-c", conf],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # CONNECT (MQTT 3.1.1, clean session, keep-alive 10 s, client id
+        # "bench-probe"); the CONNACK is 20 02 00 00.
+        connect = b"\x10\x17\x00\x04MQTT\x04\x02\x00\x0a\x00\x0bbench-probe"
+
+        def up():
+            if proc.poll() is not None:
+                raise RuntimeError("mosquitto exited with %d (see %s/mosquitto.log)"
+                                   % (proc.returncode, d))
+            try:
+                with socket.create_connection(("127.0.0.1", port), 0.5) as s:
+                    s.sendall(connect)
+                    ok = s.recv(4) == b"\x20\x02\x00\x00"
+                    s.sendall(b"\xe0\x00")          # DISCONNECT
+                    return ok
+            except OSError:
+                return False
+        self.wait_until(up, 10, "mosquitto")
+        return proc, port
+
+    def start_mqtt_sink(self, name, broker_port, *extra):
+        """bench/mqtt_sink subscribed (QoS 1) to the broker; returns once
+        the broker granted the subscription."""
+        ready = os.path.join(self.tmp, name + ".ready")
+        proc = self.spawn([os.path.join(self.tools, "mqtt_sink"), "--port", str(broker_port),
+                           "--ready-file", ready] + list(extra),
+                          stdout=subprocess.PIPE, text=True)
+
+        def subscribed():
+            if proc.poll() is not None:
+                raise RuntimeError("mqtt_sink exited with %d" % proc.returncode)
+            return os.path.exists(ready)
+        self.wait_until(subscribed, 10, "mqtt_sink's subscription")
+        return proc
+
+    def mqtt_baseline(self, broker_port, events, seconds):
+        topics = []
+        for i in (1, 2, 3):
+            topics += ["--topic", "bench/h%d" % i]
+        run = subprocess.run([PYTHON, os.path.join(HERE, "baseline/mqtt_plugin_send.py"),
+                              "--port", str(broker_port),
+                              "--event-file", os.path.join(HERE, "event.json"),
+                              "--events", str(events), "--seconds", str(seconds)] + topics,
+                             capture_output=True, text=True, timeout=seconds + 60)
+        if run.returncode != 0:
+            raise RuntimeError("mqtt_plugin_send.py: %s %s" % (run.stdout, run.stderr[-2000:]))
+        return json.loads(run.stdout)
+
+    def mosquitto_pub(self, broker_port, path):
+        """Seconds mosquitto_pub takes to publish the lines of path (QoS
+        1, each a message, with the properties printhook sends: MQTT 5,
+        TCP_NODELAY), from its start to its exit after the last PUBACK."""
+        argv = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker_port), "-q", "1",
+                "-t", "bench/ceiling", "-V", "5", "--nodelay",
+                "-D", "publish", "content-type", "application/json",
+                "-D", "publish", "user-property", "webhook-id", "msg_" + "0" * 32, "-l"]
+        with open(path, "rb") as f:
+            t0 = time.monotonic()
+            run = subprocess.run(argv, stdin=f, capture_output=True, timeout=120)
+            t1 = time.monotonic()
+        if run.returncode != 0:
+            raise RuntimeError("mosquitto_pub: %s" % run.stderr.decode()[-2000:])
+        return t1 - t0
+
+    def mqtt_ceiling(self, broker_port, payload):
+        """mosquitto's own rate with this payload: mosquitto_pub -l, QoS
+        1, its 20 messages in flight (libmosquitto's default, printhook's
+        too).  Timed for lines/2 and lines messages, alternating, three
+        times each: the difference cancels what every run pays once
+        (starting, connecting, and the 0.1 s sleeps mosquitto_pub makes
+        while it connects and while it waits for the last PUBACK)."""
+        short, long_ = MQTT_CEILING_LINES // 2, MQTT_CEILING_LINES
+        paths = {}
+        for n in (short, long_):
+            paths[n] = os.path.join(self.tmp, "ceiling-%d.txt" % n)
+            with open(paths[n], "wb") as f:
+                f.write((payload + b"\n") * n)
+        self.mosquitto_pub(broker_port, paths[short])        # warm-up
+        times = {short: [], long_: []}
+        for _ in range(ROUNDS):
+            for n in (short, long_):
+                times[n].append(self.mosquitto_pub(broker_port, paths[n]))
+        med = statistics.median
+        return {"lines": [short, long_], "times": times,
+                "messages_per_s": (long_ - short) / (med(times[long_]) - med(times[short])),
+                "whole_run_messages_per_s": long_ / med(times[long_])}
+
+    def mqtt_payload_path(self):
+        return os.path.join(self.tmp, "mqtt-payload.json")
+
+    def mqtt_throughput(self, broker_port):
+        """Part 1's events through 3 mqtt hooks on one connection,
+        alternating with the baseline; also the payload printhook
+        publishes (from a subscriber, for the ceiling) and the CPU time
+        the daemon and the broker spend per delivery."""
+        dump = self.mqtt_payload_path()
+        probe = self.start_mqtt_sink("mqtt-probe", broker_port, "--topic", "bench/h1",
+                                     "--dump", dump, "--expect", "1", "--seconds", "20")
+        conf, sock = self.write_config("mqtt-throughput", 3, None, events="PrintDone",
+                                       mqtt_port=broker_port)
+        daemon = self.start_daemon(conf, sock)
+        self.burst(daemon, sock, 1, WINDOW, 3)
+        try:
+            probe.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+        self.stop(probe)
+        if not os.path.exists(dump):
+            raise RuntimeError("mqtt_sink saw no message of the throughput daemon's first event")
+        with open(dump, "rb") as f:
+            payload = f.read()
+        self.burst(daemon, sock, 300, WINDOW, 3)          # warm-up
+        # What the daemon costs while it waits, connected: a daemon that
+        # does not sleep shows here.
+        time.sleep(0.2)
+        c0 = cpu_seconds(daemon.pid)
+        time.sleep(MQTT_IDLE_SECONDS)
+        idle_cpu = (cpu_seconds(daemon.pid) - c0) / MQTT_IDLE_SECONDS
+        ph, bl, daemon_us, broker_us = [], [], [], []
+        for _ in range(ROUNDS):
+            d0, b0 = cpu_seconds(daemon.pid), cpu_seconds(self.broker.pid)
+            r = self.burst(daemon, sock, TPUT_EVENTS, WINDOW, 3)
+            d1, b1 = cpu_seconds(daemon.pid), cpu_seconds(self.broker.pid)
+            ph.append(r["deliveries_per_s"])
+            daemon_us.append(1e6 * (d1 - d0) / r["delivered"])
+            broker_us.append(1e6 * (b1 - b0) / r["delivered"])
+            # The daemon is stopped (SIGSTOP) while the baseline runs, so
+            # that whatever it does while idle takes nothing from it.
+            os.kill(daemon.pid, signal.SIGSTOP)
+            try:
+                b = self.mqtt_baseline(broker_port, BASELINE_EVENTS, BASELINE_SECONDS)
+            finally:
+                os.kill(daemon.pid, signal.SIGCONT)
+            bl.append(b["deliveries_per_s"])
+        rss = smaps(daemon.pid)
+        self.stop(daemon)
+        med = statistics.median
+        return payload, {
+            "concurrency": WINDOW, "rounds": ROUNDS, "printhook": ph, "baseline": bl,
+            "printhook_median": med(ph), "baseline_median": med(bl),
+            "vs_baseline": med(ph) / med(bl), "baseline_deliveries": b["deliveries"],
+            "daemon_cpu_us_per_delivery": daemon_us, "broker_cpu_us_per_delivery": broker_us,
+            "daemon_idle_cpu": idle_cpu, "daemon_memory": rss,
+        }
+
+    def mqtt_latency(self, broker_port, payload_path):
+        """emit -> printhook (one hook, QoS 1) -> broker -> mqtt_sink, as
+        part 2; then the floor: bench/mqtt_pub publishing printhook's
+        payload, stamped, at the same rate straight to the broker, to a
+        fresh mqtt_sink."""
+        out = os.path.join(self.tmp, "mqtt-latency.txt")
+        total = LAT_RATE * LAT_SECONDS
+        sink = self.start_mqtt_sink("mqtt-latency", broker_port, "--topic", "bench/#",
+                                    "--out", out, "--expect", str(total + LAT_WARMUP),
+                                    "--seconds", str(LAT_SECONDS + 30))
+        conf, sock = self.write_config("mqtt-latency", 1, None, mqtt_port=broker_port)
+        log = open(os.path.join(self.tmp, "mqtt-latency-daemon.log"), "w")
+        daemon = self.start_daemon(conf, sock, stderr=log)
+        emit = os.path.join(self.tools, "emit")
+        common = ["--socket", sock, "--mode", "rate", "--payload", self.payload,
+                  "--printer", self.printer, "--timeout", "10"]
+        subprocess.run([emit, "--rate", "100", "--seconds", str(LAT_WARMUP / 100)] + common,
+                       check=True, capture_output=True, timeout=30)
+        run = subprocess.run([emit, "--rate", str(LAT_RATE), "--seconds", str(LAT_SECONDS)] + common,
+                             capture_output=True, text=True, timeout=LAT_SECONDS + 30)
+        emitted = json.loads(run.stdout)
+        try:
+            sink.wait(15)
+        except subprocess.TimeoutExpired:
+            pass
+        self.stop(sink)
+        self.stop(daemon)
+        log.close()
+        result = self.latencies(out, LAT_WARMUP)
+        floor_out = os.path.join(self.tmp, "mqtt-latency-floor.txt")
+        sink = self.start_mqtt_sink("mqtt-floor", broker_port, "--topic", "bench/#",
+                                    "--out", floor_out, "--expect", str(total + LAT_WARMUP),
+                                    "--seconds", str(LAT_SECONDS + 30))
+        subprocess.run([os.path.join(self.tools, "mqtt_pub"), "--port", str(broker_port),
+                        "--payload-file", payload_path, "--rate", str(LAT_RATE),
+                        "--seconds", str(LAT_SECONDS + LAT_WARMUP / LAT_RATE)],
+                       check=True, capture_output=True, timeout=LAT_SECONDS + 30)
+        try:
+            sink.wait(15)
+        except subprocess.TimeoutExpired:
+            pass
+        self.stop(sink)
+        result.update({"rate": LAT_RATE, "seconds": LAT_SECONDS, "events": emitted["accepted"],
+                       "expected": total, "floor": self.latencies(floor_out, LAT_WARMUP),
+                       "fdatasync": self.fdatasync_times(os.path.dirname(conf))})
+        return result
+
+    @staticmethod
+    def fdatasync_times(directory):
+        """What the spool's commits wait for on this disk at this moment:
+        FSYNC_PROBES fdatasyncs, each after a 4 kB write, in directory."""
+        path = os.path.join(directory, "fdatasync-probe")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        times = []
+        try:
+            for i in range(FSYNC_PROBES):
+                os.pwrite(fd, b"\0" * 4096, (i % 16) * 4096)
+                t0 = time.perf_counter()
+                os.fdatasync(fd)
+                times.append((time.perf_counter() - t0) * 1000)
+        finally:
+            os.close(fd)
+            os.unlink(path)
+        times.sort()
+        return {"p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99),
+                "max_ms": times[-1]}
+
+    def part_mqtt(self):
+        self.broker, port = self.start_mosquitto()
+        payload, result = self.mqtt_throughput(port)
+        result["payload_bytes"] = len(payload)
+        result["ceiling"] = self.mqtt_ceiling(port, payload)
+        result["vs_ceiling"] = result["printhook_median"] / result["ceiling"]["messages_per_s"]
+        result["latency"] = self.mqtt_latency(port, self.mqtt_payload_path())
+        self.stop(self.broker)
+        self.results["mqtt"] = result
 
 # The table.
 
@@ -768,6 +1031,40 @@ def table(results, machine):
                        "max %.2f ms | | | p99 ≤ 5 ms | %s |"
                        % (name, size, r["count"], r["p50_ms"], r["p99_ms"], r["max_ms"],
                           verdict(r["p99_ms"] <= 5)))
+    q = results.get("mqtt")
+    if q:
+        rounds = lambda values: ", ".join("%.0f" % v for v in values)
+        ce, lat = q["ceiling"], q["latency"]
+        out.append("| 7 mqtt | deliveries/s, 3 hooks QoS 1 on one connection, %d B JSON, %d in flight "
+                   "(control socket); median of %d alternating rounds | %.0f (%s) "
+                   "| baseline mqtt_plugin_send.py (paho, publish + wait_for_publish): %.0f (%s) "
+                   "| %.1f× | ≥ 10× | %s |"
+                   % (q["payload_bytes"], q["concurrency"], q["rounds"], q["printhook_median"],
+                      rounds(q["printhook"]), q["baseline_median"], rounds(q["baseline"]),
+                      q["vs_baseline"], verdict(q["vs_baseline"] >= 10)))
+        out.append("| 7 mqtt | CPU time per delivery in those rounds, median: the daemon; the broker "
+                   "| %.0f µs | mosquitto: %.0f µs | | | |"
+                   % (statistics.median(q["daemon_cpu_us_per_delivery"]),
+                      statistics.median(q["broker_cpu_us_per_delivery"])))
+        out.append("| 7 mqtt | the daemon's CPU while idle, connected to the broker (%d s) "
+                   "| %.0f %% of a core | | | | |" % (MQTT_IDLE_SECONDS, 100 * q["daemon_idle_cpu"]))
+        out.append("| 7 mqtt | the broker's limit: messages/s, same payload, QoS 1, 20 in flight "
+                   "| %.0f | mosquitto_pub -l: %.0f (whole runs: %.0f) | %.2f× | limit, not a target | |"
+                   % (q["printhook_median"], ce["messages_per_s"], ce["whole_run_messages_per_s"],
+                      q["vs_ceiling"]))
+        fl = lat["floor"]
+        out.append("| 7 mqtt | emit → printhook → broker → subscriber, %d events/s × %d s, 1 hook QoS 1 "
+                   "(%d of %d arrived) | p50 %.2f ms, p99 %.2f ms, max %.2f ms "
+                   "| floor, stamped publishes straight to the broker (mqtt_pub): p50 %.2f, "
+                   "p99 %.2f, max %.2f ms | p99 %.1f× floor | p99 ≤ 2 ms | %s |"
+                   % (lat["rate"], lat["seconds"], lat["arrived"], lat["expected"], lat["p50_ms"],
+                      lat["p99_ms"], lat["max_ms"], fl["p50_ms"], fl["p99_ms"], fl["max_ms"],
+                      lat["p99_ms"] / fl["p99_ms"],
+                      verdict(lat["p99_ms"] <= 2 and lat["arrived"] == lat["expected"])))
+        fs = lat["fdatasync"]
+        out.append("| 7 mqtt | the spool's disk just after: fdatasync of a 4 kB write, %d in a row "
+                   "| p50 %.2f ms, p99 %.2f ms, max %.2f ms | | | | |"
+                   % (FSYNC_PROBES, fs["p50_ms"], fs["p99_ms"], fs["max_ms"]))
     return "\n".join(out) + "\n\n" + machine + "\n"
 
 
@@ -788,10 +1085,16 @@ def describe_machine(bench):
             return "?"
     head = subprocess.run(["git", "-C", bench.src, "log", "-1", "--format=%h %s"],
                           capture_output=True, text=True).stdout.strip() or "?"
-    return ("Machine: %s, %d cores, Linux %s; nginx %s, wrk %s, Python %s; printhook at %s; %s."
+    mqtt = ""
+    if "mqtt" in bench.results:
+        mqtt = ", mosquitto %s, paho-mqtt %s" % (
+            version(["mosquitto", "-h"], r"mosquitto version (\S+)"),
+            version([PYTHON, "-c", "import paho.mqtt; print('paho', paho.mqtt.__version__)"],
+                    r"paho (\S+)"))
+    return ("Machine: %s, %d cores, Linux %s; nginx %s, wrk %s, Python %s%s; printhook at %s; %s."
             % (cpu, os.cpu_count(), platform.release(),
                version(["nginx", "-v"], r"nginx/(\S+)"), version(["wrk", "-v"], r"wrk (\S+)"),
-               platform.python_version(), head, time.strftime("%Y-%m-%d %H:%M %Z")))
+               platform.python_version(), mqtt, head, time.strftime("%Y-%m-%d %H:%M %Z")))
 
 
 def update_readme(path, text):
@@ -813,7 +1116,7 @@ def main():
     parser.add_argument("--src", required=True)
     parser.add_argument("--readme")
     parser.add_argument("--json")
-    parser.add_argument("--only", default="throughput,latency,snapshot,memory,growth,console")
+    parser.add_argument("--only", default="throughput,latency,snapshot,memory,growth,console,mqtt")
     args = parser.parse_args()
 
     bench = Bench(args)
