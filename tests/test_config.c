@@ -749,6 +749,32 @@ START_TEST (test_derived_chain_names)
 }
 END_TEST
 
+/* A chain the user wrote decides what is sent; content_type must agree:
+ * form without an encoder cannot be honoured (an error), a form-encoder
+ * with content_type json contradicts it (a warning). */
+START_TEST (test_chain_and_content_type_must_agree)
+{
+  g_autoptr (ph_loaded) no_encoder = ph_load_text (
+      "[hook a]\nurl = http://127.0.0.1:9/\ncontent_type = form\n"
+      "modules = test-prepare, http-webhook\n", NULL);
+  g_autoptr (ph_loaded) encoder = ph_load_text (
+      "[hook b]\nurl = http://127.0.0.1:9/\nmodules = test-prepare, form-encoder, http-webhook\n",
+      NULL);
+  g_autoptr (ph_loaded) agreeing = ph_load_text (
+      "[hook c]\nurl = http://127.0.0.1:9/\ncontent_type = form\n"
+      "modules = test-prepare, form-encoder, http-webhook\n", NULL);
+
+  ph_assert_diag (no_encoder, PH_DIAG_ERROR, "[hook a] content_type",
+                  "content_type = form, but the chain has no encoder", "add form-encoder", NULL);
+  ck_assert (encoder->config != NULL);
+  ph_assert_diag (encoder, PH_DIAG_WARNING, "[hook b] modules",
+                  "form-encoder in the chain sends a form, while content_type is, by default, json",
+                  NULL);
+  ck_assert (agreeing->config != NULL);
+  ph_assert_no_diag (agreeing, PH_DIAG_WARNING);
+}
+END_TEST
+
 static Suite *
 config_suite (void)
 {
@@ -808,6 +834,7 @@ config_suite (void)
   tcase_add_test (tc, test_console_tls_files_are_loaded_by_check);
   tcase_add_test (tc, test_hostile_files_never_crash);
   tcase_add_test (tc, test_derived_chain_names);
+  tcase_add_test (tc, test_chain_and_content_type_must_agree);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -531,6 +531,30 @@ START_TEST (test_finish_module_with_form_encoder)
 }
 END_TEST
 
+/* printhook check says what the chain will send, from its encoder, not
+ * from content_type. */
+START_TEST (test_check_summary_follows_the_chain)
+{
+  g_autofree char *config = write_config (
+      "[hook form]\nurl = http://127.0.0.1:9/\nmodules = test-prepare, form-encoder, http-webhook\n\n"
+      "[hook own]\nurl = http://127.0.0.1:9/\nmodules = test-encode, http-webhook\n\n"
+      "[hook plain]\nurl = http://127.0.0.1:9/\n");
+  g_autofree char *path = g_strdup_printf ("PRINTHOOK_MODULE_PATH=%s:%s/modules/.libs",
+                                           g_getenv ("PH_TEST_MODULE_DIR"), ph_test_builddir ());
+  const char *env[] = { path, NULL };
+  const char *argv[] = { "check", "-c", config, NULL };
+  g_autoptr (ph_run_result) r = ph_run_printhook (argv, env, 60);
+
+  ck_assert_msg (r->exit_status == 0, "%s%s", r->out, r->err);
+  assert_contains (r->out, "  hook form\n    events: PrintStarted, PrintDone, PrintFailed, "
+                           "PrintPaused, UserActionNeeded, Error\n    sends:  POST to its url (form)\n");
+  assert_contains (r->out, "sends:  POST to its url (encoded by test-encode)\n");
+  assert_contains (r->out, "  hook plain\n    events: PrintStarted, PrintDone, PrintFailed, "
+                           "PrintPaused, UserActionNeeded, Error\n    sends:  POST to its url (json)\n");
+  assert_contains (r->err, "form-encoder in the chain sends a form");
+}
+END_TEST
+
 static Suite *
 webhook_suite (void)
 {
@@ -558,6 +582,7 @@ webhook_suite (void)
   tcase_add_test (tc, test_secrets_are_redacted_in_output);
   tcase_add_test (tc, test_module_built_for_abi_1_0_runs);
   tcase_add_test (tc, test_finish_module_with_form_encoder);
+  tcase_add_test (tc, test_check_summary_follows_the_chain);
   suite_add_tcase (s, tc);
   return s;
 }

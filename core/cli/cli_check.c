@@ -2,19 +2,29 @@
 #include "autoconfig.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "cli_common.h"
 
-static const char *
-content_type_name (ph_content_type type)
+/* What the body will be, from the chain's encoder (which decides), not
+ * from content_type. */
+static char *
+body_kind (const ph_hook *hook)
 {
-  switch (type)
+  for (guint i = 0; i < hook->chain->len; i++)
     {
-    case PH_CONTENT_FORM: return "form";
-    case PH_CONTENT_MULTIPART: return "multipart";
-    default: return "json";
+      const ph_chain_link *link = g_ptr_array_index (hook->chain, i);
+
+      if (link->module->desc->stage != PRINTHOOK_STAGE_ENCODE)
+        continue;
+      if (strcmp (link->module->name, "form-encoder") == 0)
+        return g_strdup ("form");
+      if (strcmp (link->module->name, "multipart") == 0)
+        return g_strdup ("multipart");
+      return g_strdup_printf ("encoded by %s", link->module->name);
     }
+  return g_strdup ("json");
 }
 
 static void
@@ -23,6 +33,7 @@ print_hook (const ph_hook *hook)
   g_autofree char *events = hook->all_events ? g_strdup ("*") : g_strjoinv (", ", hook->events);
   g_autoptr (GString) chain = g_string_new (NULL);
   g_autofree char *described = NULL;
+  g_autofree char *kind = body_kind (hook);
 
   for (guint i = 0; i < hook->chain->len; i++)
     {
@@ -36,8 +47,8 @@ print_hook (const ph_hook *hook)
   else
     printf ("  hook %s%s\n    events: %s\n    sends:  %s %s (%s)\n    chain:  %s\n", hook->name,
             hook->enabled ? "" : " (disabled)", events, hook->method,
-            *hook->url != '\0' ? "to its url" : "nowhere (no url)",
-            content_type_name (hook->content_type), chain->str);
+            *hook->url != '\0' ? "to its url" : "nowhere (no url)", kind,
+            chain->str);
 }
 
 int

@@ -644,6 +644,55 @@ check_module_keys (hook_builder *b, GPtrArray *modules)
     }
 }
 
+static const char *
+content_type_word (ph_content_type type)
+{
+  return type == PH_CONTENT_FORM ? "form" : type == PH_CONTENT_MULTIPART ? "multipart" : "json";
+}
+
+/* A chain the user wrote and content_type must say the same: the chain's
+ * encoder decides what is sent (form-encoder a form, multipart a
+ * multipart body, none JSON), so a content_type it cannot honour is an
+ * error, and one it contradicts a warning. */
+static void
+check_chain_content_type (hook_builder *b, GPtrArray *modules)
+{
+  ph_content_type said = b->hook->content_type;
+  gboolean set = ph_hook_config_is_set (b->hook->config, "content_type");
+  const ph_module *encoder = NULL, *sender = NULL;
+  ph_content_type made;
+
+  for (guint i = 0; i < modules->len; i++)
+    {
+      const ph_module *module = g_ptr_array_index (modules, i);
+
+      if (module->desc->stage == PRINTHOOK_STAGE_ENCODE)
+        encoder = module;
+      else if (module->desc->stage == PRINTHOOK_STAGE_SEND)
+        sender = module;
+    }
+  if (encoder == NULL)
+    {
+      /* Another send module may encode by content_type itself. */
+      if (said != PH_CONTENT_JSON && sender != NULL && strcmp (sender->name, "http-webhook") == 0)
+        REPORT (b, PH_DIAG_ERROR, "content_type", "content_type = %s, but the chain has no "
+                "encoder: the body would go out as JSON (add %s to modules)",
+                content_type_word (said), said == PH_CONTENT_FORM ? "form-encoder" : "multipart");
+      return;
+    }
+  if (strcmp (encoder->name, "form-encoder") == 0)
+    made = PH_CONTENT_FORM;
+  else if (strcmp (encoder->name, "multipart") == 0)
+    made = PH_CONTENT_MULTIPART;
+  else
+    return;   /* a third party's encoder says what it makes */
+  if (made != said)
+    REPORT (b, PH_DIAG_WARNING, set ? "content_type" : "modules",
+            "%s in the chain sends %s, while content_type %s %s; set content_type = %s",
+            encoder->name, made == PH_CONTENT_FORM ? "a form" : "a multipart body",
+            set ? "says" : "is, by default,", content_type_word (said), content_type_word (made));
+}
+
 /* The key a module's message is about: the longest key the hook set that
  * the message starts with, followed by a space, ':' or '=' ("mqtt.url:
  * ...", "content_type = form: ..."), or NULL (module.h asks modules to
@@ -772,6 +821,8 @@ ph_config_build_hook (ph_config_loader *loader, ph_config_file *file, const char
     REPORT (&b, PH_DIAG_WARNING, "method", "a GET request carries no file: the snapshot "
                                            "in '%s' is never sent", hook->snapshot_field);
   check_module_keys (&b, modules);
+  if (names != NULL && modules != NULL)
+    check_chain_content_type (&b, modules);
   if (modules == NULL || core_failed)
     return NULL;
   /* Even after an error: the module keys' own problems get reported too. */
