@@ -230,7 +230,9 @@ START_TEST (test_check_applies_the_example_rules)
   g_autoptr (ph_run_result) r = ph_run_printhook (argv, NULL, 30);
 
   ck_assert_int_eq (r->exit_status, 1);
-  assert_contains (r->err, "[hook empty]: module 'hello': hello.greeting must not be empty");
+  /* At the key's line: the module's message starts with the key. */
+  assert_contains (r->err, "printhook.conf:4: error: [hook empty] hello.greeting: module 'hello': "
+                           "hello.greeting must not be empty");
   assert_contains (r->err, "[hook typo] hello.greting: module 'hello' has no such key; "
                            "did you mean 'hello.greeting'?");
 }
