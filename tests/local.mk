@@ -3,7 +3,8 @@
 
 # Helpers every suite links.
 check_LTLIBRARIES += tests/libphtest.la
-tests_libphtest_la_SOURCES = tests/harness.c tests/harness.h
+tests_libphtest_la_SOURCES = tests/harness.c tests/harness.h \
+	tests/json_records.c tests/json_records.h
 tests_libphtest_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_libphtest_la_LIBADD = $(GLIB_LIBS) $(CHECK_LIBS)
 
@@ -318,6 +319,8 @@ tests_test_example_module_CFLAGS = $(test_cflags)
 tests_test_example_module_LDADD = $(test_ldadd)
 EXTRA_DIST += examples/module-hello/Makefile examples/module-hello/hello.c \
 	examples/module-hello/README.md
+EXTRA_DIST += examples/module-tenant/Makefile examples/module-tenant/tenant.c \
+	examples/module-tenant/README.md
 
 # The spool's group commit and kept statements (core/spool/spool_sql.c).
 check_PROGRAMS += tests/test-spool-batch
@@ -338,7 +341,7 @@ tests_test_spool_due_LDADD = $(test_ldadd) $(SQLITE_LIBS)
 check_PROGRAMS += tests/test-reliability
 TESTS += tests/test-reliability
 tests_test_reliability_SOURCES = tests/test_reliability.c $(ph_spool_test_helpers) \
-	$(ph_test_helpers)
+	$(ph_test_helpers) tests/daemon_setup.c tests/daemon_setup.h
 tests_test_reliability_CFLAGS = $(test_cflags)
 tests_test_reliability_LDADD = $(test_ldadd) $(SQLITE_LIBS)
 

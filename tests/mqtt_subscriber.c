@@ -1,5 +1,6 @@
 #include "autoconfig.h"
 #include "mqtt_subscriber.h"
+#include "json_records.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,35 +38,15 @@ read_or_empty (const char *path)
 json_object *
 ph_mqtt_subscriber_records (ph_mqtt_subscriber *s)
 {
-  json_object *records = json_object_new_array ();
-  g_autofree char *contents = read_or_empty (s->records);
-  g_auto (GStrv) lines = g_strsplit (contents, "\n", -1);
-
-  /* The last piece is empty, or a line still being written. */
-  for (guint i = 0; lines[i] != NULL && lines[i + 1] != NULL; i++)
-    {
-      json_object *record = json_tokener_parse (lines[i]);
-
-      ck_assert_msg (record != NULL, SCRIPT ": record %u is not JSON: %.2000s", i, lines[i]);
-      json_object_array_add (records, record);
-    }
-  return records;
+  return ph_json_records_read (s->records, SCRIPT);
 }
 
 json_object *
 ph_mqtt_subscriber_records_of (ph_mqtt_subscriber *s, const char *kind)
 {
   g_autoptr (json_object) all = ph_mqtt_subscriber_records (s);
-  json_object *some = json_object_new_array ();
 
-  for (size_t i = 0; i < json_object_array_length (all); i++)
-    {
-      json_object *record = json_object_array_get_idx (all, i);
-
-      if (g_strcmp0 (json_object_get_string (json_object_object_get (record, "kind")), kind) == 0)
-        json_object_array_add (some, json_object_get (record));
-    }
-  return some;
+  return ph_json_records_of (all, kind);
 }
 
 json_object *

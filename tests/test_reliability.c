@@ -13,6 +13,7 @@
 
 #include "daemon/control_protocol.h"
 #include "daemon_process.h"
+#include "daemon_setup.h"
 #include "delivery/deliverer.h"
 #include "faulty.h"
 #include "harness.h"
@@ -27,75 +28,23 @@
 #define DATA "data = {\"n\": \"@extra.n\", \"event\": \"@event\", " \
              "\"m\": \"@percentCompleteMilestone\"}\n"
 
-typedef struct {
-  char *dir;
-  char *config;
-  char *socket;
-  char *spool;
-} setup;
-
-static void
-setup_clear (setup *s)
-{
-  g_free (s->dir);
-  g_free (s->config);
-  g_free (s->socket);
-  g_free (s->spool);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (setup, setup_clear)
-
-/* printhook.conf in a fresh directory, with its own control socket and
- * spool; extra: more [printhook] keys; hooks: the [hook ...] groups. */
-static void
-write_config (setup *s, const char *extra, const char *hooks)
-{
-  g_autofree char *text = NULL;
-
-  if (s->dir == NULL)
-    {
-      s->dir = ph_test_tmpdir ();
-      s->config = g_build_filename (s->dir, "printhook.conf", NULL);
-      s->socket = g_build_filename (s->dir, "control.sock", NULL);
-      s->spool = g_build_filename (s->dir, "spool.db", NULL);
-    }
-  text = g_strdup_printf ("[printhook]\ncontrol_socket = %s\nspool = %s\n%s\n%s", s->socket,
-                          s->spool, extra != NULL ? extra : "", hooks);
-  ck_assert (g_file_set_contents (s->config, text, -1, NULL));
-  g_chmod (s->config, 0600);
-}
-
 static guint
 slow (void)
 {
   return ph_daemon_process_slowness ();
 }
 
-/* Hands an event to the daemon through its control socket, as printhook
- * emit does, but in this process: a thousand of them take no time. */
-static void
-send_event (const setup *s, const char *event, const char *payload, guint expected)
-{
-  g_autoptr (json_object) object = payload != NULL ? ph_json_parse (payload, -1, NULL) : NULL;
-  g_autofree char *line = ph_control_request_to_line (event, object, NULL, NULL);
-  g_autoptr (GError) error = NULL;
-  guint deliveries = 0;
-
-  ck_assert_msg (ph_control_send (s->socket, line, 30 * slow (), &deliveries, &error),
-                 "%s: %s", event, error->message);
-  ck_assert_uint_eq (deliveries, expected);
-}
-
 /* The same event with payload {"n": n}. */
 static void
-send_numbered (const setup *s, const char *event, guint n, guint expected)
+send_numbered (const ph_setup *s, const char *event, guint n, guint expected)
 {
   g_autofree char *payload = g_strdup_printf ("{\"n\": %u}", n);
 
-  send_event (s, event, payload, expected);
+  ph_setup_send_event (s, event, payload, expected);
 }
 
 static ph_run_result *
-spool_command (const setup *s, const char *command, const char *id)
+spool_command (const ph_setup *s, const char *command, const char *id)
 {
   const char *argv[] = { "spool", "-c", s->config, command, id, NULL };
 
@@ -105,7 +54,7 @@ spool_command (const setup *s, const char *command, const char *id)
 /* printhook spool COMMAND [ID], which must succeed; its output (transfer
  * full). */
 static char *
-spool_ok (const setup *s, const char *command, const char *id)
+spool_ok (const ph_setup *s, const char *command, const char *id)
 {
   g_autoptr (ph_run_result) r = spool_command (s, command, id);
 
@@ -114,33 +63,10 @@ spool_ok (const setup *s, const char *command, const char *id)
   return g_strdup (r->out);
 }
 
-static guint
-count_deliveries (const setup *s, const char *where)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM deliveries%s%s",
-                                          where != NULL ? " WHERE " : "", where ? where : "");
-
-  return (guint) ph_spool_test_query_int (s->spool, sql);
-}
-
-/* Waits until the spool holds expected deliveries (where: as in
- * count_deliveries): the daemon commits a delivered one's removal at the
- * end of its loop's turn, just after it logged it. */
-static void
-wait_count (const setup *s, const char *where, guint expected)
-{
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC * slow ();
-  guint count;
-
-  while ((count = count_deliveries (s, where)) != expected && g_get_monotonic_time () < deadline)
-    g_usleep (20 * 1000);
-  ck_assert_uint_eq (count, expected);
-}
-
 /* The spool's deliveries, oldest first, as printhook spool sees them
  * (transfer full). */
 static GPtrArray *
-spool_entries (const setup *s)
+spool_entries (const ph_setup *s)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ph_spool) spool = ph_spool_open (s->spool, PH_SPOOL_OPEN_EXISTING, NULL, &error);
@@ -153,7 +79,7 @@ spool_entries (const setup *s)
 }
 
 static ph_spool_entry *
-spool_entry (const setup *s, const char *id)
+spool_entry (const ph_setup *s, const char *id)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ph_spool) spool = ph_spool_open (s->spool, PH_SPOOL_OPEN_EXISTING, NULL, &error);
@@ -277,20 +203,20 @@ START_TEST (test_receiver_down_then_up_every_delivery_arrives)
   g_autoptr (ph_faulty) f = ph_faulty_start ();
   g_autofree char *url = ph_faulty_url (f, "/a");
   g_autofree char *hooks = hook_config ("a", url, "retry.schedule = 0.3\n");
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (json_object) records = NULL;
   g_autoptr (GHashTable) ids = NULL;
   g_autoptr (GHashTable) numbers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  write_config (&s, NULL, hooks);
+  ph_setup_write_config (&s, NULL, hooks);
   ph_faulty_down (f, 0);
   d = ph_daemon_process_start (s.config);
   for (guint n = 0; n < 5; n++)
     send_numbered (&s, "PrintDone", n, 1);
   /* Three attempts of each fail: connection refused. */
   ph_daemon_process_wait_log (d, ", attempt 3): ", 5, 20000);
-  ck_assert_uint_eq (count_deliveries (&s, "state = 'pending'"), 5);
+  ck_assert_uint_eq (ph_setup_count (&s, "state = 'pending'"), 5);
   ph_faulty_up (f);
 
   json_object_put (wait_delivered (f, 5, 10000));
@@ -307,7 +233,7 @@ START_TEST (test_receiver_down_then_up_every_delivery_arrives)
       ck_assert_msg (g_hash_table_contains (numbers, text), "event %u never arrived", n);
     }
   ph_daemon_process_wait_log (d, "hook a: PrintDone delivered: HTTP 200", 5, 5000);
-  wait_count (&s, NULL, 0);
+  ph_setup_wait_count (&s, NULL, 0, 5);
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
@@ -324,7 +250,7 @@ START_TEST (test_sigkill_during_outage_loses_nothing)
   g_autofree char *hook_a = hook_config ("a", url_a, "retry.schedule = 0.3\ntimeout = 120\n");
   g_autofree char *hook_b = hook_config ("b", url_b, "retry.schedule = 0.3\ntimeout = 120\n");
   g_autofree char *hooks = g_strconcat (hook_a, hook_b, NULL);
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (json_object) records = NULL;
   g_autoptr (GPtrArray) at_kill = NULL;
@@ -334,7 +260,7 @@ START_TEST (test_sigkill_during_outage_loses_nothing)
   guint in_progress = 0;
   const guint events = 10;
 
-  write_config (&s, NULL, hooks);
+  ph_setup_write_config (&s, NULL, hooks);
   ph_faulty_default (f, "{\"action\": \"status\", \"code\": 503}");
   d = ph_daemon_process_start (s.config);
   for (guint n = 0; n < events; n++)
@@ -411,7 +337,7 @@ START_TEST (test_sigkill_during_outage_loses_nothing)
                      id);
     ck_assert_uint_eq (g_hash_table_size (delivered), g_hash_table_size (sent));
   }
-  wait_count (&s, NULL, 0);
+  ph_setup_wait_count (&s, NULL, 0, 5);
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
@@ -421,19 +347,19 @@ START_TEST (test_thousand_events_while_down_all_arrive)
   g_autoptr (ph_faulty) f = ph_faulty_start ();
   g_autofree char *url = ph_faulty_url (f, "/many");
   g_autofree char *hooks = hook_config ("many", url, "retry.schedule = 1\n");
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (json_object) records = NULL;
   g_autoptr (GHashTable) ids = NULL;
   g_autoptr (GHashTable) numbers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   const guint events = 1000;
 
-  write_config (&s, NULL, hooks);
+  ph_setup_write_config (&s, NULL, hooks);
   ph_faulty_down (f, 0);
   d = ph_daemon_process_start (s.config);
   for (guint n = 0; n < events; n++)
     send_numbered (&s, "PrintDone", n, 1);
-  ck_assert_uint_eq (count_deliveries (&s, NULL), events);
+  ck_assert_uint_eq (ph_setup_count (&s, NULL), events);
   ph_faulty_up (f);
 
   json_object_put (wait_delivered (f, events, 60000));
@@ -446,7 +372,7 @@ START_TEST (test_thousand_events_while_down_all_arrive)
     g_hash_table_add (numbers, record_field (record_at (records, i), "n"));
   ck_assert_uint_eq (g_hash_table_size (numbers), events);
   ph_daemon_process_wait_log (d, "hook many: PrintDone delivered: HTTP 200", events, 10000);
-  wait_count (&s, NULL, 0);
+  ph_setup_wait_count (&s, NULL, 0, 5);
   ck_assert_int_eq (ph_daemon_process_stop (d, 30), 0);
 }
 END_TEST
@@ -460,7 +386,7 @@ START_TEST (test_pipelined_requests_are_answered_in_order_and_kept)
   g_autoptr (ph_faulty) f = ph_faulty_start ();
   g_autofree char *url = ph_faulty_url (f, "/piped");
   g_autofree char *hooks = hook_config ("piped", url, "retry.schedule = 3600\n");
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (GSocketClient) client = g_socket_client_new ();
   g_autoptr (GSocketAddress) address = NULL;
@@ -471,7 +397,7 @@ START_TEST (test_pipelined_requests_are_answered_in_order_and_kept)
   const guint total = 150;   /* more than the daemon handles in one go */
   guint accepted = 0;
 
-  write_config (&s, NULL, hooks);
+  ph_setup_write_config (&s, NULL, hooks);
   ph_faulty_down (f, 0);
   d = ph_daemon_process_start (s.config);
   for (guint n = 0; n < total; n++)
@@ -505,7 +431,7 @@ START_TEST (test_pipelined_requests_are_answered_in_order_and_kept)
     }
   ck_assert_uint_eq (accepted, total - 3);
   /* Read at once, from another connection: the promise of "accepted". */
-  ck_assert_uint_eq (count_deliveries (&s, NULL), accepted);
+  ck_assert_uint_eq (ph_setup_count (&s, NULL), accepted);
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
@@ -518,13 +444,13 @@ START_TEST (test_retry_after_is_honoured_up_to_its_ceiling)
   g_autoptr (ph_faulty) f = ph_faulty_start ();
   g_autofree char *url = ph_faulty_url (f, "/ra");
   g_autofree char *hooks = hook_config ("ra", url, "retry.schedule = 1\nretry.max_retry_after = 3\n");
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (json_object) records = NULL;
   double slack = 1.0 * slow ();
   double gap[4];
 
-  write_config (&s, NULL, hooks);
+  ph_setup_write_config (&s, NULL, hooks);
   ph_faulty_script (f, "[{\"action\": \"status\", \"code\": 503, \"retry_after\": \"999999\"},"
                        " {\"action\": \"status\", \"code\": 503, \"retry_after\": \"0\"},"
                        " {\"action\": \"status\", \"code\": 503, \"retry_after\": \"2\"},"
@@ -557,12 +483,12 @@ START_TEST (test_429_waits_at_least_a_minute)
   g_autoptr (ph_faulty) f = ph_faulty_start ();
   g_autofree char *url = ph_faulty_url (f, "/busy");
   g_autofree char *hooks = hook_config ("busy", url, "retry.schedule = 1\n");
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (json_object) records = NULL;
   g_autoptr (ph_spool_entry) e = NULL;
 
-  write_config (&s, NULL, hooks);
+  ph_setup_write_config (&s, NULL, hooks);
   ph_faulty_script (f, "[{\"action\": \"status\", \"code\": 429, \"retry_after\": \"1\"}]");
   d = ph_daemon_process_start (s.config);
   send_numbered (&s, "PrintDone", 1, 1);
@@ -584,13 +510,13 @@ START_TEST (test_410_disables_the_hook_until_reload)
   g_autofree char *hooks = g_strdup_printf ("[hook gone]\nurl = %s\nevents = PrintDone\n" DATA
                                             "\n[hook other]\nurl = %s\nevents = PrintStarted\n"
                                             DATA, gone_url, other_url);
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (json_object) records = NULL;
   g_autoptr (ph_spool_entry) dead = NULL;
   g_autofree char *list = NULL;
 
-  write_config (&s, NULL, hooks);
+  ph_setup_write_config (&s, NULL, hooks);
   ph_faulty_script (f, "[{\"action\": \"status\", \"code\": 410, \"body\": \"no such hook\"}]");
   d = ph_daemon_process_start (s.config);
   send_numbered (&s, "PrintDone", 1, 1);
@@ -627,14 +553,14 @@ START_TEST (test_full_spool_drops_progress_first)
   g_autoptr (ph_faulty) f = ph_faulty_start ();
   g_autofree char *url = ph_faulty_url (f, "/full");
   g_autofree char *hooks = hook_config ("full", url, "retry.schedule = 3600\n");
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (GPtrArray) kept = NULL;
   g_autoptr (json_object) records = NULL;
   static const char *const expected[] = { "PrintPaused", "PrintDone", "PrintFailed", "Error" };
   guint failures = 0;
 
-  write_config (&s, "spool.max_deliveries = 4\n", hooks);
+  ph_setup_write_config (&s, "spool.max_deliveries = 4\n", hooks);
   ph_faulty_down (f, 0);
   d = ph_daemon_process_start (s.config);
   /* One at a time, each attempt over before the next event comes: a
@@ -642,7 +568,7 @@ START_TEST (test_full_spool_drops_progress_first)
 #define SEND(event, payload)                                            \
   do                                                                    \
     {                                                                   \
-      send_event (&s, event, payload, 1);                               \
+      ph_setup_send_event (&s, event, payload, 1);                               \
       ph_daemon_process_wait_log (d, "NOT delivered", ++failures, 10000); \
     }                                                                   \
   while (0)
@@ -690,7 +616,7 @@ START_TEST (test_corrupt_spool_is_moved_aside_and_the_daemon_runs)
   g_autoptr (ph_faulty) f = ph_faulty_start ();
   g_autofree char *url = ph_faulty_url (f, "/c");
   g_autofree char *hooks = hook_config ("c", url, NULL);
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (GDir) dir = NULL;
   g_autofree char *aside = NULL;
@@ -698,7 +624,7 @@ START_TEST (test_corrupt_spool_is_moved_aside_and_the_daemon_runs)
   const char *garbage = "this is no SQLite database, whatever its name says\n";
   const char *name;
 
-  write_config (&s, NULL, hooks);
+  ph_setup_write_config (&s, NULL, hooks);
   ck_assert (g_file_set_contents (s.spool, garbage, -1, NULL));
   d = ph_daemon_process_start (s.config);
   ph_daemon_process_wait_log (d, "warning: SPOOL RECOVERED: ", 1, 1000);
@@ -714,7 +640,7 @@ START_TEST (test_corrupt_spool_is_moved_aside_and_the_daemon_runs)
   send_numbered (&s, "PrintDone", 1, 1);
   json_object_put (wait_delivered (f, 1, 10000));
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
-  ck_assert_uint_eq (count_deliveries (&s, NULL), 0);
+  ck_assert_uint_eq (ph_setup_count (&s, NULL), 0);
 }
 END_TEST
 
@@ -723,7 +649,7 @@ START_TEST (test_spool_retry_reaches_the_running_daemon)
   g_autoptr (ph_faulty) f = ph_faulty_start ();
   g_autofree char *url = ph_faulty_url (f, "/r");
   g_autofree char *hooks = hook_config ("r", url, NULL);
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (json_object) records = NULL;
   g_autofree char *list = NULL;
@@ -731,7 +657,7 @@ START_TEST (test_spool_retry_reaches_the_running_daemon)
   g_autofree char *expected = NULL;
   char *id;
 
-  write_config (&s, NULL, hooks);
+  ph_setup_write_config (&s, NULL, hooks);
   ph_faulty_script (f, "[{\"action\": \"status\", \"code\": 400, \"count\": 3}]");
   d = ph_daemon_process_start (s.config);
   for (guint n = 0; n < 3; n++)
@@ -771,14 +697,14 @@ START_TEST (test_spool_drop_reaches_the_running_daemon)
   g_autoptr (ph_faulty) f = ph_faulty_start ();
   g_autofree char *url = ph_faulty_url (f, "/d");
   g_autofree char *hooks = hook_config ("d", url, "retry.schedule = 0.3\ntimeout = 60\n");
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (json_object) records = NULL;
   g_autofree char *dropped = NULL;
   g_autofree char *list = NULL;
   g_autofree char *expected = NULL;
 
-  write_config (&s, NULL, hooks);
+  ph_setup_write_config (&s, NULL, hooks);
   ph_faulty_script (f, "[{\"action\": \"hang\"}]");
   d = ph_daemon_process_start (s.config);
   send_numbered (&s, "PrintDone", 1, 1);
@@ -797,7 +723,7 @@ START_TEST (test_spool_drop_reaches_the_running_daemon)
   json_object_put (g_steal_pointer (&records));
   records = ph_faulty_records (f);
   ck_assert_uint_eq (json_object_array_length (records), 1);
-  ck_assert_uint_eq (count_deliveries (&s, NULL), 0);
+  ck_assert_uint_eq (ph_setup_count (&s, NULL), 0);
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
@@ -807,13 +733,13 @@ START_TEST (test_sigterm_leaves_undelivered_in_the_spool)
   g_autoptr (ph_faulty) f = ph_faulty_start ();
   g_autofree char *url = ph_faulty_url (f, "/t");
   g_autofree char *hooks = hook_config ("t", url, "retry.schedule = 1\n");
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (GPtrArray) left = NULL;
   g_autoptr (json_object) records = NULL;
   gint64 started;
 
-  write_config (&s, NULL, hooks);
+  ph_setup_write_config (&s, NULL, hooks);
   ph_faulty_down (f, 0);
   d = ph_daemon_process_start (s.config);
   send_numbered (&s, "PrintDone", 1, 1);
@@ -891,7 +817,7 @@ START_TEST (test_retry_keeps_id_and_snapshot_and_signs_afresh)
       "[hook snap]\nurl = %s\nevents = PrintDone\nretry.schedule = 2\n"
       "signing_secret = " SECRET "\nsnapshot.url = %s\n"
       "data = {\"n\": \"@extra.n\", \"picture\": \"@snapshot\"}\n", url, camera_url);
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (json_object) records = NULL;
   g_autoptr (json_object) camera_records = NULL;
@@ -915,7 +841,7 @@ START_TEST (test_retry_keeps_id_and_snapshot_and_signs_afresh)
                    && g_spawn_check_wait_status (status, &error),
                    "jpeg_tool.py: %s", error ? error->message : "");
   }
-  write_config (&s, NULL, hooks);
+  ph_setup_write_config (&s, NULL, hooks);
   ph_faulty_script (f, "[{\"action\": \"status\", \"code\": 503}]");
   d = ph_daemon_process_start (s.config);
   send_numbered (&s, "PrintDone", 1, 1);
@@ -954,11 +880,11 @@ START_TEST (test_locked_spool_still_sends_once)
   g_autoptr (ph_faulty) f = ph_faulty_start ();
   g_autofree char *url = ph_faulty_url (f, "/l");
   g_autofree char *hooks = hook_config ("l", url, NULL);
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   sqlite3 *db = NULL;
 
-  write_config (&s, NULL, hooks);
+  ph_setup_write_config (&s, NULL, hooks);
   d = ph_daemon_process_start (s.config);
   ck_assert_int_eq (sqlite3_open_v2 (s.spool, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
   ck_assert_int_eq (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
@@ -972,7 +898,7 @@ START_TEST (test_locked_spool_still_sends_once)
   send_numbered (&s, "PrintDone", 2, 1);
   json_object_put (wait_delivered (f, 2, 10000));
   ph_daemon_process_wait_log (d, "hook l: PrintDone delivered", 2, 5000);
-  wait_count (&s, NULL, 0);
+  ph_setup_wait_count (&s, NULL, 0, 5);
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
 }
 END_TEST
@@ -989,20 +915,20 @@ START_TEST (test_failing_receiver_holds_back_no_other_hook)
                                             "progress_step = 1\ntimeout = 120\n" DATA
                                             "\n[hook fine]\nurl = %s\nevents = PrintDone\n"
                                             "retry.schedule = 0.3\n" DATA, stuck_url, fine_url);
-  g_auto (setup) s = { 0 };
+  g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (json_object) records = NULL;
 
-  write_config (&s, NULL, hooks);
+  ph_setup_write_config (&s, NULL, hooks);
   ph_faulty_default (stuck, "{\"action\": \"hang\"}");
   ph_faulty_script (fine, "[{\"action\": \"status\", \"code\": 503, \"count\": 2}]");
   d = ph_daemon_process_start (s.config);
   /* Progress counts from the start of a job. */
-  send_event (&s, "PrintStarted", NULL, 0);
+  ph_setup_send_event (&s, "PrintStarted", NULL, 0);
   for (guint p = 1; p <= 2 * PH_DELIVERER_HOOK_SLOTS; p++)
     {
       g_autofree char *payload = g_strdup_printf ("{\"n\": %u, \"progress\": %u}", p, p);
-      send_event (&s, "PrintProgress", payload, 1);
+      ph_setup_send_event (&s, "PrintProgress", payload, 1);
     }
   json_object_put (ph_faulty_wait (stuck, 2 * PH_DELIVERER_HOOK_SLOTS, 10000 * slow ()));
   send_numbered (&s, "PrintDone", 1, 1);
