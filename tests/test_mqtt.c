@@ -594,6 +594,34 @@ START_TEST (test_home_assistant_discovery)
     ck_assert_uint_eq (cleared, 0);
     ck_assert_uint_eq (voron, 7);
   }
+
+  /* Without mqtt.discovery the hook clears what it described: the broker
+   * keeps nothing under this printhook's node. */
+  {
+    g_autofree char *plain = g_strdup (hook);
+    char *option = strstr (plain, "mqtt.discovery = homeassistant\n");
+    g_autofree char *none = NULL;
+    const char *late_args[] = { "--topic", "homeassistant/#", NULL };
+    g_autoptr (ph_mqtt_subscriber) late = NULL;
+    g_autoptr (json_object) kept = NULL;
+
+    memmove (option, option + strlen ("mqtt.discovery = homeassistant\n"),
+             strlen (option + strlen ("mqtt.discovery = homeassistant\n")) + 1);
+    none = g_strconcat ("[source voron]\ntype = moonraker\nurl = http://127.0.0.1:9\n\n", plain,
+                        NULL);
+    ph_setup_write_config (&s, NULL, none);
+    g_clear_pointer (&d, ph_daemon_process_free);
+    d = ph_daemon_process_start (s.config);
+    ph_daemon_process_wait_log (d, "clearing the Home Assistant entity", 7, 10000);
+    ck_assert_int_eq (ph_daemon_process_stop (d, 10), 0);
+    late = ph_mqtt_subscriber_start (b, late_args);
+    /* Retained messages come right after the subscription: give them
+     * the time to, and none may. */
+    g_usleep (500 * 1000 * slow ());
+    kept = ph_mqtt_subscriber_messages (late);
+    ck_assert_msg (json_object_array_length (kept) == 0, "still kept: %s",
+                   json_object_to_json_string (kept));
+  }
 }
 END_TEST
 
