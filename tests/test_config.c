@@ -765,11 +765,11 @@ START_TEST (test_chain_and_content_type_must_agree)
       "modules = test-prepare, form-encoder, http-webhook\n", NULL);
 
   ph_assert_diag (no_encoder, PH_DIAG_ERROR, "[hook a] content_type",
-                  "content_type = form, but the chain has no encoder", "add form-encoder", NULL);
+                  "content_type = form, but the chain has no encoder", "add form-encoder", PH_END);
   ck_assert (encoder->config != NULL);
   ph_assert_diag (encoder, PH_DIAG_WARNING, "[hook b] modules",
                   "form-encoder in the chain sends a form, while content_type is, by default, json",
-                  NULL);
+                  PH_END);
   ck_assert (agreeing->config != NULL);
   ph_assert_no_diag (agreeing, PH_DIAG_WARNING);
 }

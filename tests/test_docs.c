@@ -3,13 +3,16 @@
  * its default, and said to be a secret or required when it is), every key
  * of every module "printhook modules" finds, and every built-in event with
  * its topic and message in printhook.conf(5); every proxy variable the
- * printer sources read in printhook(1)'s ENVIRONMENT.  A key added to the code
- * without its paragraph in the page fails here, and so does a paragraph
- * left behind for a key that is gone.
+ * printer sources read in printhook(1)'s ENVIRONMENT; every function of the
+ * module ABI (include/printhook/module.h: the host table, the module's
+ * ops) and the built-in parameters in printhook-modules(7).  A key added to
+ * the code without its paragraph in the page fails here, and so does a
+ * paragraph left behind for a key that is gone.
  *
  * The pages' conventions (see the comment at the top of each): a key is a
  * ".TP" paragraph tagged ".B KEY"; a command is a ".SS printhook COMMAND"
- * section. */
+ * section; a function of the module ABI is named in the tag of a ".TP"
+ * paragraph, several in one tag separated by ", ". */
 #include "autoconfig.h"
 
 #include <string.h>
@@ -521,6 +524,160 @@ START_TEST (test_every_proxy_variable_is_in_printhook_1)
 }
 END_TEST
 
+/* The members of the structure NAME of include/printhook/module.h
+ * ("struct NAME {" or "typedef struct { ... } NAME;"): its functions (the
+ * names of "(*name)"), and in *fields, when not NULL, its other fields,
+ * the reserved padding left out.  Transfer full. */
+static GPtrArray *
+abi_members (const char *name, GPtrArray **fields)
+{
+  g_autofree char *path = g_build_filename (ph_test_srcdir (), "include", "printhook", "module.h",
+                                            NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *opening = g_strdup_printf ("struct %s {", name);
+  g_autofree char *closing = g_strdup_printf ("} %s;", name);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GRegex) function_re = g_regex_new ("\\(\\*\\s*([a-z0-9_]+)\\s*\\)", 0, 0, NULL);
+  g_autoptr (GRegex) field_re = g_regex_new ("^\\s+[a-z0-9_]+\\s+([a-z0-9_]+)\\s*;", 0, 0, NULL);
+  g_auto (GStrv) lines = NULL;
+  int start = -1;
+
+  ck_assert_msg (g_file_get_contents (path, &text, NULL, &error), "%s", error ? error->message : "");
+  lines = g_strsplit (text, "\n", -1);
+  for (int i = 0; lines[i] != NULL; i++)
+    {
+      GPtrArray *functions;
+
+      if (g_str_has_suffix (lines[i], "{") && lines[i][0] != ' ')
+        start = i;
+      if (lines[i][0] != '}' || start < 0)
+        continue;
+      if (strcmp (lines[start], opening) != 0 && strcmp (lines[i], closing) != 0)
+        {
+          start = -1;
+          continue;
+        }
+      functions = g_ptr_array_new_with_free_func (g_free);
+      if (fields != NULL)
+        *fields = g_ptr_array_new_with_free_func (g_free);
+      for (int j = start + 1; j < i; j++)
+        {
+          g_autoptr (GMatchInfo) m = NULL;
+
+          if (g_regex_match (function_re, lines[j], 0, &m))
+            g_ptr_array_add (functions, g_match_info_fetch (m, 1));
+          else if (fields != NULL && g_regex_match (field_re, lines[j], 0, &m))
+            g_ptr_array_add (*fields, g_match_info_fetch (m, 1));
+        }
+      return functions;
+    }
+  ck_abort_msg ("include/printhook/module.h does not define %s", name);
+  return NULL;
+}
+
+/* The names in the tags of the ".TP" paragraphs of lines, a tag naming
+ * several as "a, b" (transfer full). */
+static GPtrArray *
+tagged_names (GPtrArray *lines)
+{
+  g_autoptr (GPtrArray) found = tags (lines);
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < found->len; i++)
+    {
+      g_auto (GStrv) each = g_strsplit (g_ptr_array_index (found, i), ", ", -1);
+
+      for (guint j = 0; each[j] != NULL; j++)
+        g_ptr_array_add (names, g_strdup (each[j]));
+    }
+  return names;
+}
+
+static gboolean
+has_name (GPtrArray *names, const char *name)
+{
+  return g_ptr_array_find_with_equal_func (names, name, g_str_equal, NULL);
+}
+
+/* Every function of the host table is named under THE HOST TABLE, and
+ * every name there is a member of the table. */
+START_TEST (test_every_host_function_is_in_printhook_modules_7)
+{
+  g_auto (GStrv) lines = page_lines ("printhook-modules.7");
+  g_autoptr (GPtrArray) body = section (lines, ".SH", "THE HOST TABLE");
+  g_autoptr (GPtrArray) fields = NULL;
+  g_autoptr (GPtrArray) functions = abi_members ("printhook_host", &fields);
+  g_autoptr (GPtrArray) documented = NULL;
+
+  ck_assert_msg (body != NULL, "printhook-modules(7) has no section THE HOST TABLE");
+  /* ABI 1.1 has 53: a parse that found few would prove nothing. */
+  ck_assert_uint_ge (functions->len, 53);
+  documented = tagged_names (body);
+  for (guint i = 0; i < functions->len; i++)
+    ck_assert_msg (has_name (documented, g_ptr_array_index (functions, i)),
+                   "printhook-modules(7): THE HOST TABLE does not name host->%s",
+                   (const char *) g_ptr_array_index (functions, i));
+  for (guint i = 0; i < documented->len; i++)
+    {
+      const char *name = g_ptr_array_index (documented, i);
+
+      ck_assert_msg (has_name (functions, name) || has_name (fields, name),
+                     "printhook-modules(7) names '%s' under THE HOST TABLE, which the host "
+                     "table does not have", name);
+    }
+}
+END_TEST
+
+/* Every function a module gives the host has its paragraph in
+ * DESCRIPTION (its life cycle). */
+START_TEST (test_every_module_function_is_in_printhook_modules_7)
+{
+  g_auto (GStrv) lines = page_lines ("printhook-modules.7");
+  g_autoptr (GPtrArray) body = section (lines, ".SH", "DESCRIPTION");
+  g_autoptr (GPtrArray) functions = abi_members ("printhook_module_ops", NULL);
+  g_autoptr (GPtrArray) documented = NULL;
+
+  ck_assert_msg (body != NULL, "printhook-modules(7) has no section DESCRIPTION");
+  ck_assert_uint_ge (functions->len, 7);
+  documented = tagged_names (body);
+  for (guint i = 0; i < functions->len; i++)
+    ck_assert_msg (has_name (documented, g_ptr_array_index (functions, i)),
+                   "printhook-modules(7): DESCRIPTION has no paragraph for ops->%s",
+                   (const char *) g_ptr_array_index (functions, i));
+}
+END_TEST
+
+/* printhook-modules(7) lists the parameters a module reads, by the names
+ * param_get takes: the built-in ones, the same as printhook.conf(5). */
+START_TEST (test_printhook_modules_7_lists_the_parameters)
+{
+  g_auto (GStrv) conf_lines = page_lines ("printhook.conf.5");
+  g_auto (GStrv) lines = page_lines ("printhook-modules.7");
+  g_autoptr (GPtrArray) conf_body = section (conf_lines, ".SH", "PARAMETERS");
+  g_autoptr (GPtrArray) body = section (lines, ".SH", "PARAMETERS");
+  g_autoptr (GPtrArray) in_conf = NULL;
+  g_autoptr (GPtrArray) listed = NULL;
+
+  ck_assert_ptr_nonnull (conf_body);
+  ck_assert_msg (body != NULL, "printhook-modules(7) has no section PARAMETERS");
+  in_conf = tags (conf_body);
+  listed = tags (body);
+  for (guint i = 0; i < listed->len; i++)
+    ck_assert_msg (ph_param_is_builtin (g_ptr_array_index (listed, i)),
+                   "printhook-modules(7) lists '%s' as a parameter, which printhook does not have",
+                   (const char *) g_ptr_array_index (listed, i));
+  for (guint i = 0; i < in_conf->len; i++)
+    {
+      const char *tag = g_ptr_array_index (in_conf, i);
+
+      ck_assert_msg (tag[0] == '@' && has_name (listed, tag + 1),
+                     "printhook.conf(5) lists the parameter %s, printhook-modules(7) does not",
+                     tag);
+    }
+  ck_assert_uint_eq (listed->len, in_conf->len);
+}
+END_TEST
+
 static Suite *
 docs_suite (void)
 {
@@ -536,6 +693,9 @@ docs_suite (void)
   tcase_add_test (tc, test_every_documented_parameter_is_builtin);
   tcase_add_test (tc, test_every_command_and_option_is_in_printhook_1);
   tcase_add_test (tc, test_every_proxy_variable_is_in_printhook_1);
+  tcase_add_test (tc, test_every_host_function_is_in_printhook_modules_7);
+  tcase_add_test (tc, test_every_module_function_is_in_printhook_modules_7);
+  tcase_add_test (tc, test_printhook_modules_7_lists_the_parameters);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -1,10 +1,11 @@
-/* A third-party module built with pkg-config alone.  printhook is
+/* Third-party modules built with pkg-config alone.  printhook is
  * configured and installed into a temporary prefix; examples/module-hello
- * is copied out of the tree and built and installed with its own Makefile,
- * which knows nothing but "pkg-config printhook" (PKG_CONFIG_PATH points at
- * the prefix); then the installed printhook, with no module path given,
- * finds the module where pkg-config put it and runs it in a hook's chain
- * against the test receiver. */
+ * (a prepare module) and examples/module-tenant (a finish module, ABI 1.1)
+ * are copied out of the tree and built and installed with their own
+ * Makefiles, which know nothing but "pkg-config printhook"
+ * (PKG_CONFIG_PATH points at the prefix); then the installed printhook,
+ * with no module path given, finds the modules where pkg-config put them
+ * and runs them in hooks' chains against the test receiver. */
 #include "autoconfig.h"
 
 #include <string.h>
@@ -84,22 +85,33 @@ copy_dir (const char *src, const char *dst)
     }
 }
 
-/* Once for the suite: install printhook, then build and install the
- * example against it. */
+/* Copies examples/NAME out of the tree into work, then builds and
+ * installs it there with its own Makefile. */
 static void
-install_printhook_and_the_example (void)
+install_example (const char *name)
+{
+  g_autofree char *example = g_build_filename (ph_test_srcdir (), "examples", name, NULL);
+  g_autofree char *copy = g_build_filename (work, name, NULL);
+
+  copy_dir (example, copy);
+  g_free (run_tool (copy, (const char *[]) { "make", "install", NULL }));
+}
+
+/* Once for the suite: install printhook, then build and install the
+ * examples against it. */
+static void
+install_printhook_and_the_examples (void)
 {
   g_autofree char *configure = g_build_filename (ph_test_srcdir (), "configure", NULL);
   g_autofree char *prefix_arg = NULL;
   g_autofree char *jobs = g_strdup_printf ("-j%u", g_get_num_processors ());
-  g_autofree char *build = NULL, *hello = NULL, *example = NULL, *binary = NULL;
+  g_autofree char *build = NULL, *binary = NULL;
   g_autoptr (GError) error = NULL;
 
   work = g_dir_make_tmp ("printhook-example-XXXXXX", &error);
   ck_assert_msg (work != NULL, "%s", error ? error->message : "");
   prefix = g_build_filename (work, "prefix", NULL);
   build = g_build_filename (work, "build", NULL);
-  hello = g_build_filename (work, "module-hello", NULL);
   pkg_config_path = g_build_filename (prefix, "lib", "pkgconfig", NULL);
   prefix_arg = g_strdup_printf ("--prefix=%s", prefix);
   ck_assert_int_eq (g_mkdir_with_parents (build, 0755), 0);
@@ -108,9 +120,8 @@ install_printhook_and_the_example (void)
   g_free (run_tool (build, (const char *[]) { "make", jobs, "install", NULL }));
 
   moduledir = pkg_config ("--variable=moduledir");
-  example = g_build_filename (ph_test_srcdir (), "examples", "module-hello", NULL);
-  copy_dir (example, hello);
-  g_free (run_tool (hello, (const char *[]) { "make", "install", NULL }));
+  install_example ("module-hello");
+  install_example ("module-tenant");
 
   /* The printhook the suite runs is the installed one, with its
    * compiled-in module directory only. */
@@ -137,7 +148,8 @@ START_TEST (test_install_puts_every_file_in_its_place)
     "lib/printhook/modules/multipart.so", "etc/printhook/printhook.conf",
     "etc/printhook/hooks.d/README", "share/printhook/examples/discord.conf",
     "share/printhook/examples/node-red.conf", "share/man/man1/printhook.1",
-    "share/man/man5/printhook.conf.5", "lib/systemd/system/printhook.service",
+    "share/man/man5/printhook.conf.5", "share/man/man7/printhook-modules.7",
+    "lib/systemd/system/printhook.service",
   };
   g_autofree char *modules = g_build_filename (prefix, "lib", "printhook", "modules", NULL);
   g_autoptr (GDir) dir = g_dir_open (modules, 0, NULL);
@@ -238,6 +250,147 @@ START_TEST (test_check_applies_the_example_rules)
 }
 END_TEST
 
+START_TEST (test_installed_printhook_lists_the_tenant_module)
+{
+  g_autofree char *so = g_build_filename (moduledir, "tenant.so", NULL);
+  g_autofree char *listed = g_strdup_printf ("tenant 1.0 (module ABI %d.%d, finish stage, MIT)\n"
+                                             "  Adds a tenant header and the body's SHA-256 after "
+                                             "encoding\n"
+                                             "  file: %s\n",
+                                             PRINTHOOK_ABI_MAJOR, PRINTHOOK_ABI_MINOR, so);
+  const char *argv[] = { "modules", "-c", "/nonexistent/printhook.conf", NULL };
+  g_autoptr (ph_run_result) r = ph_run_printhook (argv, NULL, 30);
+
+  ck_assert_msg (r->exit_status == 0, "exit %d:\n%s", r->exit_status, r->err);
+  assert_contains (r->out, listed);
+  assert_contains (r->out, "    tenant.id (text, required)\n");
+  assert_contains (r->out, "    tenant.header (text, default X-Tenant)\n");
+}
+END_TEST
+
+/* The form field number index that the receiver parsed is key=value. */
+static void
+assert_form_field (json_object *record, guint index, const char *key, const char *value)
+{
+  json_object *form = json_object_object_get (record, "form");
+  json_object *field = json_object_is_type (form, json_type_array)
+                           ? json_object_array_get_idx (form, index) : NULL;
+
+  ck_assert_msg (json_object_is_type (field, json_type_array)
+                     && json_object_array_length (field) == 2,
+                 "no form field %u in %s", index, json_object_to_json_string (record));
+  ck_assert_str_eq (json_object_get_string (json_object_array_get_idx (field, 0)), key);
+  ck_assert_str_eq (json_object_get_string (json_object_array_get_idx (field, 1)), value);
+}
+
+/* The lower-case hex SHA-256 of the body bytes the receiver got
+ * (transfer full). */
+static char *
+body_sha256 (json_object *record)
+{
+  g_autoptr (GBytes) body = ph_record_body (record);
+
+  return g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, body);
+}
+
+/* The finish stage beside an encoder: form-encoder makes the body, then
+ * tenant adds its headers over the body as sent, and both arrive. */
+START_TEST (test_tenant_adds_its_headers_over_the_form_body)
+{
+  g_autoptr (ph_receiver) receiver = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (receiver, "/farm");
+  g_autofree char *text = g_strdup_printf (
+      "[hook farm]\nurl = %s\nmodules = tenant, form-encoder, http-webhook\n"
+      "content_type = form\ntenant.id = farm-7\n"
+      "data = {\"event\": \"@event\", \"file\": \"@extra.name\"}\n", url);
+  g_autofree char *config = ph_test_write_file ("printhook.conf", text);
+  const char *check_argv[] = { "check", "-c", config, NULL };
+  const char *test_argv[] = { "test", "-c", config, "farm", "PrintDone", "--payload",
+                              "{\"name\": \"benchy.gcode\"}", NULL };
+  g_autoptr (ph_run_result) checked = ph_run_printhook (check_argv, NULL, 30);
+  g_autoptr (ph_run_result) r = ph_run_printhook (test_argv, NULL, 60);
+  g_autoptr (json_object) records = ph_receiver_wait (receiver, 1, 5000);
+  json_object *record = json_object_array_get_idx (records, 0);
+  g_autoptr (GBytes) body = ph_record_body (record);
+  g_autofree char *body_text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_autofree char *digest = body_sha256 (record);
+
+  ck_assert_msg (checked->exit_status == 0, "%s%s", checked->out, checked->err);
+  /* In stage order, whatever the order of the modules key. */
+  assert_contains (checked->out, "chain:  form-encoder > tenant > http-webhook");
+  ck_assert_msg (r->exit_status == 0, "exit %d:\n%s\n%s", r->exit_status, r->out, r->err);
+  assert_contains (r->out, "delivered: HTTP 200");
+  ck_assert_uint_eq (json_object_array_length (records), 1);
+  /* The encoder's work, a form body... */
+  ck_assert_str_eq (ph_record_header (record, "Content-Type"), "application/x-www-form-urlencoded");
+  ck_assert_str_eq (body_text, "event=PrintDone&file=benchy.gcode");
+  ck_assert_uint_eq (json_object_array_length (json_object_object_get (record, "form")), 2);
+  assert_form_field (record, 0, "event", "PrintDone");
+  assert_form_field (record, 1, "file", "benchy.gcode");
+  /* ...and the finish module's, over those very bytes. */
+  ck_assert_str_eq (ph_record_header (record, "X-Tenant"), "farm-7");
+  ck_assert_str_eq (ph_record_header (record, "X-Body-SHA256"), digest);
+}
+END_TEST
+
+/* tenant.header renames the tenant header; with no encoder the body is
+ * printhook's JSON, encoded before the finish stage; a header of that name
+ * rendered from the hook's headers template is replaced. */
+START_TEST (test_tenant_header_is_renamed_over_the_json_body)
+{
+  g_autoptr (ph_receiver) receiver = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (receiver, "/farm");
+  g_autofree char *text = g_strdup_printf (
+      "[hook farm]\nurl = %s\nmodules = http-webhook, tenant\n"
+      "tenant.id = farm-9\ntenant.header = X-Farm\n"
+      "headers = {\"X-Farm\": \"from the template\"}\n"
+      "data = {\"event\": \"@event\"}\n", url);
+  g_autofree char *config = ph_test_write_file ("printhook.conf", text);
+  const char *argv[] = { "test", "-c", config, "farm", "PrintFailed", NULL };
+  g_autoptr (ph_run_result) r = ph_run_printhook (argv, NULL, 60);
+  g_autoptr (json_object) records = ph_receiver_wait (receiver, 1, 5000);
+  json_object *record = json_object_array_get_idx (records, 0);
+  g_autoptr (GBytes) body = ph_record_body (record);
+  g_autofree char *body_text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_autofree char *digest = body_sha256 (record);
+
+  ck_assert_msg (r->exit_status == 0, "exit %d:\n%s\n%s", r->exit_status, r->out, r->err);
+  ck_assert_str_eq (body_text, "{\"event\":\"PrintFailed\"}");
+  ck_assert_str_eq (ph_record_header (record, "Content-Type"), "application/json");
+  ck_assert_str_eq (ph_record_header (record, "X-Farm"), "farm-9");
+  ck_assert_ptr_null (ph_record_header (record, "X-Tenant"));
+  ck_assert_str_eq (ph_record_header (record, "X-Body-SHA256"), digest);
+}
+END_TEST
+
+/* The module's own rules, each reported at its key's line, and
+ * printhook's check of the required key. */
+START_TEST (test_check_applies_the_tenant_rules)
+{
+  g_autofree char *config = ph_test_write_file (
+      "printhook.conf",
+      "[hook spaced]\nurl = http://127.0.0.1:9/\nmodules = tenant, http-webhook\n"
+      "tenant.id = farm-7\ntenant.header = X Tenant\n"
+      "[hook taken]\nurl = http://127.0.0.1:9/\nmodules = tenant, http-webhook\n"
+      "tenant.id = farm-7\ntenant.header = x-body-sha256\n"
+      "[hook empty]\nurl = http://127.0.0.1:9/\nmodules = tenant, http-webhook\ntenant.id =\n"
+      "[hook none]\nurl = http://127.0.0.1:9/\nmodules = tenant, http-webhook\n");
+  const char *argv[] = { "check", "-c", config, NULL };
+  g_autoptr (ph_run_result) r = ph_run_printhook (argv, NULL, 30);
+
+  ck_assert_int_eq (r->exit_status, 1);
+  assert_contains (r->err, "printhook.conf:5: error: [hook spaced] tenant.header: module 'tenant': "
+                           "tenant.header: 'X Tenant' is not a header name");
+  assert_contains (r->err, "printhook.conf:10: error: [hook taken] tenant.header: module 'tenant': "
+                           "tenant.header: 'x-body-sha256' is not free for the tenant");
+  assert_contains (r->err, "printhook.conf:14: error: [hook empty] tenant.id: module 'tenant': "
+                           "tenant.id must not be empty");
+  /* Before the module sees the hook: printhook's check of a required key,
+   * at the hook's line. */
+  assert_contains (r->err, "printhook.conf:15: error: [hook none]: module 'tenant' needs tenant.id");
+}
+END_TEST
+
 static Suite *
 example_suite (void)
 {
@@ -245,12 +398,16 @@ example_suite (void)
   TCase *tc = tcase_create ("example-module");
 
   tcase_set_timeout (tc, 60);
-  tcase_add_unchecked_fixture (tc, install_printhook_and_the_example, remove_work);
+  tcase_add_unchecked_fixture (tc, install_printhook_and_the_examples, remove_work);
   tcase_add_test (tc, test_install_puts_every_file_in_its_place);
   tcase_add_test (tc, test_pkg_config_gives_the_module_directory_and_abi);
   tcase_add_test (tc, test_installed_printhook_lists_the_example);
   tcase_add_test (tc, test_hello_adds_its_parameter_to_the_request);
   tcase_add_test (tc, test_check_applies_the_example_rules);
+  tcase_add_test (tc, test_installed_printhook_lists_the_tenant_module);
+  tcase_add_test (tc, test_tenant_adds_its_headers_over_the_form_body);
+  tcase_add_test (tc, test_tenant_header_is_renamed_over_the_json_body);
+  tcase_add_test (tc, test_check_applies_the_tenant_rules);
   suite_add_tcase (s, tc);
   return s;
 }
