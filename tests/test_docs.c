@@ -563,11 +563,14 @@ abi_members (const char *name, GPtrArray **fields)
       for (int j = start + 1; j < i; j++)
         {
           g_autoptr (GMatchInfo) m = NULL;
+          g_autoptr (GMatchInfo) f = NULL;
 
+          /* Each match has its own match info: g_regex_match always sets
+           * it, and a second call would overwrite (leak) the first. */
           if (g_regex_match (function_re, lines[j], 0, &m))
             g_ptr_array_add (functions, g_match_info_fetch (m, 1));
-          else if (fields != NULL && g_regex_match (field_re, lines[j], 0, &m))
-            g_ptr_array_add (*fields, g_match_info_fetch (m, 1));
+          else if (fields != NULL && g_regex_match (field_re, lines[j], 0, &f))
+            g_ptr_array_add (*fields, g_match_info_fetch (f, 1));
         }
       return functions;
     }
