@@ -39,7 +39,8 @@ core_libphcore_la_SOURCES += \
 	core/config/config_keys.c core/config/config_keys.h \
 	core/config/config_value.c core/config/config_value.h \
 	core/config/hook_config.c core/config/hook_config.h \
-	core/config/redact.c core/config/redact.h
+	core/config/redact.c core/config/redact.h \
+	core/config/hook_file.c core/config/hook_file.h
 
 # delivery/: one event x one hook, through its chain, to the receiver.
 core_libphcore_la_SOURCES += \
@@ -84,7 +85,8 @@ core_libphcore_la_SOURCES += \
 	core/console/console_http.c core/console/console_auth.c \
 	core/console/console_api.c core/console/console_test.c \
 	core/console/console_deliveries.c core/console/console_feed.c \
-	core/console/console_metrics.c core/console/console_page.c
+	core/console/console_metrics.c core/console/console_page.c \
+	core/console/console_hook_edit.c
 nodist_core_libphcore_la_SOURCES = core/console/console_resources.c
 console_page_files = core/console/page/index.html core/console/page/login.html \
 	core/console/page/console.css core/console/page/console.js core/console/page/login.js

@@ -39,9 +39,11 @@ ph_console_request (const char *method, const char *url, const char *const *head
   return ph_console_request_tls (method, url, headers, body, length, NULL);
 }
 
-ph_console_reply *
-ph_console_request_tls (const char *method, const char *url, const char *const *headers,
-                        const char *body, gssize length, const char *ca_file)
+/* The request; with failure not NULL, a request without an HTTP reply
+ * gives NULL and the reason in *failure instead of failing the test. */
+static ph_console_reply *
+request (const char *method, const char *url, const char *const *headers, const char *body,
+         gssize length, const char *ca_file, char **failure)
 {
   ph_console_reply *r = g_new0 (ph_console_reply, 1);
   struct curl_slist *list = NULL;
@@ -85,9 +87,29 @@ ph_console_request_tls (const char *method, const char *url, const char *const *
     curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &r->status);
   curl_slist_free_all (list);
   curl_easy_cleanup (curl);
+  if (code != CURLE_OK && failure != NULL)
+    {
+      *failure = g_strdup (error[0] != '\0' ? error : curl_easy_strerror (code));
+      ph_console_reply_free (r);
+      return NULL;
+    }
   ck_assert_msg (code == CURLE_OK, "%s %s: %s", method, url,
                  error[0] != '\0' ? error : curl_easy_strerror (code));
   return r;
+}
+
+ph_console_reply *
+ph_console_request_tls (const char *method, const char *url, const char *const *headers,
+                        const char *body, gssize length, const char *ca_file)
+{
+  return request (method, url, headers, body, length, ca_file, NULL);
+}
+
+ph_console_reply *
+ph_console_try_request (const char *method, const char *url, const char *const *headers,
+                        const char *body, char **failure)
+{
+  return request (method, url, headers, body, -1, NULL, failure);
 }
 
 static const char *

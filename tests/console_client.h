@@ -28,6 +28,13 @@ ph_console_reply *ph_console_request_tls (const char *method, const char *url,
                                           const char *const *headers, const char *body,
                                           gssize length, const char *ca_file);
 
+/* ph_console_request for a request that may get no reply (the daemon
+ * ends meanwhile): NULL then, with libcurl's reason in *failure
+ * (transfer full). */
+ph_console_reply *ph_console_try_request (const char *method, const char *url,
+                                          const char *const *headers, const char *body,
+                                          char **failure);
+
 /* The first value of the header called name, compared case-insensitively,
  * or NULL (transfer none: valid while r lives). */
 const char *ph_console_reply_header (const ph_console_reply *r, const char *name);

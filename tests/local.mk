@@ -374,9 +374,19 @@ tests_test_proxy_LDADD = $(test_ldadd)
 # child process, libcurl as the browser, the receiver as the webhooks' end.
 check_PROGRAMS += tests/test-console
 TESTS += tests/test-console
-tests_test_console_SOURCES = tests/test_console.c tests/console_client.c tests/console_client.h
+console_test_fixture = tests/console_fixture.c tests/console_fixture.h \
+	tests/console_client.c tests/console_client.h
+tests_test_console_SOURCES = tests/test_console.c $(console_test_fixture)
 tests_test_console_CFLAGS = $(test_cflags)
 tests_test_console_LDADD = $(test_ldadd)
+
+# The hook editor's API (hooks/NAME/config, hooks/validate): edits to
+# [console] hooks_dir beside a read-only configuration directory.
+check_PROGRAMS += tests/test-console-edit
+TESTS += tests/test-console-edit
+tests_test_console_edit_SOURCES = tests/test_console_edit.c $(console_test_fixture)
+tests_test_console_edit_CFLAGS = $(test_cflags)
+tests_test_console_edit_LDADD = $(test_ldadd)
 
 # The web console's page, checked offline and in headless Chromium (run by
 # scripts/test, not by make check: they need tidy and a browser).

@@ -311,6 +311,58 @@ START_TEST (test_hooks_d_files_are_read_in_sorted_order)
 }
 END_TEST
 
+/* [console] hooks_dir: read after hooks.d/, a name in both an error; the
+ * console's check (ph_config_load_overlay) sees a file that does not
+ * exist yet and leaves out one that is removed. */
+START_TEST (test_console_hooks_dir_is_read_last_and_overlaid)
+{
+  const char *hooks[] = { "10-a.conf", "[hook from-etc]\nurl = http://127.0.0.1:9/\nmodules = test-sender\n",
+                          NULL };
+  g_autoptr (ph_loaded) l = ph_load_text (HEADER "[console]\nenabled = false\nhooks_dir = edited\n",
+                                          hooks);
+  g_autofree char *edited = g_build_filename (l->dir, "edited", NULL);
+  g_autofree char *first = g_build_filename (edited, "0-first.conf", NULL);
+  g_autofree char *twice = g_build_filename (edited, "twice.conf", NULL);
+  g_autofree char *absent = g_build_filename (edited, "new.conf", NULL);
+  g_autoptr (ph_diag) diag = ph_diag_new ();
+  g_autoptr (ph_config) config = NULL;
+  g_autoptr (GHashTable) overlay = g_hash_table_new (g_str_hash, g_str_equal);
+
+  ck_assert_int_eq (g_mkdir (edited, 0700), 0);
+  ck_assert (g_file_set_contents (first, "[hook edited-one]\nurl = http://127.0.0.1:9/\n"
+                                         "modules = test-sender\n", -1, NULL));
+  config = ph_config_load (l->path, ph_host (), diag);
+  ck_assert_ptr_nonnull (config);
+  ck_assert_str_eq (config->console.hooks_dir, edited);
+  ck_assert_uint_eq (config->hooks->len, 2);
+  /* After every file of hooks.d/, whatever their names. */
+  ck_assert_str_eq (((ph_hook *) g_ptr_array_index (config->hooks, 0))->name, "from-etc");
+  ck_assert_str_eq (((ph_hook *) g_ptr_array_index (config->hooks, 1))->name, "edited-one");
+  g_clear_pointer (&config, ph_config_free);
+
+  ck_assert (g_file_set_contents (twice, "[hook from-etc]\nurl = http://127.0.0.1:9/\n"
+                                         "modules = test-sender\n", -1, NULL));
+  config = ph_config_load (l->path, ph_host (), diag);
+  ck_assert_ptr_null (config);
+  ck_assert_uint_eq (ph_diag_count (diag, PH_DIAG_ERROR), 1);
+  assert_contains (((ph_diag_entry *) g_ptr_array_index (diag->entries, 0))->text,
+                   "hook 'from-etc' is already defined in");
+  ck_assert_str_eq (((ph_diag_entry *) g_ptr_array_index (diag->entries, 0))->file, twice);
+
+  /* The same directory with twice.conf left out and new.conf added. */
+  g_hash_table_insert (overlay, twice, NULL);
+  g_hash_table_insert (overlay, absent, (gpointer) "[hook brand-new]\nurl = http://127.0.0.1:9/\n"
+                                                   "modules = test-sender\n");
+  ph_diag_free (g_steal_pointer (&diag));
+  diag = ph_diag_new ();
+  config = ph_config_load_overlay (l->path, ph_host (), NULL, overlay, diag);
+  ck_assert_msg (config != NULL, "the overlay has errors");
+  ck_assert_uint_eq (config->hooks->len, 3);
+  ck_assert_str_eq (((ph_hook *) g_ptr_array_index (config->hooks, 2))->name, "brand-new");
+  ck_assert (!g_file_test (absent, G_FILE_TEST_EXISTS));
+}
+END_TEST
+
 START_TEST (test_enabled_hook_needs_url)
 {
   g_autoptr (ph_loaded) empty = ph_load_text (HEADER "[hook h]\nurl =\nmodules = test-sender\n", NULL);
@@ -804,6 +856,7 @@ config_suite (void)
   tcase_add_test (tc, test_duplicate_hook_names_across_files);
   tcase_add_test (tc, test_duplicate_group_and_key_in_one_file);
   tcase_add_test (tc, test_hooks_d_files_are_read_in_sorted_order);
+  tcase_add_test (tc, test_console_hooks_dir_is_read_last_and_overlaid);
   tcase_add_test (tc, test_enabled_hook_needs_url);
   tcase_add_test (tc, test_url_must_be_http_or_https);
   tcase_add_test (tc, test_unknown_group_is_rejected_with_hint);

@@ -83,25 +83,48 @@ START_TEST (test_unit_runs_the_daemon_hardened_as_printhook)
 }
 END_TEST
 
+/* The words of the unit's KEY= line (transfer full); the test fails
+ * without one. */
+static char **
+unit_words (const char *text, const char *key)
+{
+  g_autofree char *start = g_strdup_printf ("\n%s=", key);
+  const char *at = strstr (text, start);
+  g_autofree char *line = NULL;
+
+  ck_assert_msg (at != NULL, "the unit has no %s=", key);
+  at += strlen (start);
+  line = g_strndup (at, strcspn (at, "\n"));
+  return g_strsplit_set (g_strstrip (line), " ", -1);
+}
+
 /* ProtectSystem=strict leaves the daemon only the directories systemd
- * makes for it: the defaults of control_socket and spool must be in them. */
-START_TEST (test_unit_directories_hold_the_socket_and_the_spool)
+ * makes for it: the defaults of control_socket and spool must be in them,
+ * and the shipped hooks_dir of the console's editor; nothing else. */
+START_TEST (test_unit_directories_hold_the_socket_the_spool_and_the_edited_hooks)
 {
   g_autofree char *text = unit_text ();
   const char *socket = ph_find_key (ph_daemon_keys (), "control_socket")->default_value;
   const char *spool = ph_find_key (ph_daemon_keys (), "spool")->default_value;
   g_autofree char *socket_dir = g_path_get_dirname (socket);
   g_autofree char *spool_dir = g_path_get_dirname (spool);
+  g_autofree char *shipped = g_build_filename (ph_test_srcdir (), "conf", "printhook.conf", NULL);
+  g_autoptr (GKeyFile) conf = g_key_file_new ();
+  g_autofree char *hooks_dir = NULL;
+  g_auto (GStrv) runtime = unit_words (text, "RuntimeDirectory");
+  g_auto (GStrv) state = unit_words (text, "StateDirectory");
 
   ck_assert (g_str_has_prefix (socket_dir, "/run/"));
   ck_assert (g_str_has_prefix (spool_dir, "/var/lib/"));
-  {
-    g_autofree char *runtime = g_strdup_printf ("\nRuntimeDirectory=%s\n", socket_dir + strlen ("/run/"));
-    g_autofree char *state = g_strdup_printf ("\nStateDirectory=%s\n", spool_dir + strlen ("/var/lib/"));
-
-    assert_contains (text, runtime);
-    assert_contains (text, state);
-  }
+  ck_assert (g_key_file_load_from_file (conf, shipped, G_KEY_FILE_NONE, NULL));
+  hooks_dir = g_key_file_get_string (conf, "console", "hooks_dir", NULL);
+  ck_assert_msg (hooks_dir != NULL, "the shipped printhook.conf sets no [console] hooks_dir");
+  ck_assert (g_str_has_prefix (hooks_dir, "/var/lib/"));
+  ck_assert (g_strv_contains ((const char *const *) runtime, socket_dir + strlen ("/run/")));
+  ck_assert (g_strv_contains ((const char *const *) state, spool_dir + strlen ("/var/lib/")));
+  ck_assert (g_strv_contains ((const char *const *) state, hooks_dir + strlen ("/var/lib/")));
+  ck_assert_uint_eq (g_strv_length (state), 2);
+  ck_assert_ptr_null (strstr (text, "ReadWritePaths="));
 }
 END_TEST
 
@@ -115,7 +138,7 @@ unit_suite (void)
   tcase_add_test (tc, test_systemd_analyze_verify_accepts_the_unit);
   tcase_add_test (tc, test_unit_documentation_names_the_shipped_pages);
   tcase_add_test (tc, test_unit_runs_the_daemon_hardened_as_printhook);
-  tcase_add_test (tc, test_unit_directories_hold_the_socket_and_the_spool);
+  tcase_add_test (tc, test_unit_directories_hold_the_socket_the_spool_and_the_edited_hooks);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -114,7 +114,12 @@ open_file (ph_config_loader *loader, const char *path)
 
   file->path = g_strdup (path);
   file->dir = g_path_get_dirname (path);
-  if (!g_file_get_contents (path, &text, &length, &error))
+  if (loader->overlay != NULL && g_hash_table_contains (loader->overlay, path))
+    {
+      text = g_strdup (g_hash_table_lookup (loader->overlay, path));
+      length = strlen (text);
+    }
+  else if (!g_file_get_contents (path, &text, &length, &error))
     {
       ph_diag_add (loader->diag, PH_DIAG_ERROR, path, 0, "cannot read: %s", error->message);
       return NULL;
@@ -149,22 +154,79 @@ compare_strings (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* hooks.d/ beside the main file; a missing directory is fine. */
+static gboolean
+is_hook_file_name (const char *name)
+{
+  return g_str_has_suffix (name, ".conf") && name[0] != '.';
+}
+
+/* The *.conf files of dir, sorted by name, as the overlay has them (its
+ * files of dir added, its NULL ones left out), appended to paths; a
+ * missing directory is fine. */
+static void
+list_hook_dir (GPtrArray *paths, const char *dir_name, GHashTable *overlay)
+{
+  g_autoptr (GDir) dir = g_dir_open (dir_name, 0, NULL);
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (is_hook_file_name (name))
+      {
+        char *path = g_build_filename (dir_name, name, NULL);
+
+        if (overlay != NULL && g_hash_table_contains (overlay, path)
+            && g_hash_table_lookup (overlay, path) == NULL)
+          g_free (path);
+        else
+          g_ptr_array_add (found, path);
+      }
+  if (overlay != NULL)
+    {
+      GHashTableIter iter;
+      const char *path;
+      const char *text;
+
+      g_hash_table_iter_init (&iter, overlay);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &path, (gpointer *) &text))
+        {
+          g_autofree char *parent = g_path_get_dirname (path);
+          g_autofree char *base = g_path_get_basename (path);
+
+          if (text != NULL && strcmp (parent, dir_name) == 0 && is_hook_file_name (base)
+              && !g_ptr_array_find_with_equal_func (found, path, g_str_equal, NULL))
+            g_ptr_array_add (found, g_strdup (path));
+        }
+    }
+  g_ptr_array_sort (found, compare_strings);
+  for (guint i = 0; i < found->len; i++)
+    g_ptr_array_add (paths, g_strdup (g_ptr_array_index (found, i)));
+}
+
+/* Whether two paths name one directory (both may be missing). */
+static gboolean
+same_directory (const char *a, const char *b)
+{
+  struct stat sa, sb;
+
+  if (strcmp (a, b) == 0)
+    return TRUE;
+  return stat (a, &sa) == 0 && stat (b, &sb) == 0 && sa.st_dev == sb.st_dev
+         && sa.st_ino == sb.st_ino;
+}
+
+/* hooks.d/ beside the main file, then [console] hooks_dir: the files the
+ * console writes come after the administrator's. */
 static GPtrArray *
-list_hook_files (const char *main_path)
+list_hook_files (const char *main_path, const char *console_dir, GHashTable *overlay)
 {
   g_autofree char *dir_name = g_path_get_dirname (main_path);
   g_autofree char *hooks_dir = g_build_filename (dir_name, "hooks.d", NULL);
-  g_autoptr (GDir) dir = g_dir_open (hooks_dir, 0, NULL);
   GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
 
-  if (dir == NULL)
-    return paths;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_suffix (name, ".conf") && name[0] != '.')
-      g_ptr_array_add (paths, g_build_filename (hooks_dir, name, NULL));
-  g_ptr_array_sort (paths, compare_strings);
+  list_hook_dir (paths, hooks_dir, overlay);
+  if (console_dir != NULL && !same_directory (console_dir, hooks_dir))
+    list_hook_dir (paths, console_dir, overlay);
   return paths;
 }
 
@@ -408,7 +470,8 @@ read_hook_groups (ph_config_loader *loader, ph_config *config, ph_config_file *f
 }
 
 static ph_config *
-load (const char *path, const printhook_host *host, ph_registry *reuse, ph_diag *diag)
+load (const char *path, const printhook_host *host, ph_registry *reuse, GHashTable *overlay,
+      ph_diag *diag)
 {
   g_autoptr (ph_config) config = g_new0 (ph_config, 1);
   g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) config_file_free);
@@ -422,6 +485,7 @@ load (const char *path, const printhook_host *host, ph_registry *reuse, ph_diag 
 
   loader.diag = diag;
   loader.host = host;
+  loader.overlay = overlay;
   loader.defaults = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, default_entry_free);
   config->path = g_strdup (path);
   config->files = g_ptr_array_new_with_free_func (g_free);
@@ -437,7 +501,9 @@ load (const char *path, const printhook_host *host, ph_registry *reuse, ph_diag 
   g_ptr_array_add (files, main_file);
   g_ptr_array_add (config->files, g_strdup (path));
   loader.main_file = main_file;
-  hook_paths = list_hook_files (path);
+  read_daemon_group (&loader, config);
+  ph_config_read_console (&loader, config);
+  hook_paths = list_hook_files (path, config->console.hooks_dir, overlay);
   for (guint i = 0; i < hook_paths->len; i++)
     {
       ph_config_file *file = open_file (&loader, g_ptr_array_index (hook_paths, i));
@@ -445,9 +511,6 @@ load (const char *path, const printhook_host *host, ph_registry *reuse, ph_diag 
       if (file != NULL)
         g_ptr_array_add (files, file);
     }
-
-  read_daemon_group (&loader, config);
-  ph_config_read_console (&loader, config);
   search_path = ph_module_search_path (config->module_dir);
   if (reuse != NULL && g_strv_equal ((const char *const *) search_path, ph_registry_dirs (reuse)))
     {
@@ -496,14 +559,21 @@ ph_config_free (ph_config *config)
 ph_config *
 ph_config_load (const char *path, const printhook_host *host, ph_diag *diag)
 {
-  return load (path, host, NULL, diag);
+  return load (path, host, NULL, NULL, diag);
 }
 
 ph_config *
 ph_config_reload (const char *path, const printhook_host *host, ph_registry *registry,
                   ph_diag *diag)
 {
-  return load (path, host, registry, diag);
+  return load (path, host, registry, NULL, diag);
+}
+
+ph_config *
+ph_config_load_overlay (const char *path, const printhook_host *host, ph_registry *registry,
+                        GHashTable *overlay, ph_diag *diag)
+{
+  return load (path, host, registry, overlay, diag);
 }
 
 void

@@ -61,6 +61,7 @@ typedef struct {
   char *tls_cert;            /* both or neither: NULL is plain HTTP */
   char *tls_key;
   char *token_file;
+  char *hooks_dir;           /* where the console writes hooks; NULL: editing is off */
   guint history;             /* delivered deliveries kept for the console */
 } ph_console_config;
 
@@ -92,6 +93,14 @@ ph_config *ph_config_load (const char *path, const printhook_host *host, ph_diag
  * ph_config_take_registry). */
 ph_config *ph_config_reload (const char *path, const printhook_host *host,
                              ph_registry *registry, ph_diag *diag);
+
+/* ph_config_reload with some files read differently: overlay (transfer
+ * none) maps a path to the text read as its content, or to NULL, which
+ * leaves the file out.  A path in hooks.d/ or [console] hooks_dir that
+ * does not exist is read too.  What the console checks an edit with
+ * before it writes anything (the same checker as printhook check). */
+ph_config *ph_config_load_overlay (const char *path, const printhook_host *host,
+                                   ph_registry *registry, GHashTable *overlay, ph_diag *diag);
 
 /* Moves the ownership of the registry that to borrows from from to to, so
  * that from can be freed first.  Nothing happens when to owns its own. */

@@ -187,6 +187,9 @@ ph_config_read_console (ph_config_loader *loader, ph_config *config)
       g_autoptr (ph_value) cert = console_value (loader, "tls_cert");
       g_autoptr (ph_value) key = console_value (loader, "tls_key");
 
+      g_autoptr (ph_value) hooks_dir = console_value (loader, "hooks_dir");
+
+      console->hooks_dir = hooks_dir != NULL ? g_strdup (hooks_dir->text) : NULL;
       console->tls_cert = cert != NULL ? g_strdup (cert->text) : NULL;
       console->tls_key = key != NULL ? g_strdup (key->text) : NULL;
       check_tls (loader, console);
@@ -200,6 +203,7 @@ ph_console_config_clear (ph_console_config *console)
   g_clear_pointer (&console->tls_cert, g_free);
   g_clear_pointer (&console->tls_key, g_free);
   g_clear_pointer (&console->token_file, g_free);
+  g_clear_pointer (&console->hooks_dir, g_free);
 }
 
 gboolean

@@ -85,6 +85,9 @@ static const printhook_config_key console_keys[] = {
     "PEM private key for HTTPS; with tls_cert" },
   { "token_file", PRINTHOOK_KEY_PATH, "/var/lib/printhook/console.token", FALSE, FALSE, 0, 0,
     "the console's access token, created at first start (mode 0600)" },
+  { "hooks_dir", PRINTHOOK_KEY_PATH, NULL, FALSE, FALSE, 0, 0,
+    "the directory the console writes the hooks it edits to, read after hooks.d/ "
+    "(unset: hooks cannot be edited in the console)" },
   { "history", PRINTHOOK_KEY_INT, G_STRINGIFY (PH_CONSOLE_DEFAULT_HISTORY), FALSE, FALSE, 0,
     1000000, "delivered deliveries the spool remembers for the console (0: none)" },
   { NULL, 0, NULL, FALSE, FALSE, 0, 0, NULL }

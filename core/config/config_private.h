@@ -28,6 +28,7 @@ typedef struct {
   ph_registry *registry;
   ph_config_file *main_file;
   GHashTable *defaults;     /* full key -> ph_default_entry *, from [printhook] */
+  GHashTable *overlay;      /* path -> text read instead, NULL: left out (may be NULL) */
 } ph_config_loader;
 
 #define PH_DAEMON_GROUP "printhook"

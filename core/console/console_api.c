@@ -280,7 +280,7 @@ post_test (ph_console *console, SoupServerMessage *msg, const ph_hook *hook)
                              "\"payload\" must be a JSON object (the event's @extra)");
       return;
     }
-  ph_console_test_hook (console, msg, hook, event_name (console, msg, json_object_get_string (event)),
+  ph_console_test_hook (console, msg, console->gen, hook, event_name (console, msg, json_object_get_string (event)),
                         member (request, "payload"));
 }
 
@@ -297,6 +297,8 @@ hooks_route (ph_console *console, SoupServerMessage *msg, const char *rest, GHas
         get_hooks (console, msg);
       return;
     }
+  if (ph_console_hook_edit_route (console, msg, parts, query))
+    return;
   if ((hook = ph_console_find_hook (console, msg, parts[0])) == NULL)
     return;
   if (parts[1] != NULL && strcmp (parts[1], "render") == 0 && parts[2] == NULL)
@@ -311,7 +313,7 @@ hooks_route (ph_console *console, SoupServerMessage *msg, const char *rest, GHas
     }
   else
     ph_console_send_error (console, msg, SOUP_STATUS_NOT_FOUND,
-                           "a hook has render and test: /api/v1/hooks/%s/render?event=PrintDone",
+                           "a hook has config, render and test: /api/v1/hooks/%s/render?event=PrintDone",
                            hook->name);
 }
 

@@ -90,9 +90,10 @@ json_object *ph_console_request_json (ph_console *console, printhook_delivery *d
 
 /* console_test.c: POST hooks/NAME/test: sends hook's request for event
  * (transfer none) with payload (transfer none; NULL: the sample's) and
- * answers when it is done. */
-void ph_console_test_hook (ph_console *console, SoupServerMessage *msg, const ph_hook *hook,
-                           const char *event, json_object *payload);
+ * answers when it is done.  gen holds hook (a reference is taken): the
+ * running generation, or one made of an edit being checked. */
+void ph_console_test_hook (ph_console *console, SoupServerMessage *msg, ph_generation *gen,
+                           const ph_hook *hook, const char *event, json_object *payload);
 void ph_console_tests_cancel (ph_console *console);
 
 /* console_deliveries.c: deliveries and deliveries/... (rest: after
@@ -104,6 +105,12 @@ void ph_console_deliveries (ph_console *console, SoupServerMessage *msg, const c
 ph_console_feed *ph_console_feed_new (ph_console *console);
 void ph_console_feed_free (ph_console_feed *feed);
 void ph_console_feed_open (ph_console_feed *feed, SoupServerMessage *msg);
+
+/* console_hook_edit.c: hooks/NAME/config and hooks/validate (parts: the
+ * path after "hooks/", split at '/').  FALSE when the path is none of
+ * them. */
+gboolean ph_console_hook_edit_route (ph_console *console, SoupServerMessage *msg, char **parts,
+                                     GHashTable *query);
 
 /* console_metrics.c: GET /metrics. */
 void ph_console_metrics (ph_console *console, SoupServerMessage *msg);

@@ -13,6 +13,7 @@ typedef struct {
   ph_console *console;         /* NULL once the console is gone */
   SoupServerMessage *msg;      /* a reference; NULL once the client is gone */
   ph_generation *gen;          /* holds the hook */
+  ph_generation *running;      /* the console's, whose registry gen may borrow */
   char *event;
   gint64 started;              /* monotonic */
   gulong finished_handler;
@@ -27,6 +28,7 @@ test_free (test *t)
       g_object_unref (t->msg);
     }
   ph_generation_unref (t->gen);
+  ph_generation_unref (t->running);
   g_free (t->event);
   g_free (t);
 }
@@ -109,15 +111,16 @@ on_done (printhook_delivery *d, printhook_result result, const GError *error, gp
 }
 
 void
-ph_console_test_hook (ph_console *console, SoupServerMessage *msg, const ph_hook *hook,
-                      const char *event, json_object *payload)
+ph_console_test_hook (ph_console *console, SoupServerMessage *msg, ph_generation *gen,
+                      const ph_hook *hook, const char *event, json_object *payload)
 {
   test *t = g_new0 (test, 1);
   printhook_delivery *d;
 
   t->console = console;
   t->msg = g_object_ref (msg);
-  t->gen = ph_generation_ref (console->gen);
+  t->gen = ph_generation_ref (gen);
+  t->running = ph_generation_ref (console->gen);
   t->event = g_strdup (event);
   t->started = g_get_monotonic_time ();
   t->finished_handler = g_signal_connect (msg, "finished", G_CALLBACK (on_finished), t);

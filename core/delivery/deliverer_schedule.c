@@ -105,7 +105,7 @@ static char *
 why_not (ph_deliverer *dv, const char *name, const ph_hook *hook)
 {
   if (hook == NULL)
-    return g_strdup_printf ("the configuration has no hook %s any more", name);
+    return g_strdup_printf ("hook removed: the configuration has no hook %s any more", name);
   if (!hook->enabled)
     return g_strdup_printf ("hook %s is disabled (enabled = false)", name);
   if (ph_deliverer_hook_gone (dv, name))
