@@ -86,7 +86,7 @@ core_libphcore_la_SOURCES += \
 	core/console/console_api.c core/console/console_test.c \
 	core/console/console_deliveries.c core/console/console_feed.c \
 	core/console/console_metrics.c core/console/console_page.c \
-	core/console/console_hook_edit.c
+	core/console/console_hook_edit.c core/console/console_catalog.c
 nodist_core_libphcore_la_SOURCES = core/console/console_resources.c
 console_page_files = core/console/page/index.html core/console/page/login.html \
 	core/console/page/console.css core/console/page/console.js core/console/page/login.js

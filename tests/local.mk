@@ -16,8 +16,9 @@ AM_TESTS_ENVIRONMENT = \
 	PH_TEST_BINARY='$(abs_top_builddir)/printhook' \
 	PRINTHOOK_MODULE_PATH='$(abs_top_builddir)/modules/.libs' \
 	PH_TEST_MODULE_DIR='$(abs_top_builddir)/tests/modules/.libs' \
+	PRINTHOOK_PRESETS_DIR='$(abs_top_srcdir)/conf/examples' \
 	G_DEBUG=fatal-criticals ; export PH_TEST_SRCDIR PH_TEST_BUILDDIR PH_TEST_BINARY \
-	PRINTHOOK_MODULE_PATH PH_TEST_MODULE_DIR G_DEBUG ;
+	PRINTHOOK_MODULE_PATH PH_TEST_MODULE_DIR PRINTHOOK_PRESETS_DIR G_DEBUG ;
 
 check_PROGRAMS += tests/test-listen
 TESTS += tests/test-listen

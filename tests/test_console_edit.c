@@ -731,6 +731,63 @@ START_TEST (test_deleted_hook_leaves_its_deliveries_as_dead_letters)
 }
 END_TEST
 
+/* The key of name in a keys list, or NULL (transfer none). */
+static json_object *
+find_key (json_object *keys, const char *name)
+{
+  for (size_t i = 0; i < json_object_array_length (keys); i++)
+    if (strcmp (str_member (json_object_array_get_idx (keys, i), "name"), name) == 0)
+      return json_object_array_get_idx (keys, i);
+  return NULL;
+}
+
+START_TEST (test_keys_and_presets_for_the_form)
+{
+  g_autoptr (ph_receiver) rec = ph_receiver_start (NULL);
+  g_autofree char *fixed = hook (rec, "fixed", "events = PrintDone\n");
+  g_auto (console) c = { 0 };
+
+  console_start (&c, ANY_PORT EDIT_DIR, fixed);
+  {
+    g_autoptr (json_object) json = call (&c, "GET", "/api/v1/keys", NULL, 200);
+    json_object *hook_keys = array_member (json, "hook");
+    json_object *modules = array_member (json, "modules");
+    json_object *oauth = NULL;
+
+    ck_assert (bool_member (find_key (hook_keys, "api_secret"), "secret"));
+    ck_assert_str_eq (str_member (find_key (hook_keys, "data"), "type"), "JSON object");
+    ck_assert_str_eq (str_member (find_key (hook_keys, "method"), "default"), "POST");
+    for (size_t i = 0; i < json_object_array_length (modules); i++)
+      if (strcmp (str_member (json_object_array_get_idx (modules, i), "name"), "oauth") == 0)
+        oauth = json_object_array_get_idx (modules, i);
+    ck_assert_ptr_nonnull (oauth);
+    ck_assert (bool_member (find_key (array_member (oauth, "keys"), "oauth.data"),
+                            "secret"));
+  }
+  {
+    g_autoptr (json_object) json = call (&c, "GET", "/api/v1/presets", NULL, 200);
+    json_object *presets = array_member (json, "presets");
+    json_object *discord = NULL;
+
+    ck_assert_uint_ge (json_object_array_length (presets), 10);
+    for (size_t i = 0; i < json_object_array_length (presets); i++)
+      if (strcmp (str_member (json_object_array_get_idx (presets, i), "file"), "discord.conf") == 0)
+        discord = json_object_array_get_idx (presets, i);
+    ck_assert_ptr_nonnull (discord);
+    assert_contains (str_member (discord, "title"), "Discord");
+    {
+      json_object *first = json_object_array_get_idx (array_member (discord, "hooks"), 0);
+      json_object *keys = member (first, "keys");
+
+      ck_assert_str_eq (str_member (first, "name"), "discord");
+      assert_contains (str_member (keys, "data"), "allowed_mentions");
+      assert_contains (str_member (keys, "events"), "PrintDone");
+    }
+  }
+  console_stop (&c);
+}
+END_TEST
+
 static Suite *
 console_edit_suite (void)
 {
@@ -744,6 +801,7 @@ console_edit_suite (void)
   tcase_add_test (api, test_invalid_hook_is_refused_by_key_and_nothing_written);
   tcase_add_test (api, test_validate_previews_and_sends_the_unsaved_hook);
   tcase_add_test (api, test_secrets_are_write_only);
+  tcase_add_test (api, test_keys_and_presets_for_the_form);
   suite_add_tcase (s, api);
 
   tcase_set_timeout (safety, 60 * slowness ());

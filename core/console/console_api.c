@@ -398,6 +398,16 @@ ph_console_api (ph_console *console, SoupServerMessage *msg, const char *path,
           ph_console_send_json (console, msg, SOUP_STATUS_OK, body);
         }
     }
+  else if (strcmp (path, "keys") == 0)
+    {
+      if (only (console, msg, "GET"))
+        ph_console_key_catalog (console, msg);
+    }
+  else if (strcmp (path, "presets") == 0)
+    {
+      if (only (console, msg, "GET"))
+        ph_console_presets (console, msg);
+    }
   else if (strcmp (path, "events") == 0)
     {
       if (only (console, msg, "GET"))

@@ -112,6 +112,11 @@ void ph_console_feed_open (ph_console_feed *feed, SoupServerMessage *msg);
 gboolean ph_console_hook_edit_route (ph_console *console, SoupServerMessage *msg, char **parts,
                                      GHashTable *query);
 
+/* console_catalog.c: GET keys (every hook key, the core's and each
+ * module's) and GET presets (the shipped examples). */
+void ph_console_key_catalog (ph_console *console, SoupServerMessage *msg);
+void ph_console_presets (ph_console *console, SoupServerMessage *msg);
+
 /* console_metrics.c: GET /metrics. */
 void ph_console_metrics (ph_console *console, SoupServerMessage *msg);
 
