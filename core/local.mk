@@ -89,7 +89,8 @@ core_libphcore_la_SOURCES += \
 	core/console/console_hook_edit.c core/console/console_catalog.c
 nodist_core_libphcore_la_SOURCES = core/console/console_resources.c
 console_page_files = core/console/page/index.html core/console/page/login.html \
-	core/console/page/console.css core/console/page/console.js core/console/page/login.js
+	core/console/page/console.css core/console/page/console.js core/console/page/login.js \
+	core/console/page/editor.js
 BUILT_SOURCES += core/console/console_resources.c
 CLEANFILES += core/console/console_resources.c
 EXTRA_DIST += core/console/page/console.gresource.xml $(console_page_files) core/console/API.md

@@ -213,8 +213,8 @@ START_TEST (test_public_pages_need_no_token)
 {
   g_auto (console) c = { 0 };
   const char *paths[] = { "/login", "/static/console.css", "/static/console.js",
-                          "/static/login.js" };
-  const char *types[] = { "text/html", "text/css", "javascript", "javascript" };
+                          "/static/editor.js", "/static/login.js" };
+  const char *types[] = { "text/html", "text/css", "javascript", "javascript", "javascript" };
 
   console_start (&c, ANY_PORT, "");
   {

@@ -16,6 +16,7 @@ static const struct {
   { "login.html", "text/html; charset=utf-8" },
   { "console.css", "text/css; charset=utf-8" },
   { "console.js", "text/javascript; charset=utf-8" },
+  { "editor.js", "text/javascript; charset=utf-8" },
   { "login.js", "text/javascript; charset=utf-8" },
 };
 

@@ -7,7 +7,11 @@ console's page in headless Chromium through chromedriver: log in with the
 token, see the hook, send it a test webhook and see both the status in the
 page and the request at the receiver; then stop the receiver, emit an event
 that becomes a dead letter (retry.max_attempts = 1), start the receiver
-again on the same port and press the row's Retry.  Along the way: no severe
+again on the same port and press the row's Retry; then, in the hook editor
+(issue 17), make a hook from the Discord preset pointed at the receiver,
+see the preview follow the typing and a JSON error at its position, send
+the unsaved hook's test webhook, save it, and see a simulated print's
+webhooks arrive through it.  Along the way: no severe
 browser console errors, and at 390 px wide the page needs no horizontal
 scrolling.  Screenshots go to BUILD/console-screenshot.png and
 BUILD/console-phone.png.
@@ -35,6 +39,7 @@ try:
                                             WebDriverException)
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError as e:
     print(f"console_test: selenium is missing ({e}): apt-get install python3-selenium",
@@ -214,6 +219,7 @@ control_socket = {tmp}/control.sock
 [console]
 listen = 127.0.0.1:0
 token_file = {tmp}/console.token
+hooks_dir = {tmp}/console-hooks.d
 
 [hook {HOOK}]
 url = http://127.0.0.1:{receiver_port}/{HOOK}
@@ -311,12 +317,112 @@ def browser_errors(driver):
     return bad
 
 
+def posts_to(receiver, path):
+    return [r for r in receiver.requests() if r[0] == "POST" and r[1] == path]
+
+
+def type_into(driver, what, css, text):
+    field = page_wait(driver, what, lambda d: (lambda f: f if f and f.is_enabled() else None)(
+        find(d, css)))
+    field.clear()
+    field.send_keys(text)
+    return field
+
+
+def edit_from_preset(driver, daemon, receiver, port, tmp):
+    """Issue 17's browser part: a hook from a preset, previewed, tested
+    unsaved, saved, and delivering a simulated print's webhooks."""
+    path = "/from-preset"
+    url = f"http://127.0.0.1:{port}{path}"
+    page_wait(driver, "the Discord preset in the picker",
+              lambda d: any(o.text.startswith("Discord")
+                            for o in d.find_elements(By.CSS_SELECTOR, "#preset-select option")))
+    picker = Select(find(driver, "#preset-select"))
+    for option in picker.options:
+        if option.text.startswith("Discord"):
+            picker.select_by_visible_text(option.text)
+            break
+    click(driver, "the New hook from preset button", "#new-from-preset")
+    page_wait(driver, "the editor with the preset's name",
+              lambda d: find(d, "#editor-name").get_attribute("value") == "discord")
+    checked = [b.get_attribute("value") for b in
+               driver.find_elements(By.CSS_SELECTOR, "#editor-event-boxes .event-box")
+               if b.is_selected()]
+    if "PrintDone" not in checked or "PrintStarted" not in checked:
+        raise Failure(f"the preset's events are not ticked: {checked}")
+    say(f"editor open on the Discord preset (events {', '.join(checked)})")
+
+    type_into(driver, "the url field", "#edit-key-url", url)
+    preview = page_wait(driver, "the preview to show the typed URL", lambda d: (
+        lambda t: t if url in t else None)(find(d, "#editor-preview").text))
+    if not preview.startswith("POST ") or '"content"' not in preview:
+        raise Failure(f"the preview is not the preset's request: {preview!r}")
+    say("the preview follows the typing: " + preview.splitlines()[0])
+
+    # A JSON editor says where the text stops being JSON, and the daemon's
+    # checker names the key.
+    data = find(driver, "#edit-key-data")
+    good_data = data.get_attribute("value")
+    data.send_keys(Keys.END, " ,")
+    error = page_wait(driver, "the data field's JSON error", lambda d: (
+        lambda e: e.text if e and e.is_displayed() and e.text else None)(
+            find(d, "#edit-key-data-error")))
+    if "JSON" not in error:
+        raise Failure(f"the data field's error is {error!r}")
+    say(f"data field error: {error}")
+    data.clear()
+    data.send_keys(good_data)
+    page_wait(driver, "the data field's error to clear",
+              lambda d: not find(d, "#edit-key-data-error").is_displayed())
+    page_wait(driver, "the form to be valid",
+              lambda d: find(d, "#editor-state").text == "Valid")
+
+    click(driver, "the editor's Send test webhook button", "#editor-test")
+    result = page_wait(driver, "Delivered in the editor's result", lambda d: (
+        lambda t: t if t.startswith("Delivered") or t.startswith("Not") else None)(
+            find(d, "#editor-result").text))
+    if not result.startswith("Delivered"):
+        raise Failure(f"the unsaved hook's test says {result!r}")
+    wait_for(f"the receiver to have the test POST {path}", lambda: posts_to(receiver, path))
+    if os.path.exists(os.path.join(tmp, "console-hooks.d", "discord.conf")):
+        raise Failure("the test wrote the hook's file before Save")
+    say(f"unsaved test webhook: {result.splitlines()[0]}")
+
+    click(driver, "the Save button", "#editor-save")
+    saved = page_wait(driver, "Saved in the editor's result", lambda d: (
+        lambda t: t if t.startswith("Saved") or t.startswith("Not") else None)(
+            find(d, "#editor-result").text))
+    if not saved.startswith("Saved"):
+        raise Failure(f"saving says {saved!r}")
+    written = os.path.join(tmp, "console-hooks.d", "discord.conf")
+    text = read_text(written)
+    if url not in text or "[hook discord]" not in text:
+        raise Failure(f"{written} does not hold the hook: {text!r}")
+    page_wait(driver, "the hook discord in the hooks list",
+              lambda d: find(d, '#hooks .hook[data-hook="discord"]'))
+    say(f"saved: {saved}")
+
+    # A simulated print through the saved hook.
+    before = len(posts_to(receiver, path))
+    daemon.emit("PrintStarted")
+    daemon.emit("PrintDone")
+    wait_for(f"the print's two webhooks at {path}",
+             lambda: len(posts_to(receiver, path)) >= before + 2)
+    contents = [r[2].get("content", "") for r in posts_to(receiver, path)[before:]
+                if isinstance(r[2], dict)]
+    if not any("Print Done" in c for c in contents):
+        raise Failure(f"the print's webhooks do not say Print Done: {contents}")
+    say(f"the print's webhooks arrived through the new hook: {contents}")
+
+
 def run(build, tmp):
     printhook = os.path.join(build, "printhook")
     if not os.access(printhook, os.X_OK):
         print(f"console_test: {printhook} is missing: build printhook first", file=sys.stderr)
         sys.exit(2)
-    env = dict(os.environ, PRINTHOOK_MODULE_PATH=os.path.join(build, "modules", ".libs"))
+    source = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PRINTHOOK_MODULE_PATH=os.path.join(build, "modules", ".libs"),
+               PRINTHOOK_PRESETS_DIR=os.path.join(source, "conf", "examples"))
     failure_shot = os.path.join(build, "console-failure.png")
     if os.path.exists(failure_shot):
         os.remove(failure_shot)   # from an earlier run
@@ -406,7 +512,9 @@ def run(build, tmp):
             raise Failure(f"{e} (its state: {row_state(driver)})") from None
         say(f"delivery {delivery_id} is delivered")
 
-        # Screenshots; the page on a phone.
+        edit_from_preset(driver, daemon, receiver, port, tmp)
+
+        # Screenshots; the page on a phone (the editor open).
         shot = os.path.join(build, "console-screenshot.png")
         save_full_page(driver, shot)
         say(f"screenshot: {shot}")

@@ -225,14 +225,18 @@
     card.renderButton = el('button', { type: 'button', class: 'render-button' }, 'Render');
     card.testResult = el('div', { class: 'test-result', role: 'status', 'aria-live': 'polite' });
     card.renderResult = el('pre', { class: 'render-result', hidden: true, 'aria-label': `Rendered request of ${name}` });
+    card.editButton = el('button', { type: 'button', class: 'edit-button' }, 'Edit');
     card.testButton.addEventListener('click', () => sendTest(card));
     card.renderButton.addEventListener('click', () => render(card));
+    // editor.js opens the hook; it says whether it is editable or to be copied.
+    card.editButton.addEventListener('click', () => document.dispatchEvent(
+      new CustomEvent('printhook:edit-hook', { detail: { name } })));
     card.root = el('article', { class: 'card hook', 'data-hook': name, 'aria-label': `Hook ${name}` },
       el('div', { class: 'card-head' }, card.title, card.badges),
       card.info,
       el('div', { class: 'tools' },
         el('label', { for: card.select.id }, 'Event'), card.select,
-        card.testButton, card.renderButton),
+        card.testButton, card.renderButton, card.editButton),
       card.testResult, card.renderResult);
     return card;
   }
@@ -682,6 +686,10 @@
     refreshHooks();
     refreshDeliveries();
   }
+
+  // What editor.js (the hook editor) shares of this file.
+  window.printhook = { el, api, say, errorText, fmtRequest, fmtDuration, hookPath,
+    refreshHooks: () => refreshHooks() };
 
   function start() {
     $('reload').addEventListener('click', reload);
