@@ -258,3 +258,50 @@ emit_ok (console *c, const char *event, const char *payload)
   ck_assert_msg (r->exit_status == 0, "emit %s: exit %d\n%s%s", event, r->exit_status, r->out,
                  r->err);
 }
+
+/* The value of the printhook_session cookie a reply sets (transfer full). */
+char *
+session_cookie (const ph_console_reply *r)
+{
+  const char *set = ph_console_reply_header (r, "Set-Cookie");
+  const char *end;
+
+  ck_assert_msg (set != NULL && g_str_has_prefix (set, "printhook_session="),
+                 "Set-Cookie: %s", set ? set : "(none)");
+  set += strlen ("printhook_session=");
+  end = strchr (set, ';');
+  return end != NULL ? g_strndup (set, end - set) : g_strdup (set);
+}
+
+/* Logs in with the form and returns the "Cookie: ..." line (transfer full). */
+char *
+log_in (console *c)
+{
+  g_autofree char *form = g_strdup_printf ("token=%s", c->token);
+  const char *headers[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+  g_autoptr (ph_console_reply) r = send_as (c, "POST", "/login", headers, form);
+  g_autofree char *value = NULL;
+
+  assert_status (r, 303);
+  value = session_cookie (r);
+  ck_assert (value[0] != '\0');
+  return g_strdup_printf ("Cookie: printhook_session=%s", value);
+}
+
+/* The session's CSRF token, from GET /api/v1/session (transfer full). */
+char *
+csrf_of (console *c, const char *cookie)
+{
+  const char *headers[] = { cookie, NULL };
+  g_autoptr (ph_console_reply) r = send_as (c, "GET", "/api/v1/session", headers, NULL);
+  g_autoptr (json_object) json = NULL;
+  const char *csrf;
+
+  assert_status (r, 200);
+  json = ph_console_reply_json (r);
+  csrf = str_member (json, "csrf");
+  ck_assert_msg (strlen (csrf) >= 32, "a short CSRF token: %s", csrf);
+  for (const char *p = csrf; *p != '\0'; p++)
+    ck_assert_msg (g_ascii_isxdigit (*p), "the CSRF token is not hex: %s", csrf);
+  return g_strdup (csrf);
+}

@@ -95,4 +95,13 @@ json_object *receiver_wait (ph_receiver *r, guint n);
  * must succeed. */
 void emit_ok (console *c, const char *event, const char *payload);
 
+/* The value of the printhook_session cookie a reply sets (transfer full). */
+char *session_cookie (const ph_console_reply *r);
+
+/* Logs in with the form and returns the "Cookie: ..." line (transfer full). */
+char *log_in (console *c);
+
+/* The session's CSRF token, from GET /api/v1/session (transfer full). */
+char *csrf_of (console *c, const char *cookie);
+
 #endif

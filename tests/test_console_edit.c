@@ -304,6 +304,51 @@ START_TEST (test_create_edit_rename_and_delete)
 }
 END_TEST
 
+/* A browser's session edits under the console's CSRF rule, as every
+ * state-changing request does. */
+START_TEST (test_cookie_edits_need_the_csrf_token_and_own_origin)
+{
+  g_autoptr (ph_receiver) rec = ph_receiver_start (NULL);
+  g_autofree char *fixed = hook (rec, "fixed", "events = PrintDone\n");
+  g_autofree char *url = ph_receiver_url (rec, "/c");
+  g_autofree char *body = edit_body ("none", "url", url, "events", "PrintDone", NULL);
+  g_autofree char *cookie = NULL;
+  g_autofree char *csrf = NULL;
+  g_autofree char *csrf_header = NULL;
+  g_autofree char *origin = NULL;
+  g_autofree char *path = NULL;
+  g_auto (console) c = { 0 };
+
+  console_start (&c, ANY_PORT EDIT_DIR, fixed);
+  path = hook_path (&c, "c");
+  cookie = log_in (&c);
+  csrf = csrf_of (&c, cookie);
+  csrf_header = g_strdup_printf ("X-CSRF-Token: %s", csrf);
+  origin = g_strdup_printf ("Origin: %s", c.base);
+  {
+    const char *no_token[] = { cookie, origin, "Content-Type: application/json", NULL };
+    const char *evil[] = { cookie, csrf_header, "Origin: http://evil.example",
+                           "Content-Type: application/json", NULL };
+    g_autoptr (ph_console_reply) a = send_as (&c, "PUT", "/api/v1/hooks/c/config", no_token, body);
+    g_autoptr (ph_console_reply) b = send_as (&c, "PUT", "/api/v1/hooks/c/config", evil, body);
+    g_autoptr (ph_console_reply) v = send_as (&c, "POST", "/api/v1/hooks/validate", no_token, body);
+
+    assert_error_json (a, 403);
+    assert_error_json (b, 403);
+    assert_error_json (v, 403);
+    ck_assert (!g_file_test (path, G_FILE_TEST_EXISTS));
+  }
+  {
+    const char *good[] = { cookie, csrf_header, origin, "Content-Type: application/json", NULL };
+    g_autoptr (ph_console_reply) r = send_as (&c, "PUT", "/api/v1/hooks/c/config", good, body);
+
+    assert_status (r, 201);
+    ck_assert (g_file_test (path, G_FILE_TEST_EXISTS));
+  }
+  console_stop (&c);
+}
+END_TEST
+
 START_TEST (test_hooks_of_the_config_directory_are_read_only)
 {
   g_autoptr (ph_receiver) rec = ph_receiver_start (NULL);
@@ -430,6 +475,27 @@ START_TEST (test_invalid_hook_is_refused_by_key_and_nothing_written)
     assert_error_json (no_version, 400);
     assert_error_json (bad_key, 400);
     assert_error_json (number, 400);
+    ck_assert_str_eq (listing, "");
+  }
+  /* What fuzz-hook-file found: a value a file cannot keep is refused, not
+   * changed; JSON with text after it is not cut to its first value. */
+  {
+    g_autoptr (ph_console_reply) form_feed = send_bearer (
+        &c, "PUT", "/api/v1/hooks/x/config",
+        "{\"version\": \"none\", \"keys\": {\"url\": \"\\f\"}}");
+    g_autofree char *trailing = edit_body ("none", "url", "http://127.0.0.1:9/x", "data",
+                                           "{\"a\": 1} tail", NULL);
+    g_autoptr (ph_console_reply) r = send_bearer (&c, "PUT", "/api/v1/hooks/x/config", trailing);
+    g_autoptr (json_object) json = NULL;
+    g_autofree char *problems = NULL;
+    g_autofree char *listing = dir_listing (dir);
+
+    assert_error_json (form_feed, 400);
+    assert_contains (form_feed->body->str, "url: the value has control characters");
+    assert_error_json (r, 422);
+    json = ph_console_reply_json (r);
+    problems = problem_lines (json);
+    assert_contains (problems, "data: invalid JSON");
     ck_assert_str_eq (listing, "");
   }
   /* Without credentials: refused like every other API. */
@@ -797,6 +863,7 @@ console_edit_suite (void)
 
   tcase_set_timeout (api, 60 * slowness ());
   tcase_add_test (api, test_create_edit_rename_and_delete);
+  tcase_add_test (api, test_cookie_edits_need_the_csrf_token_and_own_origin);
   tcase_add_test (api, test_hooks_of_the_config_directory_are_read_only);
   tcase_add_test (api, test_invalid_hook_is_refused_by_key_and_nothing_written);
   tcase_add_test (api, test_validate_previews_and_sends_the_unsaved_hook);

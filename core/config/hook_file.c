@@ -106,14 +106,59 @@ key_name_is_valid (const char *key)
 static char *
 one_line_json (const char *text)
 {
-  g_autoptr (json_object) parsed = NULL;
-  enum json_tokener_error error = json_tokener_success;
+  /* The loader's own strict parser: json-c alone would take "4x" as 4
+   * and so change what the user wrote. */
+  g_autoptr (json_object) parsed = ph_json_parse (text, -1, NULL);
 
-  parsed = json_tokener_parse_verbose (text, &error);
-  if (parsed != NULL && error == json_tokener_success)
+  if (parsed != NULL)
     return g_strdup (json_object_to_json_string_ext (parsed, JSON_C_TO_STRING_PLAIN
                                                                  | JSON_C_TO_STRING_NOSLASHESCAPE));
   return g_strdelimit (g_strdup (text), "\r\n", ' ');
+}
+
+/* out as text, once it reads back as keys says.  GKeyFile escapes line
+ * breaks, tabs and a leading space, but its reader still trims other
+ * white space (a form feed, a trailing space after an escape...): a value
+ * that would read back otherwise is refused, never changed behind the
+ * user's back.  Transfer full, or NULL with error. */
+static char *
+checked_text (GKeyFile *out, const char *group, json_object *keys, ph_registry *registry,
+              GError **error)
+{
+  g_autofree char *text = g_key_file_to_data (out, NULL, NULL);
+  g_autoptr (GKeyFile) back = g_key_file_new ();
+
+  if (!g_key_file_load_from_data (back, text, -1, G_KEY_FILE_NONE, error))
+    return NULL;
+  json_object_object_foreach (keys, key, value)
+    {
+      const char *sent = json_object_get_string (value);
+      g_autofree char *read = NULL;
+
+      if (*sent == '\0' && is_secret (registry, key))
+        continue;
+      if (is_raw (registry, key))
+        {
+          g_autofree char *line = one_line_json (sent);
+
+          /* White space around JSON means nothing, and GKeyFile trims
+           * some of it. */
+          read = g_key_file_get_value (back, group, key, NULL);
+          if (read != NULL && strcmp (g_strstrip (read), g_strstrip (line)) == 0)
+            continue;
+        }
+      else
+        {
+          read = g_key_file_get_string (back, group, key, NULL);
+          if (g_strcmp0 (read, sent) == 0)
+            continue;
+        }
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "%s: the value has control characters or white space that a "
+                   "configuration file cannot keep", key);
+      return NULL;
+    }
+  return g_steal_pointer (&text);
 }
 
 char *
@@ -179,7 +224,7 @@ ph_hook_file_text (const char *name, json_object *keys, const char *const *unset
       if (raw != NULL && *raw != '\0')
         g_key_file_set_value (out, group, old, raw);
     }
-  return g_key_file_to_data (out, NULL, NULL);
+  return checked_text (out, group, keys, registry, error);
 }
 
 char *

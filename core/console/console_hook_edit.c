@@ -204,7 +204,7 @@ shown_value (ph_console *console, const char *key, const char *value, ph_registr
 
   if (spec != NULL && spec->type == PRINTHOOK_KEY_JSON)
     {
-      g_autoptr (json_object) parsed = json_tokener_parse (value);
+      g_autoptr (json_object) parsed = ph_json_parse (value, -1, NULL);
       g_autoptr (json_object) shown = NULL;
 
       if (parsed != NULL)
@@ -284,8 +284,8 @@ restore_masked (ph_console *console, edit *e, GKeyFile *previous, const char *gr
         }
       if (spec != NULL && spec->type == PRINTHOOK_KEY_JSON)
         {
-          g_autoptr (json_object) sent = json_tokener_parse (json_object_get_string (value));
-          g_autoptr (json_object) old = json_tokener_parse (stored);
+          g_autoptr (json_object) sent = ph_json_parse (json_object_get_string (value), -1, NULL);
+          g_autoptr (json_object) old = ph_json_parse (stored, -1, NULL);
 
           if (sent != NULL && old != NULL)
             {
