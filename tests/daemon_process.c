@@ -84,8 +84,48 @@ keep_console_private (const char *config)
                                        (int) (st.st_mode & 0777), NULL));
 }
 
+/* How the daemon gets read_only_dir read-only, whoever runs the tests:
+ * root writes anywhere, so as root the daemon runs in a mount namespace of
+ * its own (unshare(1)) where the directory is bound read-only; anyone else
+ * gets its write permissions taken away (a daemon running as them cannot
+ * write there either). */
+static void
+read_only_prefix (GPtrArray *args, const char *read_only_dir)
+{
+  if (geteuid () != 0)
+    {
+      g_autoptr (GDir) dir = g_dir_open (read_only_dir, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (read_only_dir, name, NULL);
+
+          g_chmod (path, g_file_test (path, G_FILE_TEST_IS_DIR) ? 0555 : 0444);
+        }
+      ck_assert_int_eq (g_chmod (read_only_dir, 0555), 0);
+      return;
+    }
+  {
+    g_autofree char *unshare = g_find_program_in_path ("unshare");
+
+    ck_assert_msg (unshare != NULL, "unshare(1) is missing (util-linux)");
+  }
+  g_ptr_array_add (args, (char *) "unshare");
+  g_ptr_array_add (args, (char *) "--mount");
+  g_ptr_array_add (args, (char *) "--propagation");
+  g_ptr_array_add (args, (char *) "private");
+  g_ptr_array_add (args, (char *) "sh");
+  g_ptr_array_add (args, (char *) "-c");
+  /* exec: the pid the test holds is the daemon's. */
+  g_ptr_array_add (args, (char *) "mount --bind \"$1\" \"$1\" && mount -o remount,bind,ro \"$1\" "
+                                  "&& shift && exec \"$@\"");
+  g_ptr_array_add (args, (char *) "sh");
+  g_ptr_array_add (args, (char *) read_only_dir);
+}
+
 static ph_daemon_process *
-spawn (const char *config, const char *const *env)
+spawn (const char *config, const char *const *env, const char *read_only_dir)
 {
   ph_daemon_process *d;
   g_autofree char *dir = NULL;
@@ -101,6 +141,8 @@ spawn (const char *config, const char *const *env)
   d->log_path = g_build_filename (dir, "daemon.log", NULL);
   log_fd = g_open (d->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   ck_assert_msg (log_fd >= 0, "cannot create %s", d->log_path);
+  if (read_only_dir != NULL)
+    read_only_prefix (args, read_only_dir);
   /* As tests/harness.c runs printhook under make check-valgrind. */
   if (g_getenv ("PH_TEST_VALGRIND") != NULL)
     {
@@ -184,7 +226,16 @@ ph_daemon_process_start (const char *config)
 ph_daemon_process *
 ph_daemon_process_start_with_env (const char *config, const char *const *env)
 {
-  ph_daemon_process *d = spawn (config, env);
+  ph_daemon_process *d = spawn (config, env, NULL);
+
+  ph_daemon_process_wait_log (d, RUNNING, 1, 10000);
+  return d;
+}
+
+ph_daemon_process *
+ph_daemon_process_start_read_only (const char *config, const char *read_only_dir)
+{
+  ph_daemon_process *d = spawn (config, NULL, read_only_dir);
 
   ph_daemon_process_wait_log (d, RUNNING, 1, 10000);
   return d;
@@ -220,11 +271,17 @@ wait_exit (ph_daemon_process *d, guint timeout_s, gboolean term)
 int
 ph_daemon_process_run_to_exit (const char *config, char **log)
 {
-  g_autoptr (ph_daemon_process) d = spawn (config, NULL);
+  g_autoptr (ph_daemon_process) d = spawn (config, NULL, NULL);
   int status = wait_exit (d, 10, FALSE);
 
   *log = ph_daemon_process_log (d);
   return status;
+}
+
+GPid
+ph_daemon_process_pid (const ph_daemon_process *d)
+{
+  return d->pid;
 }
 
 void

@@ -18,6 +18,13 @@ ph_daemon_process *ph_daemon_process_start (const char *config);
 ph_daemon_process *ph_daemon_process_start_with_env (const char *config,
                                                      const char *const *env);
 
+/* The same with the directory read_only_dir (the configuration's, as
+ * /etc/printhook is for the packaged daemon) not writable by the daemon,
+ * even when the tests run as root (then in a mount namespace where it is
+ * bound read-only: needs unshare(1)).  Transfer full. */
+ph_daemon_process *ph_daemon_process_start_read_only (const char *config,
+                                                      const char *read_only_dir);
+
 /* Runs it as above but expects it to exit at once (a bad config): returns
  * its exit status, with its log in *log (transfer full). */
 int ph_daemon_process_run_to_exit (const char *config, char **log);
@@ -34,6 +41,9 @@ void ph_daemon_process_wait_log (ph_daemon_process *d, const char *text, guint c
 guint ph_daemon_process_count_log (ph_daemon_process *d, const char *text);
 
 void ph_daemon_process_signal (ph_daemon_process *d, int sig);
+
+/* The daemon's process id (for /proc/PID/...). */
+GPid ph_daemon_process_pid (const ph_daemon_process *d);
 
 /* The scale of every timeout: 10 under valgrind, else 1. */
 guint ph_daemon_process_slowness (void);

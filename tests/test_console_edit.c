@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <curl/curl.h>
 #include <glib/gstdio.h>
 
@@ -349,34 +350,90 @@ START_TEST (test_cookie_edits_need_the_csrf_token_and_own_origin)
 }
 END_TEST
 
+/* The daemon's configuration directory as the package has it: /etc,
+ * which the daemon cannot write (read-only even for a root test: see
+ * ph_daemon_process_start_read_only); the editor writes beside it only. */
 START_TEST (test_hooks_of_the_config_directory_are_read_only)
 {
   g_autoptr (ph_receiver) rec = ph_receiver_start (NULL);
   g_autofree char *fixed = hook (rec, "fixed", "events = PrintDone\napi_secret = s3cr3t-api\n");
+  g_autofree char *etc = NULL;
+  g_autofree char *etc_hooks = NULL;
   g_autofree char *etc_before = NULL;
-  g_autofree char *listing_before = NULL;
+  g_autofree char *etc_listing = NULL;
+  g_autofree char *keys = NULL;
   g_auto (console) c = { 0 };
 
-  console_start (&c, ANY_PORT EDIT_DIR, fixed);
+  /* write_config's files, but the configuration in DIR/etc. */
+  c.dir = ph_test_tmpdir ();
+  etc = g_build_filename (c.dir, "etc", NULL);
+  etc_hooks = g_build_filename (etc, "hooks.d", NULL);
+  ck_assert_int_eq (g_mkdir_with_parents (etc_hooks, 0750), 0);
+  c.config = g_build_filename (etc, "printhook.conf", NULL);
+  c.socket = g_build_filename (c.dir, "control.sock", NULL);
+  c.token_file = g_build_filename (c.dir, "console.token", NULL);
+  keys = g_strdup_printf (ANY_PORT "hooks_dir = %s/console-hooks.d\n", c.dir);
+  write_config (&c, keys, fixed);
+  {
+    g_autofree char *more = g_build_filename (etc_hooks, "more.conf", NULL);
+    g_autofree char *url = ph_receiver_url (rec, "/more");
+    g_autofree char *text = g_strdup_printf ("[hook more]\nurl = %s\nevents = PrintDone\n", url);
+
+    ck_assert (g_file_set_contents (more, text, -1, NULL));
+  }
+  c.daemon = ph_daemon_process_start_read_only (c.config, etc);
+  ph_daemon_process_wait_log (c.daemon, LISTENING, 1, 10000);
+  c.port = logged_port (c.daemon, LISTENING);
+  c.base = g_strdup_printf ("http://127.0.0.1:%u", (guint) c.port);
+  c.token = read_token (c.token_file);
+  c.bearer = g_strdup_printf ("Authorization: Bearer %s", c.token);
   etc_before = file_text (c.config);
-  /* Writable by nobody but root (which tests may run as: the files'
-   * texts are compared below too). */
-  ck_assert_int_eq (g_chmod (c.config, 0400), 0);
+  etc_listing = dir_listing (etc_hooks);
+  /* Read-only for the daemon indeed: as root its mount of DIR/etc says
+   * "ro"; as anyone else nobody may write there. */
+  if (geteuid () == 0)
+    {
+      g_autofree char *where = g_strdup_printf ("/proc/%d/mountinfo",
+                                                (int) ph_daemon_process_pid (c.daemon));
+      g_autofree char *mounts = file_text (where);
+      g_auto (GStrv) lines = g_strsplit (mounts, "\n", -1);
+      gboolean ro = FALSE;
+
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          g_auto (GStrv) f = g_strsplit (lines[i], " ", -1);
+
+          if (g_strv_length (f) > 5 && strcmp (f[4], etc) == 0
+              && (g_str_has_prefix (f[5], "ro,") || strcmp (f[5], "ro") == 0))
+            ro = TRUE;
+        }
+      ck_assert_msg (ro, "the daemon's %s is not mounted read-only:\n%s", etc, mounts);
+    }
+  else
+    ck_assert (access (etc, W_OK) != 0);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *name = i == 0 ? "fixed" : "more";
+      g_autofree char *path = g_strdup_printf ("/api/v1/hooks/%s/config", name);
+      g_autoptr (json_object) json = call (&c, "GET", path, NULL, 200);
+
+      ck_assert (!bool_member (json, "editable"));
+      ck_assert_int_gt (int_member (json, "line"), 0);
+      assert_contains (str_member (json, "read_only_because"), "copy it to an editable hook");
+      assert_null_member (json, "version");
+    }
   {
     g_autoptr (json_object) json = call (&c, "GET", "/api/v1/hooks/fixed/config", NULL, 200);
 
-    ck_assert (!bool_member (json, "editable"));
     ck_assert_str_eq (str_member (json, "file"), c.config);
-    ck_assert_int_gt (int_member (json, "line"), 0);
-    assert_contains (str_member (json, "read_only_because"), "copy it to an editable hook");
-    assert_null_member (json, "version");
     ck_assert_str_eq (json_object_to_json_string (array_member (json, "secrets_set")),
                       "[ \"api_secret\" ]");
   }
   {
     g_autofree char *edit = edit_body ("none", "url", "http://127.0.0.1:1/x", PH_END);
     g_autoptr (ph_console_reply) del = send_bearer (&c, "DELETE",
-                                                    "/api/v1/hooks/fixed/config?version=none",
+                                                    "/api/v1/hooks/more/config?version=none",
                                                     NULL);
     g_autoptr (ph_console_reply) put = send_bearer (&c, "PUT", "/api/v1/hooks/fixed/config", edit);
     g_autoptr (json_object) json = NULL;
@@ -393,9 +450,9 @@ START_TEST (test_hooks_of_the_config_directory_are_read_only)
    * secret kept without the client ever seeing it. */
   {
     g_autoptr (json_object) old = call (&c, "GET", "/api/v1/hooks/fixed/config", NULL, 200);
-    json_object *keys = member (old, "keys");
-    g_autofree char *copy = edit_body ("none", "url", str_member (keys, "url"), "events",
-                                       str_member (keys, "events"), PH_END);
+    json_object *old_keys = member (old, "keys");
+    g_autofree char *copy = edit_body ("none", "url", str_member (old_keys, "url"), "events",
+                                       str_member (old_keys, "events"), PH_END);
     g_autofree char *body = with_member (copy, "secrets_from", "\"fixed\"");
     g_autofree char *path = hook_path (&c, "fixed-copy");
     g_autofree char *text = NULL;
@@ -404,13 +461,21 @@ START_TEST (test_hooks_of_the_config_directory_are_read_only)
     text = file_text (path);
     assert_contains (text, "api_secret=s3cr3t-api");
   }
+  emit_ok (&c, "PrintDone", NULL);
+  {
+    g_autoptr (json_object) records = receiver_wait (rec, 3);
+
+    ck_assert_uint_eq (count_path (records, "/fixed"), 2);
+    ck_assert_uint_eq (count_path (records, "/more"), 1);
+  }
   {
     g_autofree char *etc_after = file_text (c.config);
-    g_autofree char *listing = dir_listing (c.dir);
+    g_autofree char *listing = dir_listing (etc_hooks);
+    g_autofree char *top = dir_listing (etc);
 
     ck_assert_str_eq (etc_before, etc_after);
-    (void) listing_before;
-    ck_assert_ptr_null (strstr (listing, ".tmp"));
+    ck_assert_str_eq (listing, etc_listing);
+    ck_assert_str_eq (top, "hooks.d printhook.conf");
   }
   console_stop (&c);
 }
