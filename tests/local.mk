@@ -362,6 +362,13 @@ tests_test_same_hooks_SOURCES = tests/test_same_hooks.c
 tests_test_same_hooks_CFLAGS = $(test_cflags)
 tests_test_same_hooks_LDADD = $(test_ldadd)
 
+# The Bambu Lab source's pure part: what the printer's reports mean.
+check_PROGRAMS += tests/test-bambu-report
+TESTS += tests/test-bambu-report
+tests_test_bambu_report_SOURCES = tests/test_bambu_report.c
+tests_test_bambu_report_CFLAGS = $(test_cflags)
+tests_test_bambu_report_LDADD = $(test_ldadd)
+
 # Printer sources behind a proxy: the environment as libcurl reads it, and
 # the daemon through a real forward proxy (tests/servers/fake_proxy.py).
 EXTRA_DIST += tests/servers/fake_proxy.py
