@@ -11,7 +11,8 @@ again on the same port and press the row's Retry; then, in the hook editor
 (issue 17), make a hook from the Discord preset pointed at the receiver,
 see the preview follow the typing and a JSON error at its position, send
 the unsaved hook's test webhook, save it, and see a simulated print's
-webhooks arrive through it.  Along the way: no severe
+webhooks arrive through it; open the configuration's own hook read-only
+and copy it to an editable one.  Along the way: no severe
 browser console errors, and at 390 px wide the page needs no horizontal
 scrolling.  Screenshots go to BUILD/console-screenshot.png and
 BUILD/console-phone.png.
@@ -413,6 +414,30 @@ def edit_from_preset(driver, daemon, receiver, port, tmp):
     if not any("Print Done" in c for c in contents):
         raise Failure(f"the print's webhooks do not say Print Done: {contents}")
     say(f"the print's webhooks arrived through the new hook: {contents}")
+
+    # A hook of the configuration directory: read-only, copied to an
+    # editable one, its keys kept.
+    click(driver, f"the Edit button of {HOOK}", f"{HOOK_CSS} .edit-button")
+    page_wait(driver, "the read-only notice",
+              lambda d: "read-only" in find(d, "#editor-title").text
+              and find(d, "#editor-copy") is not None)
+    if find(driver, "#edit-key-url").is_enabled():
+        raise Failure(f"the url field of the read-only hook {HOOK} can be edited")
+    click(driver, "the Copy to an editable hook button", "#editor-copy")
+    page_wait(driver, "the copy's name", lambda d: find(d, "#editor-name").get_attribute("value")
+              == f"{HOOK}-copy" and find(d, "#edit-key-url").is_enabled())
+    click(driver, "the Save button of the copy", "#editor-save")
+    saved = page_wait(driver, "the copy saved", lambda d: (
+        lambda t: t if t.startswith("Saved") or t.startswith("Not") else None)(
+            find(d, "#editor-result").text))
+    if not saved.startswith("Saved"):
+        raise Failure(f"saving the copy says {saved!r}")
+    copy_text = read_text(os.path.join(tmp, "console-hooks.d", f"{HOOK}-copy.conf"))
+    if f"/{HOOK}" not in copy_text or "retry.max_attempts" not in copy_text:
+        raise Failure(f"the copy does not hold {HOOK}'s keys: {copy_text!r}")
+    page_wait(driver, f"the hook {HOOK}-copy in the hooks list",
+              lambda d: find(d, f'#hooks .hook[data-hook="{HOOK}-copy"]'))
+    say(f"{HOOK} is read-only; copied to {HOOK}-copy: {saved}")
 
 
 def run(build, tmp):
