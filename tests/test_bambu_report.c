@@ -5,6 +5,7 @@
  * hostile reports that must change nothing. */
 #include "autoconfig.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 #include "harness.h"
@@ -299,6 +300,31 @@ START_TEST (test_hostile_reports)
 }
 END_TEST
 
+/* The CA bundle the package ships for the printers' TLS (conf/bambu-ca.pem):
+ * five certificates GLib can load, Bambu Lab's three CAs among them. */
+START_TEST (test_shipped_ca_bundle_loads)
+{
+  g_autofree char *path = g_build_filename (ph_test_srcdir (), "conf", "bambu-ca.pem", NULL);
+  g_autoptr (GError) error = NULL;
+  GList *certs = g_tls_certificate_list_new_from_file (path, &error);
+  guint self_signed = 0;
+
+  ck_assert_msg (certs != NULL, "%s: %s", path, error ? error->message : "no certificate");
+  ck_assert_uint_eq (g_list_length (certs), 5);
+  for (GList *l = certs; l != NULL; l = l->next)
+    {
+      g_autofree char *subject = g_tls_certificate_get_subject_name (l->data);
+      g_autofree char *issuer = g_tls_certificate_get_issuer_name (l->data);
+
+      assert_contains (subject, "BBL");
+      if (g_strcmp0 (subject, issuer) == 0)
+        self_signed++;
+    }
+  ck_assert_uint_eq (self_signed, 3);
+  g_list_free_full (certs, g_object_unref);
+}
+END_TEST
+
 static Suite *
 bambu_suite (void)
 {
@@ -311,6 +337,7 @@ bambu_suite (void)
   tcase_add_test (tc, test_x1_full_objects_give_each_event_once);
   tcase_add_test (tc, test_a_finish_missed_while_disconnected_gives_one_print_done);
   tcase_add_test (tc, test_hostile_reports);
+  tcase_add_test (tc, test_shipped_ca_bundle_loads);
   suite_add_tcase (s, tc);
   return s;
 }
