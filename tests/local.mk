@@ -413,6 +413,13 @@ tests_test_mqtt_fixtures_SOURCES = tests/test_mqtt_fixtures.c $(ph_mqtt_test_hel
 tests_test_mqtt_fixtures_CFLAGS = $(test_cflags)
 tests_test_mqtt_fixtures_LDADD = $(test_ldadd)
 
+# lib/mqtt's link against a real mosquitto (TLS names).
+check_PROGRAMS += tests/test-mqtt-link
+TESTS += tests/test-mqtt-link
+tests_test_mqtt_link_SOURCES = tests/test_mqtt_link.c $(ph_mqtt_test_helpers)
+tests_test_mqtt_link_CFLAGS = $(test_cflags)
+tests_test_mqtt_link_LDADD = $(test_ldadd) lib/mqtt/libphmqtt.la
+
 # The mqtt module against a real mosquitto (tests/test_mqtt.c).
 check_PROGRAMS += tests/test-mqtt
 TESTS += tests/test-mqtt

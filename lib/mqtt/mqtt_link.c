@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <mqtt_protocol.h>
 
@@ -22,7 +24,9 @@ typedef struct {
 struct ph_mqtt_link {
   /* Options, owned copies. */
   char *host, *username, *password, *client_id, *ca_file, *cert_file, *key_file;
-  char *will_topic, *will_payload, *name;
+  char *will_topic, *will_payload, *name, *tls_name;
+  SSL_CTX *ssl_ctx;              /* with tls_name: checks the certificate against it */
+  char *tls_problem;             /* what the check of this attempt found wrong, or NULL */
   guint16 port;
   gboolean tls, tls_verify, clean_session;
   int protocol;
@@ -155,7 +159,9 @@ socket_failed (ph_mqtt_link *link, int rc)
 {
   g_autofree char *why = NULL;
 
-  if (link->state == LINK_CONNECTING)
+  if (link->state == LINK_CONNECTING && link->tls_problem != NULL)
+    why = g_strdup (link->tls_problem);
+  else if (link->state == LINK_CONNECTING)
     why = g_strdup_printf ("could not connect to %s: %s", link->name,
                            rc == MOSQ_ERR_ERRNO ? g_strerror (errno) : mosquitto_strerror (rc));
   else
@@ -334,6 +340,84 @@ on_message (struct mosquitto *mosq, void *user_data, const struct mosquitto_mess
 
 /* Sets up this attempt's client; FALSE with why set when an option is
  * unusable (a TLS file that does not load). */
+/* The ex_data slot of an SSL_CTX that points back at its link. */
+static int
+link_slot (void)
+{
+  static gsize slot = 0;
+
+  if (g_once_init_enter (&slot))
+    g_once_init_leave (&slot, (gsize) SSL_CTX_get_ex_new_index (0, NULL, NULL, NULL, NULL) + 1);
+  return (int) slot - 1;
+}
+
+/* OpenSSL's verdict on each certificate of the chain: the first refusal
+ * is kept in words for link_down, with the name the certificate holds
+ * when it is the name that is wrong. */
+static int
+verify_peer (int ok, X509_STORE_CTX *store)
+{
+  SSL *ssl = X509_STORE_CTX_get_ex_data (store, SSL_get_ex_data_X509_STORE_CTX_idx ());
+  ph_mqtt_link *link = SSL_CTX_get_ex_data (SSL_get_SSL_CTX (ssl), link_slot ());
+  int error = X509_STORE_CTX_get_error (store);
+  X509 *cert = X509_STORE_CTX_get_current_cert (store);
+  char cn[256] = "";
+
+  if (ok || link == NULL || link->tls_problem != NULL)
+    return ok;
+  if (cert != NULL)
+    X509_NAME_get_text_by_NID (X509_get_subject_name (cert), NID_commonName, cn, sizeof cn);
+  if (error == X509_V_ERR_HOSTNAME_MISMATCH)
+    link->tls_problem = g_strdup_printf ("the certificate of %s is for '%s', not '%s'", link->name,
+                                         cn, link->tls_name);
+  else
+    link->tls_problem = g_strdup_printf ("the certificate of %s (CN '%s') does not verify: %s",
+                                         link->name, cn, X509_verify_cert_error_string (error));
+  return ok;
+}
+
+/* A TLS context that checks the broker's chain against ca_file (or the
+ * system's CAs) and its name against tls_name, not against the address
+ * libmosquitto would check.  FALSE with *why. */
+static gboolean
+make_named_context (ph_mqtt_link *link, char **why)
+{
+  SSL_CTX *ctx;
+
+  if (link->ssl_ctx != NULL)
+    return TRUE;
+  ctx = SSL_CTX_new (TLS_client_method ());
+  if (ctx == NULL)
+    {
+      *why = g_strdup_printf ("TLS for %s: cannot make an OpenSSL context", link->name);
+      return FALSE;
+    }
+  SSL_CTX_set_min_proto_version (ctx, TLS1_2_VERSION);
+  if (link->ca_file != NULL ? SSL_CTX_load_verify_locations (ctx, link->ca_file, NULL) != 1
+                            : SSL_CTX_set_default_verify_paths (ctx) != 1)
+    {
+      *why = g_strdup_printf ("TLS for %s: cannot load the CAs of %s", link->name,
+                              link->ca_file != NULL ? link->ca_file : "the system");
+      SSL_CTX_free (ctx);
+      return FALSE;
+    }
+  if (link->cert_file != NULL
+      && (SSL_CTX_use_certificate_chain_file (ctx, link->cert_file) != 1
+          || SSL_CTX_use_PrivateKey_file (ctx, link->key_file, SSL_FILETYPE_PEM) != 1))
+    {
+      *why = g_strdup_printf ("TLS for %s: cannot use the client certificate %s", link->name,
+                              link->cert_file);
+      SSL_CTX_free (ctx);
+      return FALSE;
+    }
+  X509_VERIFY_PARAM_set_hostflags (SSL_CTX_get0_param (ctx), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  X509_VERIFY_PARAM_set1_host (SSL_CTX_get0_param (ctx), link->tls_name, 0);
+  SSL_CTX_set_verify (ctx, link->tls_verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, verify_peer);
+  SSL_CTX_set_ex_data (ctx, link_slot (), link);
+  link->ssl_ctx = ctx;
+  return TRUE;
+}
+
 static gboolean
 configure_client (ph_mqtt_link *link, char **why)
 {
@@ -354,6 +438,18 @@ configure_client (ph_mqtt_link *link, char **why)
                         link->will_payload, 1, true);
   if (!link->tls)
     return TRUE;
+  if (link->tls_name != NULL)
+    {
+      g_clear_pointer (&link->tls_problem, g_free);
+      if (!make_named_context (link, why))
+        return FALSE;
+      /* Our context alone (no defaults over it), and libmosquitto's own
+       * check of the address off: the context checks tls_name. */
+      mosquitto_void_option (mosq, MOSQ_OPT_SSL_CTX, link->ssl_ctx);
+      mosquitto_int_option (mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+      mosquitto_tls_insecure_set (mosq, true);
+      return TRUE;
+    }
   if (link->ca_file != NULL)
     rc = mosquitto_tls_set (mosq, link->ca_file, NULL, link->cert_file, link->key_file, NULL);
   else
@@ -406,8 +502,12 @@ link_connect (ph_mqtt_link *link)
   rc = mosquitto_connect_async (link->mosq, link->host, link->port, (int) link->keepalive_s);
   if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_CONN_PENDING)
     {
-      why = g_strdup_printf ("could not connect to %s: %s", link->name,
-                             rc == MOSQ_ERR_ERRNO ? g_strerror (errno) : mosquitto_strerror (rc));
+      /* The handshake may be over already (a fast broker): its verdict. */
+      why = link->tls_problem != NULL
+                ? g_strdup (link->tls_problem)
+                : g_strdup_printf ("could not connect to %s: %s", link->name,
+                                   rc == MOSQ_ERR_ERRNO ? g_strerror (errno)
+                                                        : mosquitto_strerror (rc));
       link_down (link, why, FALSE, FALSE);
       return;
     }
@@ -441,6 +541,7 @@ ph_mqtt_link_new (const ph_mqtt_link_options *options, const ph_mqtt_link_callba
   link->clean_session = options->clean_session;
   link->ca_file = g_strdup (options->ca_file);
   link->tls_verify = options->tls_verify;
+  link->tls_name = g_strdup (options->tls_name);
   link->cert_file = g_strdup (options->cert_file);
   link->key_file = g_strdup (options->key_file);
   link->will_topic = g_strdup (options->will_topic);
@@ -595,6 +696,10 @@ ph_mqtt_link_free (ph_mqtt_link *link)
   g_free (link->password);
   g_free (link->client_id);
   g_free (link->ca_file);
+  g_free (link->tls_name);
+  g_free (link->tls_problem);
+  if (link->ssl_ctx != NULL)
+    SSL_CTX_free (link->ssl_ctx);
   g_free (link->cert_file);
   g_free (link->key_file);
   g_free (link->will_topic);

@@ -36,6 +36,8 @@ typedef struct {
   gboolean clean_session;        /* FALSE: a persistent session (subscribers) */
   const char *ca_file;           /* TLS: the CAs; NULL: the system's */
   gboolean tls_verify;           /* FALSE: no certificate nor host name check */
+  const char *tls_name;          /* the name the certificate must hold instead of host
+                                    (a Bambu Lab printer's serial); NULL: host */
   const char *cert_file;         /* TLS client certificate (PEM), with key_file */
   const char *key_file;
   const char *will_topic;        /* the last will, retained QoS 1; NULL: none */
