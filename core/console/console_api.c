@@ -21,31 +21,21 @@ only (ph_console *console, SoupServerMessage *msg, const char *method)
   return FALSE;
 }
 
-static json_object *
-member (json_object *object, const char *name)
-{
-  json_object *value = NULL;
-
-  if (object == NULL || !json_object_object_get_ex (object, name, &value))
-    return NULL;
-  return value;
-}
-
 /* The printer's state as the sources keep it (OctoPrint's shapes:
  * state.text, job.file.name, progress.completion). */
 static void
 add_printer (ph_console *console, json_object *out, ph_source *source)
 {
   g_autoptr (ph_event) now = ph_source_make_event (source, "status", NULL);
-  json_object *state = member (now->printer, "state");
-  json_object *file = member (member (member (now->printer, "job"), "file"), "name");
-  json_object *completion = member (member (now->printer, "progress"), "completion");
+  json_object *state = ph_console_member (now->printer, "state");
+  json_object *file = ph_console_member (ph_console_member (ph_console_member (now->printer, "job"), "file"), "name");
+  json_object *completion = ph_console_member (ph_console_member (now->printer, "progress"), "completion");
   const char *state_text = NULL;
 
   if (json_object_is_type (state, json_type_string))
     state_text = json_object_get_string (state);
-  else if (json_object_is_type (member (state, "text"), json_type_string))
-    state_text = json_object_get_string (member (state, "text"));
+  else if (json_object_is_type (ph_console_member (state, "text"), json_type_string))
+    state_text = json_object_get_string (ph_console_member (state, "text"));
   json_object_object_add (out, "state", ph_console_json_string (console, state_text));
   if (json_object_is_type (file, json_type_string))
     {
@@ -264,7 +254,7 @@ post_test (ph_console *console, SoupServerMessage *msg, const ph_hook *hook)
 
   if (request == NULL)
     return;
-  event = member (request, "event");
+  event = ph_console_member (request, "event");
   if (!json_object_is_type (event, json_type_string)
       || event_name (console, msg, json_object_get_string (event)) == NULL)
     {
@@ -273,15 +263,15 @@ post_test (ph_console *console, SoupServerMessage *msg, const ph_hook *hook)
                                "the body must be {\"event\": \"PrintDone\"} (any event name)");
       return;
     }
-  if (member (request, "payload") != NULL
-      && !json_object_is_type (member (request, "payload"), json_type_object))
+  if (ph_console_member (request, "payload") != NULL
+      && !json_object_is_type (ph_console_member (request, "payload"), json_type_object))
     {
       ph_console_send_error (console, msg, SOUP_STATUS_BAD_REQUEST,
                              "\"payload\" must be a JSON object (the event's @extra)");
       return;
     }
   ph_console_test_hook (console, msg, console->gen, hook, event_name (console, msg, json_object_get_string (event)),
-                        member (request, "payload"));
+                        ph_console_member (request, "payload"));
 }
 
 /* hooks/NAME[/render|/test] */

@@ -50,16 +50,6 @@ edit_free (edit *e)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (edit, edit_free)
 
-static json_object *
-member (json_object *object, const char *name)
-{
-  json_object *value = NULL;
-
-  if (object == NULL || !json_object_object_get_ex (object, name, &value))
-    return NULL;
-  return value;
-}
-
 static gboolean
 name_is_valid (const char *name)
 {
@@ -242,7 +232,7 @@ restore_json (ph_console *console, json_object *sent, json_object *stored, gbool
       out = json_object_new_object ();
       json_object_object_foreach (sent, name, item)
         {
-          json_object *old = member (stored, name);
+          json_object *old = ph_console_member (stored, name);
 
           if (headers && old != NULL && json_object_is_type (item, json_type_string)
               && strcmp (json_object_get_string (item), PH_REDACTED) == 0)
@@ -331,7 +321,7 @@ read_edit (ph_console *console, SoupServerMessage *msg, json_object *body, const
   g_autoptr (edit) e = g_new0 (edit, 1);
   json_object *value;
 
-  value = member (body, "name");
+  value = ph_console_member (body, "name");
   e->name = g_strdup (name != NULL ? name
                       : json_object_is_type (value, json_type_string) ? json_object_get_string (value)
                                                                        : NULL);
@@ -341,7 +331,7 @@ read_edit (ph_console *console, SoupServerMessage *msg, json_object *body, const
                              "a hook needs a name of letters, digits, '-', '_' and '.'");
       return NULL;
     }
-  value = member (body, "keys");
+  value = ph_console_member (body, "keys");
   if (!json_object_is_type (value, json_type_object))
     {
       ph_console_send_error (console, msg, SOUP_STATUS_BAD_REQUEST,
@@ -350,9 +340,9 @@ read_edit (ph_console *console, SoupServerMessage *msg, json_object *body, const
       return NULL;
     }
   e->keys = json_object_get (value);
-  e->unset = string_list (json_object_is_type (member (body, "unset"), json_type_array)
-                              ? member (body, "unset") : NULL);
-  value = member (body, "rename_from");
+  e->unset = string_list (json_object_is_type (ph_console_member (body, "unset"), json_type_array)
+                              ? ph_console_member (body, "unset") : NULL);
+  value = ph_console_member (body, "rename_from");
   if (json_object_is_type (value, json_type_string))
     {
       e->rename_from = g_strdup (json_object_get_string (value));
@@ -365,10 +355,10 @@ read_edit (ph_console *console, SoupServerMessage *msg, json_object *body, const
       if (strcmp (e->rename_from, e->name) == 0)
         g_clear_pointer (&e->rename_from, g_free);
     }
-  value = member (body, "secrets_from");
+  value = ph_console_member (body, "secrets_from");
   if (json_object_is_type (value, json_type_string))
     e->secrets_from = g_strdup (json_object_get_string (value));
-  value = member (body, "version");
+  value = ph_console_member (body, "version");
   if (json_object_is_type (value, json_type_string))
     e->version = g_strdup (json_object_get_string (value));
   return g_steal_pointer (&e);
@@ -805,9 +795,9 @@ post_validate (ph_console *console, SoupServerMessage *msg)
   request = ph_console_read_json (console, msg);
   if (request == NULL || (e = read_edit (console, msg, request, NULL)) == NULL)
     return;
-  if (json_object_is_type (member (request, "event"), json_type_string))
-    event = json_object_get_string (member (request, "event"));
-  send = json_object_get_boolean (member (request, "send"));
+  if (json_object_is_type (ph_console_member (request, "event"), json_type_string))
+    event = json_object_get_string (ph_console_member (request, "event"));
+  send = json_object_get_boolean (ph_console_member (request, "send"));
   if (event != NULL && !ph_event_name_is_valid (event))
     {
       ph_console_send_error (console, msg, SOUP_STATUS_BAD_REQUEST,

@@ -54,6 +54,16 @@ ph_console_json_string (ph_console *console, const char *text)
 }
 
 json_object *
+ph_console_member (json_object *object, const char *name)
+{
+  json_object *value = NULL;
+
+  if (object == NULL || !json_object_object_get_ex (object, name, &value))
+    return NULL;
+  return value;
+}
+
+json_object *
 ph_console_json_time (gint64 usec)
 {
   if (usec <= 0)

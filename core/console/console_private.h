@@ -59,6 +59,9 @@ json_object *ph_console_read_json (ph_console *console, SoupServerMessage *msg);
 char *ph_console_mask (ph_console *console, const char *text);
 /* A JSON string of text, masked; NULL text gives JSON null. */
 json_object *ph_console_json_string (ph_console *console, const char *text);
+/* The member name of a request's object (NULL object allowed), or NULL.
+ * Transfer none. */
+json_object *ph_console_member (json_object *object, const char *name);
 /* Unix microseconds as JSON seconds; 0 or less gives null. */
 json_object *ph_console_json_time (gint64 usec);
 

@@ -24,9 +24,9 @@
  * it (a header of their own: a tenant id, a tracing id, a signature over the
  * body; ABI 1.1), and the send module delivers the request.  When no encode
  * module set a body, the host encodes the data as JSON before the finish
- * stage.  A chain has at most one encode and one send module, and any
- * number of prepare and finish modules, which run in the order the hook's
- * modules key lists them.
+ * stage.  A chain has at most one encode module, exactly one send module,
+ * and any number of prepare and finish modules, which run in the order the
+ * hook's modules key lists them.
  *
  * Ownership is written at every function: "transfer none" means the callee
  * neither keeps nor frees what it is given (and a returned pointer stays owned
