@@ -63,22 +63,43 @@ assert_own_spool (const char *config)
 
 /* The console is on by default, at 127.0.0.1:7130 with its token in
  * /var/lib/printhook: a test's daemon must not take that port (tests run
- * side by side) nor that file.  A config without [console] gets
- * "enabled = false"; a test of the console sets its own free port and
- * token_file. */
+ * side by side) nor that file, at start or at any reload.  A config
+ * without [console] gets "enabled = false" (ph_test_config_text adds it
+ * to every config a test writes); a test of the console sets its own free
+ * port and token_file, and one that forgot token_file fails here rather
+ * than leave a token in /var/lib/printhook. */
+char *
+ph_test_config_text (const char *text)
+{
+  if (strstr (text, "[console]") != NULL)
+    return g_strdup (text);
+  return g_strconcat (text, "\n[console]\nenabled = false\n", NULL);
+}
+
 static void
 keep_console_private (const char *config)
 {
   g_autoptr (GKeyFile) keyfile = g_key_file_new ();
   g_autofree char *text = NULL;
   g_autofree char *appended = NULL;
+  g_autofree char *token_file = NULL;
   GStatBuf st;
 
   if (!g_key_file_load_from_file (keyfile, config, G_KEY_FILE_NONE, NULL)
-      || g_key_file_has_group (keyfile, "console")
       || !g_file_get_contents (config, &text, NULL, NULL) || g_stat (config, &st) != 0)
     return;
-  appended = g_strconcat (text, "\n[console]\nenabled = false\n", NULL);
+  if (g_key_file_has_group (keyfile, "console"))
+    {
+      g_autoptr (GError) error = NULL;
+      gboolean enabled = g_key_file_get_boolean (keyfile, "console", "enabled", &error);
+
+      token_file = g_key_file_get_string (keyfile, "console", "token_file", NULL);
+      ck_assert_msg (token_file != NULL || (error == NULL && !enabled),
+                     "%s: a test's [console] needs a token_file of its own, or enabled = false",
+                     config);
+      return;
+    }
+  appended = ph_test_config_text (text);
   /* The file's mode stays: a world-readable file of secrets is warned about. */
   ck_assert (g_file_set_contents_full (config, appended, -1, G_FILE_SET_CONTENTS_CONSISTENT,
                                        (int) (st.st_mode & 0777), NULL));

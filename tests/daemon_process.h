@@ -7,6 +7,12 @@
 
 typedef struct ph_daemon_process ph_daemon_process;
 
+/* text, a config a test writes, with "[console] enabled = false" added
+ * when it has no [console] group: a test's daemon must never serve the
+ * machine's console port nor write its token (/var/lib/printhook), at
+ * start nor at a reload of a rewritten file.  Transfer full. */
+char *ph_test_config_text (const char *text);
+
 /* Runs "printhook run -c config -v" (under valgrind too with
  * PH_TEST_VALGRIND), its stderr going to a file, and waits until it logs
  * that it runs (failing the test after 10 s, or 100 s under valgrind).

@@ -12,6 +12,7 @@
 void
 ph_setup_write_config (ph_setup *s, const char *extra, const char *hooks)
 {
+  g_autofree char *raw = NULL;
   g_autofree char *text = NULL;
 
   if (s->dir == NULL)
@@ -21,8 +22,9 @@ ph_setup_write_config (ph_setup *s, const char *extra, const char *hooks)
       s->socket = g_build_filename (s->dir, "control.sock", NULL);
       s->spool = g_build_filename (s->dir, "spool.db", NULL);
     }
-  text = g_strdup_printf ("[printhook]\ncontrol_socket = %s\nspool = %s\n%s\n%s", s->socket,
-                          s->spool, extra != NULL ? extra : "", hooks);
+  raw = g_strdup_printf ("[printhook]\ncontrol_socket = %s\nspool = %s\n%s\n%s", s->socket,
+                         s->spool, extra != NULL ? extra : "", hooks);
+  text = ph_test_config_text (raw);
   ck_assert (g_file_set_contents (s->config, text, -1, NULL));
   g_chmod (s->config, 0600);
 }

@@ -42,6 +42,9 @@
 #define LOG_RUNNING " running\n"
 #define LOG_PORT_TAKEN "Address already in use"
 #define LOG_SAVING "Saving in-memory database"
+#define LOG_RECEIVED "Received PUBLISH from "
+/* ph_broker_wait_settled: how long the count must hold still. */
+#define SETTLED_MS 300
 
 struct ph_broker {
   ph_broker_flags flags;
@@ -631,6 +634,34 @@ ph_broker_save (ph_broker *b)
             }
           poll_pause ();
         }
+    }
+}
+
+/* The broker has read what its clients wrote once its log's count of
+ * received PUBLISH packets holds still for SETTLED_MS (times the
+ * slowness); a loopback socket hands written bytes over at once. */
+void
+ph_broker_wait_settled (ph_broker *b)
+{
+  guint last = count_in_log (b, LOG_RECEIVED);
+  gint64 settled_us = (gint64) SETTLED_MS * 1000 * ph_daemon_process_slowness ();
+  gint64 deadline = g_get_monotonic_time ()
+                    + (gint64) START_TIMEOUT_MS * 1000 * ph_daemon_process_slowness ();
+  gint64 quiet_since = g_get_monotonic_time ();
+
+  ck_assert_msg (b->running, "ph_broker_wait_settled: the broker is not running");
+  while (g_get_monotonic_time () - quiet_since < settled_us)
+    {
+      guint now = count_in_log (b, LOG_RECEIVED);
+
+      ck_assert_msg (g_get_monotonic_time () < deadline,
+                     "mosquitto went on receiving PUBLISH packets (%u so far)", now);
+      if (now != last)
+        {
+          last = now;
+          quiet_since = g_get_monotonic_time ();
+        }
+      poll_pause ();
     }
 }
 

@@ -66,6 +66,9 @@ void ph_broker_kill (ph_broker *b);
  * (sessions, subscriptions, queued and retained messages) is on disk, so
  * that it survives ph_broker_kill. */
 void ph_broker_save (ph_broker *b);
+/* Returns once the broker has read and logged every PUBLISH its clients
+ * sent: stop the publishers first (SIGSTOP), then this, then save. */
+void ph_broker_wait_settled (ph_broker *b);
 
 /* Starts it again on the same port with the same config and persistence
  * (stopping it cleanly first when it still runs) and waits until it

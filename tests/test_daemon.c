@@ -42,6 +42,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (setup, setup_clear)
 static void
 write_config (setup *s, const char *hooks)
 {
+  g_autofree char *raw = NULL;
   g_autofree char *text = NULL;
 
   if (s->dir == NULL)
@@ -50,8 +51,9 @@ write_config (setup *s, const char *hooks)
       s->config = g_build_filename (s->dir, "printhook.conf", NULL);
       s->socket = g_build_filename (s->dir, "control.sock", NULL);
     }
-  text = g_strdup_printf ("[printhook]\ncontrol_socket = %s\nspool = %s/spool.db\n\n%s",
-                          s->socket, s->dir, hooks);
+  raw = g_strdup_printf ("[printhook]\ncontrol_socket = %s\nspool = %s/spool.db\n\n%s",
+                         s->socket, s->dir, hooks);
+  text = ph_test_config_text (raw);
   ck_assert (g_file_set_contents (s->config, text, -1, NULL));
   g_chmod (s->config, 0600);
 }

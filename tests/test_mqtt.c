@@ -370,13 +370,17 @@ START_TEST (test_nothing_lost_when_broker_or_daemon_dies)
       ph_setup_send_event (&s, "PrintDone", payload, 1);
       if (n == 150 || n == 330)
         {
-          /* mosquitto saves its sessions every second or two: a kill -9
-           * just after the subscriber's session changed loses it, and the
-           * broker would then drop what it acknowledged for nobody
-           * (shared/reference/mqtt-and-bambu.md §1).  That is the
-           * broker's loss, not printhook's: the session is saved first. */
+          /* mosquitto keeps what it acknowledged in memory and saves it
+           * every second or two: a kill -9 loses whatever it PUBACKed
+           * since (shared/reference/mqtt-and-bambu.md §1).  That is the
+           * broker's loss, not printhook's, so the daemon is held still
+           * while the broker reads what was sent, saves and dies; what
+           * the broker had not acknowledged is the daemon's to resend. */
+          ph_daemon_process_signal (d, SIGSTOP);
+          ph_broker_wait_settled (b);
           ph_broker_save (b);
           ph_broker_kill (b);
+          ph_daemon_process_signal (d, SIGCONT);
           ph_broker_restart (b);
         }
     }

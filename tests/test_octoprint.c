@@ -24,6 +24,15 @@
 
 /* A config with one [source NAME] per fake (NULL-terminated names and
  * fakes) and the given hooks; returns its path. */
+/* A rewritten config for a reload, its console kept off as at start. */
+static void
+write_private (const char *config, const char *text)
+{
+  g_autofree char *private = ph_test_config_text (text);
+
+  ck_assert (g_file_set_contents (config, private, -1, NULL));
+}
+
 static char *
 write_config (const char *const *names, ph_fake_octoprint **fakes, const char *api_key,
               const char *hooks)
@@ -519,7 +528,7 @@ START_TEST (test_reload_keeps_sources_whose_settings_did_not_change)
                             "[source octoprint]\ntype = octoprint\n"
                             "url = %s\napi_key = %s\n\n[hook h]\nurl = http://127.0.0.1:9/b\n",
                             socket, dir, url, PH_FAKE_OCTOPRINT_KEY);
-    ck_assert (g_file_set_contents (config, text, -1, NULL));
+    write_private (config, text);
     ph_daemon_process_signal (d, SIGHUP);
     ph_daemon_process_wait_log (d, "reloaded: 1 hooks and 1 sources", 1, 10000);
     g_usleep (500 * 1000);
@@ -531,7 +540,7 @@ START_TEST (test_reload_keeps_sources_whose_settings_did_not_change)
                             "[source octoprint]\ntype = octoprint\n"
                             "url = %s\napi_key = OTHERKEY\n\n[hook h]\nurl = http://127.0.0.1:9/b\n",
                             socket, dir, url);
-    ck_assert (g_file_set_contents (config, text, -1, NULL));
+    write_private (config, text);
     ph_daemon_process_signal (d, SIGHUP);
     ph_daemon_process_wait_log (d, "reloaded: 1 hooks and 1 sources", 2, 10000);
     ph_fake_octoprint_wait (f, "login", 2, 10000 * ph_daemon_process_slowness ());
