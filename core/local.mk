@@ -75,6 +75,7 @@ core_libphcore_la_SOURCES += \
 	core/sources/octoprint_printer.c \
 	core/sources/jsonrpc.c core/sources/jsonrpc.h \
 	core/sources/bambu_report.c core/sources/bambu_report.h \
+	core/sources/bambu.c core/sources/bambu.h \
 	core/sources/moonraker_api.c core/sources/moonraker_api.h \
 	core/sources/moonraker.c core/sources/moonraker.h core/sources/moonraker_private.h \
 	core/sources/moonraker_printer.c core/sources/moonraker_job.c \

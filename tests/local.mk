@@ -420,6 +420,13 @@ tests_test_mqtt_link_SOURCES = tests/test_mqtt_link.c $(ph_mqtt_test_helpers)
 tests_test_mqtt_link_CFLAGS = $(test_cflags)
 tests_test_mqtt_link_LDADD = $(test_ldadd) lib/mqtt/libphmqtt.la
 
+# The Bambu Lab source end to end, against a mosquitto playing the printer.
+check_PROGRAMS += tests/test-bambu
+TESTS += tests/test-bambu
+tests_test_bambu_SOURCES = tests/test_bambu.c $(ph_mqtt_test_helpers)
+tests_test_bambu_CFLAGS = $(test_cflags)
+tests_test_bambu_LDADD = $(test_ldadd)
+
 # The mqtt module against a real mosquitto (tests/test_mqtt.c).
 check_PROGRAMS += tests/test-mqtt
 TESTS += tests/test-mqtt

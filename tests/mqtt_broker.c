@@ -333,15 +333,21 @@ make_certificates (ph_broker *b)
   {
     const char *argv[] = {
       openssl, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
-      "-subj", "/CN=127.0.0.1", NULL
+      "-subj", (b->flags & PH_BROKER_BAMBU) ? "/CN=" PH_BAMBU_SERIAL : "/CN=127.0.0.1", NULL
     };
     run_tool_ok (argv);
   }
-  /* openssl x509 -req takes extensions from a file only (before 3.2). */
+  /* openssl x509 -req takes extensions from a file only (before 3.2).  A
+   * printer's name is its CN: no DNS name beside it, or OpenSSL would
+   * check that instead. */
   ck_assert_msg (g_file_set_contents (ext,
-                                      "subjectAltName = IP:127.0.0.1, DNS:localhost\n"
-                                      "basicConstraints = critical, CA:FALSE\n"
-                                      "extendedKeyUsage = serverAuth\n",
+                                      (b->flags & PH_BROKER_BAMBU)
+                                          ? "subjectAltName = IP:127.0.0.1\n"
+                                            "basicConstraints = critical, CA:FALSE\n"
+                                            "extendedKeyUsage = serverAuth\n"
+                                          : "subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+                                            "basicConstraints = critical, CA:FALSE\n"
+                                            "extendedKeyUsage = serverAuth\n",
                                       -1, &error),
                  "%s: %s", ext, error->message);
   {
@@ -388,6 +394,12 @@ make_password_file (ph_broker *b)
   };
 
   run_tool_ok (argv);
+  if (b->flags & PH_BROKER_BAMBU)
+    {
+      const char *bambu[] = { MOSQUITTO_PASSWD, "-b", file, "bblp", PH_BAMBU_ACCESS_CODE, NULL };
+
+      run_tool_ok (bambu);
+    }
 }
 
 static void
@@ -517,6 +529,8 @@ ph_broker_start_with (ph_broker_flags flags, const char *extra_config)
   b->extra_config = g_strdup (extra_config);
   if (flags & PH_BROKER_CLIENT_CERT)
     b->flags = flags |= PH_BROKER_TLS;
+  if (flags & PH_BROKER_BAMBU)
+    b->flags = flags |= PH_BROKER_TLS | PH_BROKER_PASSWORD;
   if (flags & PH_BROKER_TLS)
     make_certificates (b);
   if (flags & PH_BROKER_CLIENT_CERT)

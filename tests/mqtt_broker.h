@@ -17,8 +17,16 @@ typedef enum {
   PH_BROKER_PASSWORD = 1 << 0,   /* no anonymous clients; PH_BROKER_USER only */
   PH_BROKER_TLS = 1 << 1,        /* the listener speaks TLS only (mqtts) */
   PH_BROKER_PERSISTENT = 1 << 2, /* sessions and retained messages outlive a restart */
-  PH_BROKER_CLIENT_CERT = 1 << 3 /* with TLS: a client certificate the CA signed is required */
+  PH_BROKER_CLIENT_CERT = 1 << 3, /* with TLS: a client certificate the CA signed is required */
+  /* A Bambu Lab printer's broker: TLS with a certificate whose CN is
+   * PH_BAMBU_SERIAL (and 127.0.0.1 only as an IP address, for the test's
+   * own clients), and user bblp with PH_BAMBU_ACCESS_CODE beside
+   * PH_BROKER_USER.  Implies PH_BROKER_TLS and PH_BROKER_PASSWORD. */
+  PH_BROKER_BAMBU = 1 << 4
 } ph_broker_flags;
+
+#define PH_BAMBU_SERIAL "01P00A391800123"
+#define PH_BAMBU_ACCESS_CODE "27183141"
 
 typedef struct ph_broker ph_broker;
 

@@ -397,6 +397,57 @@ START_TEST (test_unknown_group_is_rejected_with_hint)
 }
 END_TEST
 
+/* [source NAME] type = bambu: host, serial and access_code required, the
+ * defaults filled in, the other kinds' keys refused by name, a serial
+ * that could not be in a topic refused. */
+START_TEST (test_bambu_source_keys)
+{
+  g_autoptr (ph_loaded) good = ph_load_text (HEADER "[source x1]\ntype = bambu\n"
+                                             "host = 127.0.0.1\nserial = 01S00C123456789\n"
+                                             "access_code = 12345678\n", NULL);
+  g_autoptr (ph_loaded) set = ph_load_text (HEADER "[source p1]\ntype = Bambu\nhost = p1.lan\n"
+                                            "serial = 01P00A1\naccess_code = 8765\nport = 1883\n"
+                                            "tls_ca_file = my-ca.pem\ntls_verify = false\n", NULL);
+  g_autoptr (ph_loaded) bad = ph_load_text (HEADER "[source a1]\ntype = bambu\nhost =\n"
+                                            "serial = 03+1\nurl = http://a1.lan\n"
+                                            "port = 70000\n", NULL);
+  g_autoptr (ph_loaded) foreign = ph_load_text (HEADER "[source mk4]\ntype = octoprint\n"
+                                                "url = http://o.lan\napi_key = k\n"
+                                                "serial = 1\n", NULL);
+  const ph_source_config *x1, *p1;
+
+  ck_assert_ptr_nonnull (good->config);
+  x1 = g_ptr_array_index (good->config->sources, 0);
+  ck_assert_int_eq (x1->type, PH_SOURCE_BAMBU);
+  ck_assert_str_eq (ph_source_type_name (x1->type), "bambu");
+  ck_assert_str_eq (x1->host, "127.0.0.1");
+  ck_assert_str_eq (x1->serial, "01S00C123456789");
+  ck_assert_str_eq (x1->access_code, "12345678");
+  ck_assert_uint_eq (x1->port, 8883);
+  ck_assert (g_str_has_suffix (x1->tls_ca_file, "/bambu-ca.pem"));
+  ck_assert (x1->tls_verify);
+  ck_assert_ptr_null (x1->url);
+
+  ck_assert_ptr_nonnull (set->config);
+  p1 = g_ptr_array_index (set->config->sources, 0);
+  ck_assert_uint_eq (p1->port, 1883);
+  ck_assert (g_str_has_suffix (p1->tls_ca_file, "/my-ca.pem") && g_path_is_absolute (p1->tls_ca_file));
+  ck_assert (!p1->tls_verify);
+
+  ck_assert_ptr_null (bad->config);
+  ph_assert_diag (bad, PH_DIAG_ERROR, "[source a1] host", "a bambu source needs a value for host",
+                  PH_END);
+  ph_assert_diag (bad, PH_DIAG_ERROR, "[source a1]", "a bambu source needs access_code",
+                  "Settings > Network", PH_END);
+  ph_assert_diag (bad, PH_DIAG_ERROR, "[source a1] serial", "'03+1' cannot be a serial", PH_END);
+  ph_assert_diag (bad, PH_DIAG_ERROR, "[source a1] url", "a bambu source has no url", PH_END);
+  ph_assert_diag (bad, PH_DIAG_ERROR, "[source a1] port", "70000", PH_END);
+  ck_assert_ptr_null (foreign->config);
+  ph_assert_diag (foreign, PH_DIAG_ERROR, "[source mk4] serial", "a key of bambu sources only",
+                  PH_END);
+}
+END_TEST
+
 START_TEST (test_invalid_hook_name)
 {
   g_autoptr (ph_loaded) l = ph_load_text (HEADER "[hook my hook]\nurl = http://h/\n", NULL);
@@ -860,6 +911,7 @@ config_suite (void)
   tcase_add_test (tc, test_enabled_hook_needs_url);
   tcase_add_test (tc, test_url_must_be_http_or_https);
   tcase_add_test (tc, test_unknown_group_is_rejected_with_hint);
+  tcase_add_test (tc, test_bambu_source_keys);
   tcase_add_test (tc, test_invalid_hook_name);
   tcase_add_test (tc, test_events_list_star_and_case);
   tcase_add_test (tc, test_misspelt_event_is_a_warning_with_hint);

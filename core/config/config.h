@@ -40,8 +40,12 @@ typedef struct {
 
 typedef enum {
   PH_SOURCE_OCTOPRINT,
-  PH_SOURCE_MOONRAKER
+  PH_SOURCE_MOONRAKER,
+  PH_SOURCE_BAMBU
 } ph_source_type;
+
+/* "octoprint", "moonraker", "bambu": as the type key says it.  Transfer none. */
+const char *ph_source_type_name (ph_source_type type);
 
 /* One [source NAME] group (DESIGN.md §7). */
 typedef struct {
@@ -50,8 +54,15 @@ typedef struct {
   guint line;
   ph_source_type type;
   gboolean enabled;
-  char *url;                 /* base URL, http or https, without a trailing '/' */
+  char *url;                 /* base URL, http or https, without a trailing '/'; NULL for bambu */
   char *api_key;             /* secret; optional for Moonraker */
+  /* type = bambu: the printer's own MQTT broker (shared/reference/mqtt-and-bambu.md §3) */
+  char *host;
+  char *serial;              /* the name its certificate holds; in its topics */
+  char *access_code;         /* secret: the MQTT password of user bblp */
+  guint port;                /* 8883 */
+  char *tls_ca_file;         /* Bambu's CA bundle, PKGDATADIR/bambu-ca.pem unless set */
+  gboolean tls_verify;
 } ph_source_config;
 
 /* The [console] group: the web console in the daemon (core/console/). */

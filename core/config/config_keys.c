@@ -95,11 +95,24 @@ static const printhook_config_key console_keys[] = {
 
 static const printhook_config_key source_keys[] = {
   { "type", PRINTHOOK_KEY_STRING, NULL, TRUE, FALSE, 0, 0,
-    "the kind of printer server: octoprint" },
-  { "url", PRINTHOOK_KEY_STRING, NULL, TRUE, FALSE, 0, 0,
-    "the server's base URL (http or https), as in a browser: http://octopi.local" },
+    "the kind of printer: octoprint, moonraker or bambu" },
+  { "url", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
+    "octoprint, moonraker: the server's base URL (http or https), as in a browser: "
+    "http://octopi.local" },
   { "api_key", PRINTHOOK_KEY_STRING, NULL, FALSE, TRUE, 0, 0,
     "an API key of a user with the STATUS permission (OctoPrint: Settings > Application Keys)" },
+  { "host", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
+    "bambu: the printer's address on the LAN" },
+  { "serial", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
+    "bambu: the printer's serial number (Settings > Device on its screen)" },
+  { "access_code", PRINTHOOK_KEY_STRING, NULL, FALSE, TRUE, 0, 0,
+    "bambu: the LAN access code (Settings > Network on its screen)" },
+  { "port", PRINTHOOK_KEY_INT, "8883", FALSE, FALSE, 1, 65535,
+    "bambu: the printer's MQTT port" },
+  { "tls_ca_file", PRINTHOOK_KEY_PATH, NULL, FALSE, FALSE, 0, 0,
+    "bambu: the CAs its certificate is checked against (default: Bambu Lab's, shipped)" },
+  { "tls_verify", PRINTHOOK_KEY_BOOL, "true", FALSE, FALSE, 0, 0,
+    "bambu: false accepts any certificate (not advised)" },
   { "enabled", PRINTHOOK_KEY_BOOL, "true", FALSE, FALSE, 0, 0,
     "false leaves the source unconnected" },
   { NULL, 0, NULL, FALSE, FALSE, 0, 0, NULL }

@@ -7,6 +7,10 @@
 #include "config_private.h"
 #include "text/suggest.h"
 
+/* Where the package installs Bambu Lab's CA bundle (conf/bambu-ca.pem). */
+#define PH_BAMBU_DEFAULT_CA_FILE PKGDATADIR "/bambu-ca.pem"
+#define PH_BAMBU_DEFAULT_PORT 8883
+
 void
 ph_source_config_free (ph_source_config *source)
 {
@@ -25,6 +29,10 @@ ph_source_config_copy (ph_source_config *to, const ph_source_config *from)
   to->file = g_strdup (from->file);
   to->url = g_strdup (from->url);
   to->api_key = g_strdup (from->api_key);
+  to->host = g_strdup (from->host);
+  to->serial = g_strdup (from->serial);
+  to->access_code = g_strdup (from->access_code);
+  to->tls_ca_file = g_strdup (from->tls_ca_file);
 }
 
 void
@@ -34,13 +42,35 @@ ph_source_config_clear (ph_source_config *config)
   g_free (config->file);
   g_free (config->url);
   g_free (config->api_key);
+  g_free (config->host);
+  g_free (config->serial);
+  g_free (config->access_code);
+  g_free (config->tls_ca_file);
 }
 
 gboolean
 ph_source_config_equal (const ph_source_config *a, const ph_source_config *b)
 {
   return strcmp (a->name, b->name) == 0 && a->type == b->type && a->enabled == b->enabled
-         && g_strcmp0 (a->url, b->url) == 0 && g_strcmp0 (a->api_key, b->api_key) == 0;
+         && g_strcmp0 (a->url, b->url) == 0 && g_strcmp0 (a->api_key, b->api_key) == 0
+         && g_strcmp0 (a->host, b->host) == 0 && g_strcmp0 (a->serial, b->serial) == 0
+         && g_strcmp0 (a->access_code, b->access_code) == 0 && a->port == b->port
+         && g_strcmp0 (a->tls_ca_file, b->tls_ca_file) == 0 && a->tls_verify == b->tls_verify;
+}
+
+const char *
+ph_source_type_name (ph_source_type type)
+{
+  switch (type)
+    {
+    case PH_SOURCE_MOONRAKER:
+      return "moonraker";
+    case PH_SOURCE_BAMBU:
+      return "bambu";
+    case PH_SOURCE_OCTOPRINT:
+    default:
+      return "octoprint";
+    }
 }
 
 /* The value of a source key, or NULL when the group does not set it (or it
@@ -70,8 +100,9 @@ check_unknown_keys (ph_config_loader *loader, ph_config_file *file, const char *
         continue;
       hint = ph_suggest (keys[i], (const char *const *) names->pdata);
       ph_config_report (loader, PH_DIAG_ERROR, file, group, keys[i],
-                        "unknown key%s%s%s (a source has type, url, api_key and enabled; "
-                        "webhook settings belong in a [hook NAME] group)",
+                        "unknown key%s%s%s (a source has type, url and api_key, or for "
+                        "bambu host, serial, access_code, port, tls_ca_file and tls_verify; "
+                        "and enabled; webhook settings belong in a [hook NAME] group)",
                         hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
     }
 }
@@ -80,7 +111,7 @@ static gboolean
 check_type (ph_config_loader *loader, ph_config_file *file, const char *group,
             ph_source_config *source)
 {
-  static const char *const types[] = { "octoprint", "moonraker", NULL };
+  static const char *const types[] = { "octoprint", "moonraker", "bambu", NULL };
   g_autoptr (ph_value) value = read_key (loader, file, group, "type");
   const char *hint;
 
@@ -88,24 +119,21 @@ check_type (ph_config_loader *loader, ph_config_file *file, const char *group,
     {
       if (!g_key_file_has_key (file->keyfile, group, "type", NULL))
         ph_config_report (loader, PH_DIAG_ERROR, file, group, NULL,
-                          "a source needs a type: type = octoprint");
+                          "a source needs a type: type = octoprint, moonraker or bambu");
       return FALSE;
     }
   g_strstrip (value->text);
-  if (g_ascii_strcasecmp (value->text, "octoprint") == 0)
-    {
-      source->type = PH_SOURCE_OCTOPRINT;
-      return TRUE;
-    }
-  if (g_ascii_strcasecmp (value->text, "moonraker") == 0)
-    {
-      source->type = PH_SOURCE_MOONRAKER;
-      return TRUE;
-    }
+  for (ph_source_type type = PH_SOURCE_OCTOPRINT; type <= PH_SOURCE_BAMBU; type++)
+    if (g_ascii_strcasecmp (value->text, ph_source_type_name (type)) == 0)
+      {
+        source->type = type;
+        return TRUE;
+      }
   hint = ph_suggest (value->text, types);
   ph_config_report (loader, PH_DIAG_ERROR, file, group, "type",
-                    "'%s' is not a source type (known: octoprint, moonraker)%s%s%s", value->text,
-                    hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+                    "'%s' is not a source type (known: octoprint, moonraker, bambu)%s%s%s",
+                    value->text, hint ? "; did you mean '" : "", hint ? hint : "",
+                    hint ? "'?" : "");
   return FALSE;
 }
 
@@ -159,6 +187,67 @@ check_url (ph_config_loader *loader, ph_config_file *file, const char *group,
     }
 }
 
+/* The keys of the other kind of source are errors, each named: a Bambu
+ * printer has no url, a server no serial. */
+static void
+check_foreign_keys (ph_config_loader *loader, ph_config_file *file, const char *group,
+                    const ph_source_config *source)
+{
+  static const char *const http_only[] = { "url", "api_key", NULL };
+  static const char *const bambu_only[] = { "host", "serial", "access_code", "port",
+                                            "tls_ca_file", "tls_verify", NULL };
+  gboolean bambu = source->type == PH_SOURCE_BAMBU;
+  const char *const *foreign = bambu ? http_only : bambu_only;
+
+  for (guint i = 0; foreign[i] != NULL; i++)
+    if (g_key_file_has_key (file->keyfile, group, foreign[i], NULL))
+      ph_config_report (loader, PH_DIAG_ERROR, file, group, foreign[i],
+                        bambu ? "a bambu source has no %s: it connects to host with serial "
+                                "and access_code"
+                              : "%s is a key of bambu sources only",
+                        foreign[i]);
+}
+
+/* A required text key of a bambu source, trimmed; reported when missing
+ * or empty.  Transfer full. */
+static char *
+required_text (ph_config_loader *loader, ph_config_file *file, const char *group,
+               const char *key, const char *example)
+{
+  g_autoptr (ph_value) value = read_key (loader, file, group, key);
+
+  if (value != NULL && *g_strstrip (value->text) != '\0')
+    return g_strdup (value->text);
+  if (value != NULL || !g_key_file_has_key (file->keyfile, group, key, NULL))
+    ph_config_report (loader, PH_DIAG_ERROR, file, group, value != NULL ? key : NULL,
+                      "a bambu source needs %s%s", value != NULL ? "a value for " : "",
+                      example);
+  return NULL;
+}
+
+static void
+build_bambu (ph_config_loader *loader, ph_config_file *file, const char *group,
+             ph_source_config *source)
+{
+  g_autoptr (ph_value) port = read_key (loader, file, group, "port");
+  g_autoptr (ph_value) ca_file = read_key (loader, file, group, "tls_ca_file");
+  g_autoptr (ph_value) verify = read_key (loader, file, group, "tls_verify");
+
+  source->host = required_text (loader, file, group, "host", "host (the printer's address)");
+  source->serial = required_text (loader, file, group, "serial",
+                                  "serial (Settings > Device on the printer's screen)");
+  source->access_code = required_text (loader, file, group, "access_code",
+                                       "access_code (Settings > Network on the printer's "
+                                       "screen, with LAN mode on)");
+  if (source->serial != NULL && strpbrk (source->serial, "/+#") != NULL)
+    ph_config_report (loader, PH_DIAG_ERROR, file, group, "serial",
+                      "'%s' cannot be a serial: it is part of MQTT topics, where / + # are "
+                      "not allowed", source->serial);
+  source->port = port != NULL ? (guint) port->integer : PH_BAMBU_DEFAULT_PORT;
+  source->tls_ca_file = g_strdup (ca_file != NULL ? ca_file->text : PH_BAMBU_DEFAULT_CA_FILE);
+  source->tls_verify = verify != NULL ? verify->boolean : TRUE;
+}
+
 ph_source_config *
 ph_config_build_source (ph_config_loader *loader, ph_config_file *file, const char *group,
                         const char *name)
@@ -176,10 +265,19 @@ ph_config_build_source (ph_config_loader *loader, ph_config_file *file, const ch
 
   check_unknown_keys (loader, file, group);
   typed = check_type (loader, file, group, source);
-  check_url (loader, file, group, source);
   enabled = read_key (loader, file, group, "enabled");
   if (enabled != NULL)
     source->enabled = enabled->boolean;
+  if (typed)
+    check_foreign_keys (loader, file, group, source);
+  if (typed && source->type == PH_SOURCE_BAMBU)
+    {
+      build_bambu (loader, file, group, source);
+      if (ph_diag_count (loader->diag, PH_DIAG_ERROR) > errors_before)
+        return NULL;
+      return g_steal_pointer (&source);
+    }
+  check_url (loader, file, group, source);
   api_key = read_key (loader, file, group, "api_key");
   if (api_key != NULL)
     source->api_key = g_strdup (g_strstrip (api_key->text));

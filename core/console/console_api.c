@@ -81,10 +81,15 @@ get_status (ph_console *console, SoupServerMessage *msg)
       json_object *out = json_object_new_object ();
 
       json_object_object_add (out, "name", json_object_new_string (sc->name));
-      json_object_object_add (out, "type", json_object_new_string (
-                                               sc->type == PH_SOURCE_MOONRAKER ? "moonraker"
-                                                                               : "octoprint"));
-      json_object_object_add (out, "url", ph_console_json_string (console, sc->url));
+      json_object_object_add (out, "type", json_object_new_string (ph_source_type_name (sc->type)));
+      if (sc->type == PH_SOURCE_BAMBU)
+        {
+          g_autofree char *url = g_strdup_printf ("mqtts://%s:%u", sc->host, sc->port);
+
+          json_object_object_add (out, "url", ph_console_json_string (console, url));
+        }
+      else
+        json_object_object_add (out, "url", ph_console_json_string (console, sc->url));
       json_object_object_add (out, "enabled", json_object_new_boolean (sc->enabled));
       json_object_object_add (out, "connected",
                               json_object_new_boolean (source != NULL

@@ -14,8 +14,12 @@ ph_generation_new (ph_config *config)
   for (guint i = 0; i < config->hooks->len; i++)
     ph_redactor_add_hook (gen->redactor, g_ptr_array_index (config->hooks, i));
   for (guint i = 0; i < config->sources->len; i++)
-    ph_redactor_add (gen->redactor,
-                     ((const ph_source_config *) g_ptr_array_index (config->sources, i))->api_key);
+    {
+      const ph_source_config *source = g_ptr_array_index (config->sources, i);
+
+      ph_redactor_add (gen->redactor, source->api_key);
+      ph_redactor_add (gen->redactor, source->access_code);
+    }
   return gen;
 }
 

@@ -37,7 +37,7 @@ host_foreach_source (printhook_source_func func, gpointer user_data)
     {
       const ph_source_config *source = g_ptr_array_index (running_config->sources, i);
 
-      func (source->name, source->type == PH_SOURCE_MOONRAKER ? "moonraker" : "octoprint",
+      func (source->name, ph_source_type_name (source->type),
             user_data);
     }
 }

@@ -458,7 +458,11 @@ ph_bambu_state_printer (ph_bambu_state *state, gint64 now)
   json_object *temperature = json_object_new_object ();
   double percent = number_of (state->print, "mc_percent", -1);
   double left = number_of (state->print, "mc_remaining_time", -1);
-  gint64 time = state->job_active ? print_time (state, now) : -1;
+  /* A finished or failed job stays the printer's job until the next, as
+   * OctoPrint's does: PrintDone names its file. */
+  gboolean has_job = state->job_active || g_strcmp0 (gcode, "FINISH") == 0
+                     || g_strcmp0 (gcode, "FAILED") == 0;
+  gint64 time = has_job ? print_time (state, now) : -1;
 
   json_object_object_add (flags, "operational", json_object_new_boolean (gcode != NULL));
   json_object_object_add (flags, "printing", json_object_new_boolean (g_strcmp0 (gcode, "RUNNING") == 0));
@@ -468,7 +472,7 @@ ph_bambu_state_printer (ph_bambu_state *state, gint64 now)
   json_object_object_add (st, "text", json_object_new_string (text));
   json_object_object_add (st, "flags", flags);
   json_object_object_add (printer, "state", st);
-  if (state->job_active)
+  if (has_job)
     {
       g_autofree char *name = job_name (state);
       const char *path = ph_json_string (state->print, "gcode_file");
@@ -480,10 +484,10 @@ ph_bambu_state_printer (ph_bambu_state *state, gint64 now)
     }
   json_object_object_add (job, "file", file);
   json_object_object_add (printer, "job", job);
-  json_object_object_add (prog, "completion", state->job_active && percent >= 0
+  json_object_object_add (prog, "completion", has_job && percent >= 0
                                                   ? json_object_new_double (percent) : NULL);
   json_object_object_add (prog, "printTime", time >= 0 ? json_object_new_int64 (time) : NULL);
-  json_object_object_add (prog, "printTimeLeft", state->job_active && left >= 0
+  json_object_object_add (prog, "printTimeLeft", has_job && left >= 0
                                                      ? json_object_new_int64 ((gint64) left * 60)
                                                      : NULL);
   json_object_object_add (printer, "progress", prog);

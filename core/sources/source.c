@@ -1,6 +1,7 @@
 #include "autoconfig.h"
 #include "source.h"
 
+#include "bambu.h"
 #include "moonraker.h"
 #include "octoprint.h"
 
@@ -8,6 +9,7 @@ struct ph_source {
   ph_source_type type;
   ph_octoprint *octoprint;
   ph_moonraker *moonraker;
+  ph_bambu *bambu;
 };
 
 ph_source *
@@ -24,6 +26,9 @@ ph_source_new (const ph_source_config *config, ph_http *http, ph_router *router)
     case PH_SOURCE_MOONRAKER:
       source->moonraker = ph_moonraker_new (config, http, router);
       break;
+    case PH_SOURCE_BAMBU:
+      source->bambu = ph_bambu_new (config, router);
+      break;
     }
   return source;
 }
@@ -35,6 +40,7 @@ ph_source_free (ph_source *source)
     return;
   ph_octoprint_free (source->octoprint);
   ph_moonraker_free (source->moonraker);
+  ph_bambu_free (source->bambu);
   g_free (source);
 }
 
@@ -43,6 +49,8 @@ ph_source_get_config (const ph_source *source)
 {
   if (source->type == PH_SOURCE_MOONRAKER)
     return ph_moonraker_config (source->moonraker);
+  if (source->type == PH_SOURCE_BAMBU)
+    return ph_bambu_config (source->bambu);
   return ph_octoprint_config (source->octoprint);
 }
 
@@ -51,6 +59,8 @@ ph_source_connected (const ph_source *source)
 {
   if (source->type == PH_SOURCE_MOONRAKER)
     return ph_moonraker_connected (source->moonraker);
+  if (source->type == PH_SOURCE_BAMBU)
+    return ph_bambu_connected (source->bambu);
   return ph_octoprint_connected (source->octoprint);
 }
 
@@ -59,5 +69,7 @@ ph_source_make_event (ph_source *source, const char *name, json_object *payload)
 {
   if (source->type == PH_SOURCE_MOONRAKER)
     return ph_moonraker_make_event (source->moonraker, name, payload);
+  if (source->type == PH_SOURCE_BAMBU)
+    return ph_bambu_make_event (source->bambu, name, payload);
   return ph_octoprint_make_event (source->octoprint, name, payload);
 }
