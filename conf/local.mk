@@ -31,8 +31,9 @@ dist_presets_DATA = conf/examples/discord.conf conf/examples/slack.conf \
 	conf/examples/node-red.conf conf/examples/signed.conf conf/examples/mqtt.conf \
 	conf/examples/home-assistant-mqtt.conf
 
-# Bambu Lab's CAs: what a bambu source's TLS trusts by default.
-dist_pkgdata_DATA = conf/bambu-ca.pem
+# Bambu Lab's CAs: what a bambu source's TLS trusts by default; a print as
+# a P1 reports it, for printhook simulate --bambu.
+dist_pkgdata_DATA = conf/bambu-ca.pem conf/bambu-p1-print.jsonl
 
 # The unit names the installed binary, so it is made at build time.
 if INSTALL_SYSTEMD_UNIT

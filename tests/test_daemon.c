@@ -132,7 +132,7 @@ START_TEST (test_invalid_config_is_refused_with_every_error)
   ck_assert_int_eq (status, 1);
   assert_contains (log, "[hook a] url: 'ftp://x' is not an http:// or https:// URL");
   assert_contains (log, "[hook a] progres_step: unknown key; did you mean 'progress_step'?");
-  assert_contains (log, "[source op] type: 'octoprnt' is not a source type (known: octoprint, moonraker); "
+  assert_contains (log, "[source op] type: 'octoprnt' is not a source type (known: octoprint, moonraker, bambu); "
                         "did you mean 'octoprint'?");
   assert_contains (log, "[source op]: an OctoPrint source needs an api_key");
   assert_contains (log, "printhook run: not starting:");
@@ -601,6 +601,58 @@ START_TEST (test_simulate_into_the_daemon)
 }
 END_TEST
 
+/* --bambu: the shipped P1 print (conf/bambu-p1-print.jsonl) through the
+ * Bambu source's rules; a recording without reports is refused, a line
+ * that is not one is skipped with its number, --recording alone is a
+ * usage error. */
+START_TEST (test_simulate_bambu)
+{
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/sim");
+  g_autofree char *hooks = g_strdup_printf (
+      "[hook all]\nurl = %s\nevents = *\nprogress_step = 50\n" DATA ("all"), url);
+  g_auto (setup) s = { 0 };
+  g_autoptr (ph_run_result) out = NULL, empty = NULL, alone = NULL;
+  g_autoptr (json_object) records = NULL;
+  g_autofree char *speed = simulation_speed ();
+  g_autofree char *recording = g_build_filename (ph_test_srcdir (), "conf",
+                                                 "bambu-p1-print.jsonl", NULL);
+  g_autofree char *mixed = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *with_garbage = NULL;
+  const char *argv[] = { "simulate", "--direct", "--bambu", "--recording", NULL, "--speed",
+                         speed, "-c", NULL, NULL };
+  const char *usage[] = { "simulate", "--recording", "x.jsonl", NULL };
+
+  write_config (&s, hooks);
+  mixed = g_build_filename (s.dir, "mixed.jsonl", NULL);
+  ck_assert (g_file_get_contents (recording, &text, NULL, NULL));
+  with_garbage = g_strconcat ("{\"print\": {\"command\"\n", text, NULL);
+  ck_assert (g_file_set_contents (mixed, with_garbage, -1, NULL));
+  argv[4] = mixed;
+  argv[8] = s.config;
+  out = ph_run_printhook (argv, NULL, 60);
+  ck_assert_msg (out->exit_status == 0, "%s%s", out->out, out->err);
+  assert_contains (out->err, "mixed.jsonl:1: not a report, skipped");
+  assert_contains (out->out, "PrintStarted: 1 delivery\nPrintPaused: 1 delivery\n"
+                             "PrintResumed: 1 delivery\nPrintProgress 50 %: 1 delivery\n"
+                             "PrintPaused: 1 delivery\nUserActionNeeded: 1 delivery\n"
+                             "PrintResumed: 1 delivery\nPrintDone: 1 delivery\n");
+  records = exactly (r, 8);
+  ck_assert_str_eq (field (records, 0, "file"), "benchy");
+  ck_assert_str_eq (field (records, 7, "topic"), "Print Done");
+  ck_assert_str_eq (field (records, 7, "file"), "benchy");
+
+  argv[4] = s.config;   /* an INI file holds no report */
+  empty = ph_run_printhook (argv, NULL, 60);
+  ck_assert_int_eq (empty->exit_status, 1);
+  assert_contains (empty->err, "gives no event: it should hold a Bambu Lab printer's");
+  alone = ph_run_printhook (usage, NULL, 30);
+  ck_assert_int_eq (alone->exit_status, 2);
+  assert_contains (alone->err, "--recording goes with --bambu");
+}
+END_TEST
+
 START_TEST (test_run_command_line)
 {
   const char *help[] = { "run", "--help", NULL };
@@ -665,6 +717,7 @@ daemon_suite (void)
   tcase_add_test (tc, test_sighup_reloads_or_keeps_the_old_config);
   tcase_add_test (tc, test_simulate_direct);
   tcase_add_test (tc, test_simulate_into_the_daemon);
+  tcase_add_test (tc, test_simulate_bambu);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -1,12 +1,14 @@
 /* printhook simulate: plays a whole print (start, progress every 1 %, a
  * pause that needs the user, resume, done) into the running daemon, or
- * with --direct through the configuration without one. */
+ * with --direct through the configuration without one; with --bambu, a
+ * Bambu Lab printer's recorded reports (simulate_bambu.c). */
 #include "autoconfig.h"
 
 #include <stdio.h>
 
 #include "cli.h"
 #include "cli_common.h"
+#include "simulate_step.h"
 #include "daemon/control_protocol.h"
 #include "delivery/deliverer.h"
 #include "delivery/generation.h"
@@ -23,16 +25,11 @@
 #define FILE_SIZE 1183897
 #define PRINT_TIME_S 3600
 #define DRAIN_TIMEOUT_S 30
+/* A print as a Bambu Lab P1 reports it, changes only (conf/bambu-p1-print.jsonl). */
+#define BAMBU_RECORDING PKGDATADIR "/bambu-p1-print.jsonl"
 
 typedef struct {
-  guint delay_ms;           /* at speed 1, before this step */
-  char *event;
-  json_object *payload;
-  json_object *printer;
-} step;
-
-typedef struct {
-  GPtrArray *steps;         /* step * */
+  GPtrArray *steps;         /* ph_sim_step * */
   guint next;
   double speed;
   const char *socket_path;  /* daemon mode */
@@ -44,17 +41,6 @@ typedef struct {
   int status;
   guint drain_timer;
 } player;
-
-static void
-step_free (gpointer data)
-{
-  step *s = data;
-
-  g_free (s->event);
-  json_object_put (s->payload);
-  json_object_put (s->printer);
-  g_free (s);
-}
 
 static json_object *
 job_payload (void)
@@ -99,43 +85,30 @@ printer_at (int percent, const char *text)
   return printer;
 }
 
-static void
-add_step (GPtrArray *steps, guint delay_ms, const char *event, json_object *payload,
-          json_object *printer)
-{
-  step *s = g_new0 (step, 1);
-
-  s->delay_ms = delay_ms;
-  s->event = g_strdup (event);
-  s->payload = payload;
-  s->printer = printer;
-  g_ptr_array_add (steps, s);
-}
-
 /* The whole print, as OctoPrint would tell it. */
 static GPtrArray *
 script (void)
 {
-  GPtrArray *steps = g_ptr_array_new_with_free_func (step_free);
+  GPtrArray *steps = g_ptr_array_new_with_free_func (ph_sim_step_free);
 
-  add_step (steps, 0, "PrintStarted", job_payload (), printer_at (0, "Printing"));
+  ph_sim_step_add (steps, 0, "PrintStarted", job_payload (), printer_at (0, "Printing"));
   for (int percent = 1; percent <= 100; percent++)
     {
       json_object *payload = json_object_new_object ();
 
       json_object_object_add (payload, "progress", json_object_new_int (percent));
-      add_step (steps, STEP_MS, "PrintProgress", payload, printer_at (percent, "Printing"));
+      ph_sim_step_add (steps, STEP_MS, "PrintProgress", payload, printer_at (percent, "Printing"));
       if (percent == PAUSE_AT)
         {
           json_object *paused = job_payload ();
 
           json_object_object_add (paused, "progress", json_object_new_int (percent));
-          add_step (steps, STEP_MS / 2, "PrintPaused", paused, printer_at (percent, "Paused"));
+          ph_sim_step_add (steps, STEP_MS / 2, "PrintPaused", paused, printer_at (percent, "Paused"));
           payload = json_object_new_object ();
           json_object_object_add (payload, "reason", json_object_new_string ("busy"));
-          add_step (steps, STEP_MS / 2, "UserActionNeeded", payload,
+          ph_sim_step_add (steps, STEP_MS / 2, "UserActionNeeded", payload,
                     printer_at (percent, "Paused"));
-          add_step (steps, PAUSE_MS, "PrintResumed", job_payload (),
+          ph_sim_step_add (steps, PAUSE_MS, "PrintResumed", job_payload (),
                     printer_at (percent, "Printing"));
         }
     }
@@ -143,7 +116,7 @@ script (void)
     json_object *done = job_payload ();
 
     json_object_object_add (done, "time", json_object_new_double (PRINT_TIME_S + PAUSE_MS / 1000.0));
-    add_step (steps, STEP_MS, "PrintDone", done, printer_at (100, "Operational"));
+    ph_sim_step_add (steps, STEP_MS, "PrintDone", done, printer_at (100, "Operational"));
   }
   return steps;
 }
@@ -173,7 +146,7 @@ on_drain_timeout (gpointer data)
 
 /* Sends one step; FALSE when the daemon refused it or is not there. */
 static gboolean
-play_step (player *p, const step *s)
+play_step (player *p, const ph_sim_step *s)
 {
   guint deliveries = 0;
 
@@ -222,7 +195,7 @@ static gboolean
 on_step (gpointer data)
 {
   player *p = data;
-  const step *s = g_ptr_array_index (p->steps, p->next);
+  const ph_sim_step *s = g_ptr_array_index (p->steps, p->next);
 
   p->next++;
   if (!play_step (p, s))
@@ -253,8 +226,10 @@ ph_cmd_simulate (int argc, char **argv)
   g_autofree char *config_path = NULL;
   g_autofree char *source = NULL;
   g_autofree char *socket_path = NULL;
+  g_autofree char *recording = NULL;
   double speed = 1;
   gboolean direct = FALSE;
+  gboolean bambu = FALSE;
   int status;
   const GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
@@ -266,6 +241,10 @@ ph_cmd_simulate (int argc, char **argv)
     { "source", 's', 0, G_OPTION_ARG_STRING, &source,
       "Name the events' source (default: this host's name; with a daemon, a configured "
       "[source NAME])", "NAME" },
+    { "bambu", 0, 0, G_OPTION_ARG_NONE, &bambu,
+      "Play a Bambu Lab P1's reports of a print through the Bambu source's rules", NULL },
+    { "recording", 0, 0, G_OPTION_ARG_FILENAME, &recording,
+      "With --bambu: play FILE instead (one device/SERIAL/report message per line)", "FILE" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GMainLoop) loop = NULL;
@@ -283,9 +262,17 @@ ph_cmd_simulate (int argc, char **argv)
                      "socket; --direct sends them through the configuration's hooks from this\n"
                      "process.  At --speed 1 the print takes about a minute.\n"
                      "\n"
+                     "--bambu plays a print as a Bambu Lab P1 reports it (" BAMBU_RECORDING ":\n"
+                     "a start, progress, a pause by the user, a filament runout, the end)\n"
+                     "through the same rules as a [source NAME] of type bambu, a report every\n"
+                     "0.6 s at --speed 1; --recording plays a file of your own, one report per\n"
+                     "line as the printer publishes it on device/SERIAL/report (as mosquitto_sub\n"
+                     "prints them without -v).\n"
+                     "\n"
                      "Examples:\n"
                      "  printhook simulate --speed 10\n"
                      "  printhook simulate -c ./printhook.conf --direct --speed 60\n"
+                     "  printhook simulate --bambu --direct --speed 20\n"
                      "\n"
                      "Exit status: 0 when every event was accepted (and, with --direct, every\n"
                      "delivery finished), 1 otherwise, 2 on a command-line error.",
@@ -305,8 +292,24 @@ ph_cmd_simulate (int argc, char **argv)
     config_path = g_strdup (PH_DEFAULT_CONFIG);
   ph_cli_setup_logging ();
 
+  if (recording != NULL && !bambu)
+    {
+      fprintf (stderr, "printhook simulate: --recording goes with --bambu\n");
+      return PH_EXIT_USAGE;
+    }
+  if (bambu)
+    {
+      steps = ph_simulate_bambu_steps (recording != NULL ? recording : BAMBU_RECORDING, STEP_MS,
+                                       &error);
+      if (steps == NULL)
+        {
+          fprintf (stderr, "printhook simulate: %s\n", error->message);
+          return PH_EXIT_FAILURE;
+        }
+    }
+  else
+    steps = script ();
   loop = g_main_loop_new (NULL, FALSE);
-  steps = script ();
   p.steps = steps;
   p.speed = speed;
   p.loop = loop;
