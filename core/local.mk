@@ -76,6 +76,7 @@ core_libphcore_la_SOURCES += \
 	core/sources/jsonrpc.c core/sources/jsonrpc.h \
 	core/sources/bambu_report.c core/sources/bambu_report.h \
 	core/sources/bambu.c core/sources/bambu.h \
+	core/sources/bambu_camera.c core/sources/bambu_camera.h \
 	core/sources/moonraker_api.c core/sources/moonraker_api.h \
 	core/sources/moonraker.c core/sources/moonraker.h core/sources/moonraker_private.h \
 	core/sources/moonraker_printer.c core/sources/moonraker_job.c \

@@ -369,6 +369,15 @@ tests_test_bambu_report_SOURCES = tests/test_bambu_report.c
 tests_test_bambu_report_CFLAGS = $(test_cflags)
 tests_test_bambu_report_LDADD = $(test_ldadd)
 
+# The P1/A1 camera (one JPEG frame from port 6000) against a fake camera
+# with certificates of its own (tests/servers/bambu_camera.py).
+EXTRA_DIST += tests/servers/bambu_camera.py
+check_PROGRAMS += tests/test-bambu-camera
+TESTS += tests/test-bambu-camera
+tests_test_bambu_camera_SOURCES = tests/test_bambu_camera.c $(ph_test_helpers)
+tests_test_bambu_camera_CFLAGS = $(test_cflags)
+tests_test_bambu_camera_LDADD = $(test_ldadd)
+
 # Printer sources behind a proxy: the environment as libcurl reads it, and
 # the daemon through a real forward proxy (tests/servers/fake_proxy.py).
 EXTRA_DIST += tests/servers/fake_proxy.py

@@ -6,7 +6,7 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/fuzz.h tests/fuzz/corpus tests/fuz
 	tests/fuzz/fuzz_config.c tests/fuzz/fuzz_control.c tests/fuzz/fuzz_moonraker.c \
 	tests/fuzz/fuzz_listen.c tests/fuzz/fuzz_oauth.c tests/fuzz/fuzz_jpeg.c \
 	tests/fuzz/fuzz_console.c tests/fuzz/fuzz_mqtt.c tests/fuzz/fuzz_hook_file.c \
-	tests/fuzz/fuzz_bambu.c
+	tests/fuzz/fuzz_bambu.c tests/fuzz/fuzz_bambu_camera.c
 
 if FUZZING
 fuzz_ldflags = -fsanitize=fuzzer,address,undefined
@@ -15,7 +15,8 @@ fuzz_ldadd = core/libphcore.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(SOUP_LI
 noinst_PROGRAMS += tests/fuzz/fuzz-template tests/fuzz/fuzz-json tests/fuzz/fuzz-double \
 	tests/fuzz/fuzz-config tests/fuzz/fuzz-control tests/fuzz/fuzz-moonraker \
 	tests/fuzz/fuzz-listen tests/fuzz/fuzz-oauth tests/fuzz/fuzz-jpeg tests/fuzz/fuzz-console \
-	tests/fuzz/fuzz-mqtt tests/fuzz/fuzz-hook-file tests/fuzz/fuzz-bambu
+	tests/fuzz/fuzz-mqtt tests/fuzz/fuzz-hook-file tests/fuzz/fuzz-bambu \
+	tests/fuzz/fuzz-bambu-camera
 
 tests_fuzz_fuzz_template_SOURCES = tests/fuzz/fuzz_template.c
 tests_fuzz_fuzz_template_LDFLAGS = $(fuzz_ldflags)
@@ -48,6 +49,10 @@ tests_fuzz_fuzz_moonraker_LDADD = $(fuzz_ldadd)
 tests_fuzz_fuzz_bambu_SOURCES = tests/fuzz/fuzz_bambu.c
 tests_fuzz_fuzz_bambu_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_bambu_LDADD = $(fuzz_ldadd)
+
+tests_fuzz_fuzz_bambu_camera_SOURCES = tests/fuzz/fuzz_bambu_camera.c
+tests_fuzz_fuzz_bambu_camera_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_bambu_camera_LDADD = $(fuzz_ldadd)
 
 tests_fuzz_fuzz_hook_file_SOURCES = tests/fuzz/fuzz_hook_file.c
 tests_fuzz_fuzz_hook_file_LDFLAGS = $(fuzz_ldflags)

@@ -106,6 +106,12 @@ ph_script_server_start (const char *script, const char *const *extra_args)
     }
 }
 
+guint16
+ph_script_server_port (const ph_script_server *s)
+{
+  return s->port;
+}
+
 char *
 ph_script_server_url (ph_script_server *s, const char *path)
 {

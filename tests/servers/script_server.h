@@ -1,6 +1,7 @@
 /* The OAuth and camera servers of the tests (oauth_server.py,
- * camera_server.py): started on a free port of 127.0.0.1 by the test that
- * needs one, asked what they recorded, and stopped by it. */
+ * camera_server.py, bambu_camera.py): started on a free port of
+ * 127.0.0.1 by the test that needs one, asked what they recorded, and
+ * stopped by it. */
 #ifndef PH_TEST_SCRIPT_SERVER_H
 #define PH_TEST_SCRIPT_SERVER_H
 
@@ -14,6 +15,9 @@ typedef struct ph_script_server ph_script_server;
  * to 10 s for it to listen; fails the test if it does not.  Transfer full:
  * ph_script_server_stop. */
 ph_script_server *ph_script_server_start (const char *script, const char *const *extra_args);
+
+/* The port it listens on (of 127.0.0.1). */
+guint16 ph_script_server_port (const ph_script_server *s);
 
 /* "http://127.0.0.1:PORT" followed by path.  Transfer full. */
 char *ph_script_server_url (ph_script_server *s, const char *path);
