@@ -56,6 +56,9 @@ CONSOLE_GETS = 300         # timed GETs of /api/v1/hooks and of /metrics
 MQTT_CEILING_LINES = 16000 # messages of mosquitto_pub's longer run (the shorter: half)
 MQTT_CLIENT_ID = "printhook-bench"   # one client id: the three hooks share one connection
 MQTT_IDLE_SECONDS = 1      # the connected daemon's CPU while it waits
+BAMBU_PRINTERS = 50        # part 8: sources on one daemon, one mosquitto listener each
+BAMBU_SECONDS = 20         # part 8: the printers' reports, 1 a second each
+BAMBU_CODE = "27183141"    # part 8: every fake printer's access code
 FSYNC_PROBES = 200         # fdatasyncs timed on the spool's disk after part 7's latency
 
 
@@ -905,6 +908,113 @@ http {
         self.stop(self.broker)
         self.results["mqtt"] = result
 
+    # Part 8: Bambu Lab sources, each a TLS MQTT connection to a printer.
+
+    def bambu_broker(self, serials):
+        """One mosquitto with a TLS listener per serial (a certificate of
+        the bench's own CA with CN = the serial, as a printer's), user bblp
+        with BAMBU_CODE; returns (proc, ports, ca)."""
+        d = os.path.join(self.tmp, "bambu")
+        os.makedirs(d)
+        ca, ca_key = os.path.join(d, "ca.pem"), os.path.join(d, "ca.key")
+        quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", ca_key, "-out", ca,
+                        "-days", "2", "-subj", "/CN=bench printers CA",
+                        "-addext", "basicConstraints=critical,CA:TRUE",
+                        "-addext", "keyUsage=critical,keyCertSign,cRLSign"], **quiet)
+        ext = os.path.join(d, "server.ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName = IP:127.0.0.1\nbasicConstraints = critical, CA:FALSE\n"
+                    "extendedKeyUsage = serverAuth\n")
+        passwd = os.path.join(d, "passwd")
+        subprocess.run(["mosquitto_passwd", "-b", "-c", passwd, "bblp", BAMBU_CODE], **quiet)
+        lines = ["per_listener_settings false", "allow_anonymous false",
+                 "password_file " + passwd, "persistence false",
+                 "log_dest file %s/mosquitto.log" % d, "log_type error", "log_type warning"]
+        if os.geteuid() == 0:
+            # mosquitto started by root becomes user mosquitto, who cannot
+            # read the bench's private directory.
+            lines.append("user root")
+        ports = []
+        for serial in serials:
+            key, csr, cert = (os.path.join(d, serial + ext_) for ext_ in (".key", ".csr", ".pem"))
+            subprocess.run(["openssl", "req", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", csr,
+                            "-subj", "/CN=" + serial], **quiet)
+            subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+                            "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext], **quiet)
+            port = free_port()
+            ports.append(port)
+            lines += ["listener %d 127.0.0.1" % port, "certfile " + cert, "keyfile " + key]
+        conf = os.path.join(d, "mosquitto.conf")
+        with open(conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        proc = self.spawn(["mosquitto", "-c", conf],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def up():
+            if proc.poll() is not None:
+                raise RuntimeError("mosquitto exited with %d (see %s/mosquitto.log)"
+                                   % (proc.returncode, d))
+            try:
+                socket.create_connection(("127.0.0.1", ports[-1]), 0.5).close()
+                return True
+            except OSError:
+                return False
+        self.wait_until(up, 10, "mosquitto's printer listeners")
+        return proc, ports, ca
+
+    def bambu_config(self, name, serials, ports, ca):
+        d = os.path.join(self.tmp, name)
+        os.makedirs(d)
+        path = os.path.join(d, "printhook.conf")
+        lines = ["[printhook]", "control_socket = %s/control.sock" % d,
+                 "spool = %s/spool.db" % d, "", "[console]", "enabled = false", "",
+                 "[hook h1]", "url = http://127.0.0.1:%d/h1" % self.nginx_port,
+                 "events = PrintStarted, PrintDone, PrintFailed", ""]
+        for serial, port in zip(serials, ports):
+            lines += ["[source %s]" % serial.lower(), "type = bambu", "host = 127.0.0.1",
+                      "port = %d" % port, "serial = " + serial, "access_code = " + BAMBU_CODE,
+                      "tls_ca_file = " + ca, ""]
+        with open(path, "w") as f:
+            f.write("\n".join(lines))
+        os.chmod(path, 0o600)
+        return path, os.path.join(d, "control.sock")
+
+    def part_bambu(self):
+        serials = ["01P00A%09d" % i for i in range(1, BAMBU_PRINTERS + 1)]
+        broker, ports, ca = self.bambu_broker(serials)
+        rows = {}
+        for count in (0, 1, BAMBU_PRINTERS):
+            conf, sock = self.bambu_config("bambu%d" % count, serials[:count], ports[:count], ca)
+            daemon = self.start_daemon(conf, sock)
+            if count:
+                self.wait_log(daemon, "connected to the Bambu Lab printer", count, 60)
+            time.sleep(2)
+            row = {"idle": smaps(daemon.pid)}
+            if count:
+                before = cpu_seconds(daemon.pid)
+                broker_before = cpu_seconds(broker.pid)
+                t0 = time.monotonic()
+                pub = subprocess.run([PYTHON, "-I", os.path.join(HERE, "bambu_printers.py"),
+                                      "--port", str(ports[0]), "--ca", ca, "--password",
+                                      BAMBU_CODE, "--serials", ",".join(serials[:count]),
+                                      "--seconds", str(BAMBU_SECONDS)],
+                                     capture_output=True, text=True, timeout=BAMBU_SECONDS + 30)
+                if pub.returncode != 0:
+                    raise RuntimeError("bambu_printers.py: " + pub.stderr)
+                elapsed = time.monotonic() - t0
+                row["sent"] = json.loads(pub.stdout)["sent"]
+                row["cpu"] = (cpu_seconds(daemon.pid) - before) / elapsed
+                row["broker_cpu"] = (cpu_seconds(broker.pid) - broker_before) / elapsed
+                row["after"] = smaps(daemon.pid)
+            self.stop(daemon)
+            rows[count] = row
+        self.stop(broker)
+        self.results["bambu"] = {"printers": BAMBU_PRINTERS, "seconds": BAMBU_SECONDS,
+                                 "rows": {str(k): v for k, v in rows.items()}}
+
 # The table.
 
 def mb(kb):
@@ -1065,6 +1175,23 @@ def table(results, machine):
         out.append("| 7 mqtt | the spool's disk just after: fdatasync of a 4 kB write, %d in a row "
                    "| p50 %.2f ms, p99 %.2f ms, max %.2f ms | | | | |"
                    % (FSYNC_PROBES, fs["p50_ms"], fs["p99_ms"], fs["max_ms"]))
+    b = results.get("bambu")
+    if b:
+        rows, n = b["rows"], b["printers"]
+        none, one, many = rows["0"]["idle"], rows["1"]["idle"], rows[str(n)]["idle"]
+        per_one = one["Private_Dirty"] - none["Private_Dirty"]
+        per_many = (many["Private_Dirty"] - none["Private_Dirty"]) / n
+        out.append("| 8 bambu | idle Private_Dirty of one Bambu source (TLS MQTT link, certificate "
+                   "checked): 1 source minus none | %.0f kB | none: %.1f MB | | ≤ 150 kB | %s |"
+                   % (per_one, none["Private_Dirty"] / 1024, verdict(per_one <= 150)))
+        out.append("| 8 bambu | the same per source with %d sources on one daemon | %.0f kB "
+                   "(%.1f MB in all) | | | ≤ 150 kB | %s |"
+                   % (n, per_many, many["Private_Dirty"] / 1024, verdict(per_many <= 150)))
+        m = rows[str(n)]
+        out.append("| 8 bambu | CPU, %d printers × 1 report/s for %d s (%d reports) | %.1f %% of a "
+                   "core; Private_Dirty after %.1f MB | mosquitto: %.1f %% | | ≤ 5 %% | %s |"
+                   % (n, b["seconds"], m["sent"], 100 * m["cpu"], m["after"]["Private_Dirty"] / 1024,
+                      100 * m["broker_cpu"], verdict(m["cpu"] <= 0.05)))
     return "\n".join(out) + "\n\n" + machine + "\n"
 
 
@@ -1116,14 +1243,15 @@ def main():
     parser.add_argument("--src", required=True)
     parser.add_argument("--readme")
     parser.add_argument("--json")
-    parser.add_argument("--only", default="throughput,latency,snapshot,memory,growth,console,mqtt")
+    parser.add_argument("--only",
+                        default="throughput,latency,snapshot,memory,growth,console,mqtt,bambu")
     args = parser.parse_args()
 
     bench = Bench(args)
     started = time.monotonic()
     try:
         parts = args.only.split(",")
-        if {"throughput", "memory", "growth", "console"} & set(parts):
+        if {"throughput", "memory", "growth", "console", "bambu"} & set(parts):
             bench.start_nginx()
         for part in parts:
             t0 = time.monotonic()
