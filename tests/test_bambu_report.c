@@ -237,6 +237,9 @@ START_TEST (test_a_finish_missed_while_disconnected_gives_one_print_done)
                "\"task_id\": \"3\", \"mc_percent\": 50, \"hms\": []", "");
   assert_feed (&p, T0 + 1, "\"mc_percent\": 51", "PrintProgress(51)");
   ph_bambu_state_reconnected (p.state);
+  /* A P1's delta before the pushall's answer: merged, not taken for the
+   * whole state (it would look like a job without a name, a new one). */
+  assert_feed (&p, T0 + 3599, "\"gcode_state\": \"RUNNING\", \"mc_percent\": 99", "PrintProgress(99)");
   /* The pushall's answer after the gap: finished meanwhile. */
   assert_feed (&p, T0 + 3600, "\"gcode_state\": \"FINISH\", \"subtask_name\": \"long\", "
                "\"task_id\": \"3\", \"mc_percent\": 100, \"hms\": []", "PrintDone");

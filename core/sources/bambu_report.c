@@ -183,6 +183,17 @@ hms_codes (ph_bambu_state *state, GArray *fatal)
 
 /* ---- merging ---- */
 
+/* Whether a push_status is the whole state (an X1's every report, a P1's
+ * answer to a pushall) rather than a P1's delta: it names the state and
+ * the job. */
+static gboolean
+looks_whole (json_object *print)
+{
+  return ph_json_string (print, "gcode_state") != NULL
+         && (json_object_object_get_ex (print, "subtask_name", NULL)
+             || json_object_object_get_ex (print, "gcode_file", NULL));
+}
+
 /* Objects merge member by member; anything else replaces. */
 static void
 merge (json_object *into, json_object *from)
@@ -395,7 +406,10 @@ ph_bambu_state_apply (ph_bambu_state *state, const char *text, gsize len, gint64
   print = ph_json_member (report, "print", json_type_object);
   if (print == NULL || g_strcmp0 (ph_json_string (print, "command"), "push_status") != 0)
     return TRUE;
-  if (state->fresh)
+  /* After a reconnect only the pushall's answer replaces what was merged:
+   * a P1's delta may come first, and taken as the whole state it would
+   * lack the job's name and look like a new job. */
+  if (state->fresh && looks_whole (print))
     {
       json_object_put (state->print);
       state->print = json_object_new_object ();

@@ -38,10 +38,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_bambu_state, ph_bambu_state_free)
 gboolean ph_bambu_state_apply (ph_bambu_state *state, const char *text, gsize len, gint64 now,
                                GPtrArray *events, GError **error);
 
-/* The connection was lost: the next push_status (the pushall's answer)
- * may show the printer several transitions on, each missed one giving its
- * event once; what the printer says then replaces what was merged (a
- * field it no longer sends is forgotten). */
+/* A pushall was sent after the connection was lost: its answer may show
+ * the printer several transitions on, each missed one giving its event
+ * once; that answer (the first push_status naming gcode_state and the
+ * job's subtask_name or gcode_file) replaces what was merged, so a field
+ * the printer no longer sends is forgotten.  Deltas that come before it
+ * are merged as usual. */
 void ph_bambu_state_reconnected (ph_bambu_state *state);
 
 /* The printer as OctoPrint describes one: state (text, flags), job (file
