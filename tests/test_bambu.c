@@ -247,6 +247,66 @@ START_TEST (test_a_finish_while_disconnected)
 }
 END_TEST
 
+/* An X1 sends the whole object every time: a print cancelled on the
+ * printer gives PrintCancelled then PrintFailed (reason cancelled) once,
+ * and a report of 1 MB (above what a printer sends) changes nothing. */
+START_TEST (test_an_x1_cancel_and_a_huge_report)
+{
+  bambu_run r = { 0 };
+  g_autoptr (json_object) records = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *big = NULL;
+  g_autofree char *big_file = NULL;
+  g_autofree char *output = NULL;
+  const char *x1 = "\"subtask_name\": \"bracket\", \"gcode_file\": \"bracket.3mf\", "
+                   "\"task_id\": \"77\", \"subtask_id\": \"78\", \"hms\": [], "
+                   "\"nozzle_temper\": 220, \"bed_temper\": 60, \"chamber_temper\": 35";
+  g_autofree char *idle = g_strdup_printf ("\"gcode_state\": \"IDLE\", \"print_error\": 0, "
+                                           "\"mc_percent\": 0, %s", x1);
+  g_autofree char *running = g_strdup_printf ("\"gcode_state\": \"RUNNING\", "
+                                              "\"print_error\": 0, \"mc_percent\": 12, %s", x1);
+  g_autofree char *cancelled = g_strdup_printf ("\"gcode_state\": \"FAILED\", "
+                                                "\"print_error\": 50348044, "
+                                                "\"mc_percent\": 12, %s", x1);
+
+  start (&r, PH_BAMBU_SERIAL, PH_BAMBU_ACCESS_CODE, "*");
+  ph_mqtt_subscriber_wait (r.requests, 1, 10000);
+  report (&r, idle);
+  report (&r, running);
+  report (&r, running);
+  {
+    /* 1 MB of one string, through the broker (mosquitto_pub -f): a
+     * report without news; the link survives it (the cancel after it
+     * arrives) and it gives no event. */
+    GString *text = g_string_new ("{\"print\": {\"command\": \"push_status\", \"junk\": \"");
+    const char *args[] = { "-t", REPORT_TOPIC, "-q", "1", "-f", NULL, NULL };
+
+    while (text->len < 1024 * 1024)
+      g_string_append (text, "0123456789abcdef");
+    g_string_append (text, "\"}}");
+    big = g_string_free (text, FALSE);
+    big_file = g_build_filename (r.dir, "big.json", NULL);
+    ck_assert (g_file_set_contents (big_file, big, -1, NULL));
+    args[5] = big_file;
+    ck_assert_int_eq (ph_mqtt_pub_run (r.broker, TRUE, args, &output), 0);
+  }
+  report (&r, cancelled);
+  report (&r, cancelled);
+  records = exactly (&r, 3);
+  summary = ph_records_summary (records, NULL);
+  ck_assert_str_eq (summary, "PrintStarted:0 PrintCancelled:0 PrintFailed:0");
+  ck_assert_str_eq (ph_records_field (records, 0, "file"), "bracket");
+  {
+    g_autofree char *extra = ph_records_field_json (records, 2, "extra");
+
+    assert_contains (extra, "\"reason\":\"cancelled\"");
+    assert_contains (extra, "\"print_error\":50348044");
+    assert_contains (extra, "\"chamber\":35");
+  }
+  finish (&r);
+}
+END_TEST
+
 /* A wrong access code: the log says to check it, once however often the
  * daemon retries, and never shows it; no pushall went anywhere. */
 START_TEST (test_wrong_access_code)
@@ -293,6 +353,7 @@ bambu_suite (void)
   tcase_set_timeout (tc, 120 * ph_daemon_process_slowness ());
   tcase_add_test (tc, test_a_print_on_a_p1);
   tcase_add_test (tc, test_a_finish_while_disconnected);
+  tcase_add_test (tc, test_an_x1_cancel_and_a_huge_report);
   tcase_add_test (tc, test_wrong_access_code);
   tcase_add_test (tc, test_wrong_serial);
   suite_add_tcase (s, tc);
