@@ -448,6 +448,29 @@ START_TEST (test_bambu_source_keys)
 }
 END_TEST
 
+/* A hook wanting @snapshot beside a Bambu Lab source, without a
+ * snapshot.url of its own, is told what to set; one with it is not. */
+START_TEST (test_bambu_snapshot_needs_a_url)
+{
+#define BAMBU_SOURCE "[source p1]\ntype = bambu\nhost = 127.0.0.1\nserial = 01P\naccess_code = 1\n"
+  g_autoptr (ph_loaded) bare = ph_load_text (HEADER BAMBU_SOURCE "[hook h]\nurl = http://h/\n"
+                                             "data = {\"snap\": \"@snapshot\"}\n", NULL);
+  g_autoptr (ph_loaded) with_url = ph_load_text (HEADER BAMBU_SOURCE "[hook h]\nurl = http://h/\n"
+                                                 "data = {\"snap\": \"@snapshot\"}\n"
+                                                 "snapshot.url = http://127.0.0.1:1984/f.jpeg\n",
+                                                 NULL);
+  g_autoptr (ph_loaded) no_bambu = ph_load_text (HEADER "[hook h]\nurl = http://h/\n"
+                                                 "data = {\"snap\": \"@snapshot\"}\n", NULL);
+#undef BAMBU_SOURCE
+
+  ck_assert_ptr_nonnull (bare->config);
+  ph_assert_diag (bare, PH_DIAG_WARNING, "[hook h] data", "Bambu Lab printer's event (source p1)",
+                  "set snapshot.url", PH_END);
+  ph_assert_no_diag (with_url, PH_DIAG_WARNING);
+  ph_assert_no_diag (no_bambu, PH_DIAG_WARNING);
+}
+END_TEST
+
 START_TEST (test_invalid_hook_name)
 {
   g_autoptr (ph_loaded) l = ph_load_text (HEADER "[hook my hook]\nurl = http://h/\n", NULL);
@@ -912,6 +935,7 @@ config_suite (void)
   tcase_add_test (tc, test_url_must_be_http_or_https);
   tcase_add_test (tc, test_unknown_group_is_rejected_with_hint);
   tcase_add_test (tc, test_bambu_source_keys);
+  tcase_add_test (tc, test_bambu_snapshot_needs_a_url);
   tcase_add_test (tc, test_invalid_hook_name);
   tcase_add_test (tc, test_events_list_star_and_case);
   tcase_add_test (tc, test_misspelt_event_is_a_warning_with_hint);

@@ -469,6 +469,35 @@ read_hook_groups (ph_config_loader *loader, ph_config *config, ph_config_file *f
     }
 }
 
+/* A hook wanting @snapshot without snapshot.url gets the source's webcam;
+ * a Bambu Lab printer's is none printhook can use yet (P1/A1: port 6000,
+ * not wired to @snapshot; X1/H2: RTSP only), so say what to set. */
+static void
+warn_bambu_snapshots (ph_config *config, ph_diag *diag)
+{
+  const ph_source_config *bambu = NULL;
+
+  for (guint i = 0; i < config->sources->len && bambu == NULL; i++)
+    {
+      const ph_source_config *source = g_ptr_array_index (config->sources, i);
+
+      if (source->type == PH_SOURCE_BAMBU && source->enabled)
+        bambu = source;
+    }
+  for (guint i = 0; bambu != NULL && i < config->hooks->len; i++)
+    {
+      const ph_hook *hook = g_ptr_array_index (config->hooks, i);
+
+      if (hook->enabled && hook->snapshot_field != NULL
+          && ph_hook_config_get (hook->config, "snapshot.url") == NULL)
+        ph_diag_add (diag, PH_DIAG_WARNING, hook->file, hook->line,
+                     "[hook %s] data: @snapshot of a Bambu Lab printer's event (source %s) is "
+                     "sent empty: printhook has no camera of theirs to use (X1 and H2 stream "
+                     "RTSP only); set snapshot.url, for example to a go2rtc bridge's "
+                     "frame.jpeg", hook->name, bambu->name);
+    }
+}
+
 static ph_config *
 load (const char *path, const printhook_host *host, ph_registry *reuse, GHashTable *overlay,
       ph_diag *diag)
@@ -523,6 +552,7 @@ load (const char *path, const printhook_host *host, ph_registry *reuse, GHashTab
   check_module_defaults (&loader);
   for (guint i = 0; i < files->len; i++)
     read_hook_groups (&loader, config, g_ptr_array_index (files, i), hook_files, source_files);
+  warn_bambu_snapshots (config, diag);
   if (config->hooks->len == 0 && ph_diag_count (diag, PH_DIAG_ERROR) == errors_before)
     ph_diag_add (diag, PH_DIAG_WARNING, path, 0,
                  "no hooks are configured: add a [hook NAME] group here or a file in hooks.d/");
