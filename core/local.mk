@@ -114,7 +114,7 @@ core_libphcore_la_SOURCES += \
 	core/cli/listen_format.c core/cli/listen_format.h \
 	core/cli/listen_mqtt.c core/cli/listen_mqtt.h \
 	core/cli/signature_verify.c core/cli/signature_verify.h \
-	core/cli/simulate_step.h core/cli/simulate_bambu.c
+	core/cli/simulate_step.c core/cli/simulate_step.h core/cli/simulate_bambu.c
 
 core_libphcore_la_LIBADD = lib/mqtt/libphmqtt.la $(GLIB_LIBS) $(JSONC_LIBS) $(CURL_LIBS) \
 	$(SOUP_LIBS) $(SQLITE_LIBS) $(MOSQUITTO_LIBS) $(LIBM)
