@@ -14,6 +14,7 @@ core_libphcore_la_SOURCES += \
 
 # event/: what an event is, the names printhook knows, the sample printer.
 core_libphcore_la_SOURCES += \
+	core/event/camera.c core/event/camera.h \
 	core/event/event.c core/event/event.h \
 	core/event/events.c core/event/events.h \
 	core/event/sample.c core/event/sample.h
@@ -77,6 +78,7 @@ core_libphcore_la_SOURCES += \
 	core/sources/bambu_report.c core/sources/bambu_report.h \
 	core/sources/bambu.c core/sources/bambu.h \
 	core/sources/bambu_camera.c core/sources/bambu_camera.h \
+	core/sources/bambu_still.c core/sources/bambu_still.h \
 	core/sources/moonraker_api.c core/sources/moonraker_api.h \
 	core/sources/moonraker.c core/sources/moonraker.h core/sources/moonraker_private.h \
 	core/sources/moonraker_printer.c core/sources/moonraker_job.c \

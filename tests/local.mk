@@ -374,7 +374,8 @@ tests_test_bambu_report_LDADD = $(test_ldadd)
 EXTRA_DIST += tests/servers/bambu_camera.py
 check_PROGRAMS += tests/test-bambu-camera
 TESTS += tests/test-bambu-camera
-tests_test_bambu_camera_SOURCES = tests/test_bambu_camera.c $(ph_test_helpers)
+tests_test_bambu_camera_SOURCES = tests/test_bambu_camera.c $(ph_test_helpers) \
+	tests/printer_cert.c tests/printer_cert.h
 tests_test_bambu_camera_CFLAGS = $(test_cflags)
 tests_test_bambu_camera_LDADD = $(test_ldadd)
 
@@ -432,9 +433,20 @@ tests_test_mqtt_link_LDADD = $(test_ldadd) lib/mqtt/libphmqtt.la
 # The Bambu Lab source end to end, against a mosquitto playing the printer.
 check_PROGRAMS += tests/test-bambu
 TESTS += tests/test-bambu
-tests_test_bambu_SOURCES = tests/test_bambu.c $(ph_mqtt_test_helpers)
+ph_bambu_test_helpers = tests/bambu_run.c tests/bambu_run.h $(ph_mqtt_test_helpers)
+tests_test_bambu_SOURCES = tests/test_bambu.c $(ph_bambu_test_helpers)
 tests_test_bambu_CFLAGS = $(test_cflags)
 tests_test_bambu_LDADD = $(test_ldadd)
+
+# A Bambu P1's camera as @snapshot: the daemon, the broker and the fake
+# camera on port 6000's protocol (tests/servers/bambu_camera.py).
+check_PROGRAMS += tests/test-bambu-snapshot
+TESTS += tests/test-bambu-snapshot
+tests_test_bambu_snapshot_SOURCES = tests/test_bambu_snapshot.c $(ph_bambu_test_helpers) \
+	tests/servers/script_server.c tests/servers/script_server.h \
+	tests/printer_cert.c tests/printer_cert.h
+tests_test_bambu_snapshot_CFLAGS = $(test_cflags)
+tests_test_bambu_snapshot_LDADD = $(test_ldadd)
 
 # The mqtt module against a real mosquitto (tests/test_mqtt.c).
 check_PROGRAMS += tests/test-mqtt

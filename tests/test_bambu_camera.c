@@ -13,6 +13,7 @@
 
 #include "daemon_process.h"
 #include "harness.h"
+#include "printer_cert.h"
 #include "servers/script_server.h"
 #include "sources/bambu_camera.h"
 #include "text/json_text.h"
@@ -65,37 +66,6 @@ make_ca (const char *dir, const char *name)
   return pem;
 }
 
-/* The camera's certificate DIR/camera.pem and key DIR/camera.key: CN =
- * SERIAL, no subjectAltName (a printer's has none), signed by the CA
- * DIR/ca.pem. */
-static void
-make_camera_certificate (const char *dir)
-{
-  g_autofree char *openssl = g_find_program_in_path ("openssl");
-  g_autofree char *ca = g_build_filename (dir, "ca.pem", NULL);
-  g_autofree char *ca_key = g_build_filename (dir, "ca.key", NULL);
-  g_autofree char *key = g_build_filename (dir, "camera.key", NULL);
-  g_autofree char *csr = g_build_filename (dir, "camera.csr", NULL);
-  g_autofree char *cert = g_build_filename (dir, "camera.pem", NULL);
-  g_autofree char *ext = g_build_filename (dir, "camera.ext", NULL);
-  g_autoptr (GError) error = NULL;
-  const char *request[] = {
-    openssl, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", key, "-out", csr, "-subj", "/CN=" SERIAL "/O=printhook test printer", NULL
-  };
-  const char *sign[] = {
-    openssl, "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
-    "-out", cert, "-days", "2", "-extfile", ext, NULL
-  };
-
-  run_ok (request);
-  /* openssl x509 -req takes extensions from a file only (before 3.2). */
-  ck_assert_msg (g_file_set_contents (ext, "basicConstraints = critical, CA:FALSE\n"
-                                      "extendedKeyUsage = serverAuth\n", -1, &error),
-                 "%s: %s", ext, error->message);
-  run_ok (sign);
-}
-
 typedef struct {
   char *dir;
   char *ca;               /* the CA that signed the camera's certificate */
@@ -132,7 +102,11 @@ camera_start (const char *mode)
 
   c->dir = ph_test_tmpdir ();
   c->ca = make_ca (c->dir, "ca");
-  make_camera_certificate (c->dir);
+  {
+    g_autofree char *ca_key = g_build_filename (c->dir, "ca.key", NULL);
+
+    ph_test_printer_certificate (c->dir, SERIAL, c->ca, ca_key);
+  }
   tool = g_build_filename (ph_test_srcdir (), "tests", "servers", "jpeg_tool.py", NULL);
   jpeg = g_build_filename (c->dir, "frame.jpg", NULL);
   {

@@ -246,7 +246,7 @@ START_TEST (test_modules_lists_keys_and_problems)
 
   /* The broken test modules are on the path too: exit 1, each named. */
   ck_assert_int_eq (r->exit_status, 1);
-  assert_contains (r->out, "test-prepare 1.2 (module ABI 1.1, prepare stage, GPL-2.0-or-later)\n"
+  assert_contains (r->out, "test-prepare 1.2 (module ABI 1.2, prepare stage, GPL-2.0-or-later)\n"
                            "  Adds a greeting parameter (test module)\n");
   assert_contains (r->out, "    test-prepare.count (integer, default 1, 1 to 10)\n        how many times\n");
   assert_contains (r->out, "    test-prepare.token (text, secret)\n");

@@ -452,22 +452,66 @@ END_TEST
  * snapshot.url of its own, is told what to set; one with it is not. */
 START_TEST (test_bambu_snapshot_needs_a_url)
 {
-#define BAMBU_SOURCE "[source p1]\ntype = bambu\nhost = 127.0.0.1\nserial = 01P\naccess_code = 1\n"
-  g_autoptr (ph_loaded) bare = ph_load_text (HEADER BAMBU_SOURCE "[hook h]\nurl = http://h/\n"
-                                             "data = {\"snap\": \"@snapshot\"}\n", NULL);
-  g_autoptr (ph_loaded) with_url = ph_load_text (HEADER BAMBU_SOURCE "[hook h]\nurl = http://h/\n"
-                                                 "data = {\"snap\": \"@snapshot\"}\n"
+#define BAMBU_SOURCE "[source x1]\ntype = bambu\nhost = 127.0.0.1\nserial = 00M\naccess_code = 1\n"
+#define SNAP_HOOK "[hook h]\nurl = http://h/\ndata = {\"snap\": \"@snapshot\"}\n"
+  g_autoptr (ph_loaded) rtsp = ph_load_text (HEADER BAMBU_SOURCE "camera = rtsp\n" SNAP_HOOK, NULL);
+  g_autoptr (ph_loaded) none = ph_load_text (HEADER BAMBU_SOURCE "camera = none\n" SNAP_HOOK, NULL);
+  g_autoptr (ph_loaded) with_url = ph_load_text (HEADER BAMBU_SOURCE "camera = rtsp\n" SNAP_HOOK
                                                  "snapshot.url = http://127.0.0.1:1984/f.jpeg\n",
                                                  NULL);
-  g_autoptr (ph_loaded) no_bambu = ph_load_text (HEADER "[hook h]\nurl = http://h/\n"
-                                                 "data = {\"snap\": \"@snapshot\"}\n", NULL);
+  g_autoptr (ph_loaded) automatic = ph_load_text (HEADER BAMBU_SOURCE SNAP_HOOK, NULL);
+  g_autoptr (ph_loaded) jpeg = ph_load_text (HEADER BAMBU_SOURCE "camera = JPEG\n" SNAP_HOOK, NULL);
+  g_autoptr (ph_loaded) no_bambu = ph_load_text (HEADER SNAP_HOOK, NULL);
 #undef BAMBU_SOURCE
+#undef SNAP_HOOK
 
-  ck_assert_ptr_nonnull (bare->config);
-  ph_assert_diag (bare, PH_DIAG_WARNING, "[hook h] data", "Bambu Lab printer's event (source p1)",
-                  "set snapshot.url", PH_END);
+  ck_assert_ptr_nonnull (rtsp->config);
+  ph_assert_diag (rtsp, PH_DIAG_WARNING, "[hook h] data", "Bambu Lab printer's event (source x1)",
+                  "camera = rtsp (X1, P2S, H2) has no still image", "set snapshot.url", PH_END);
+  ph_assert_diag (none, PH_DIAG_WARNING, "[hook h] data", "camera = none", "set snapshot.url",
+                  PH_END);
   ph_assert_no_diag (with_url, PH_DIAG_WARNING);
+  /* A P1's camera is the source's own: nothing to set. */
+  ph_assert_no_diag (automatic, PH_DIAG_WARNING);
+  ph_assert_no_diag (jpeg, PH_DIAG_WARNING);
   ph_assert_no_diag (no_bambu, PH_DIAG_WARNING);
+}
+END_TEST
+
+/* camera takes auto, jpeg, rtsp or none, and camera_port a port; a wrong
+ * one is named at its line with the right spelling. */
+START_TEST (test_bambu_camera_keys)
+{
+#define BAMBU_SOURCE "[source p1]\ntype = bambu\nhost = 127.0.0.1\nserial = 01P\naccess_code = 1\n"
+  g_autoptr (ph_loaded) set = ph_load_text (HEADER BAMBU_SOURCE "camera = jpeg\ncamera_port = 6001\n"
+                                            "[hook h]\nurl = http://h/\n", NULL);
+  g_autoptr (ph_loaded) defaults = ph_load_text (HEADER BAMBU_SOURCE "[hook h]\nurl = http://h/\n",
+                                                 NULL);
+  g_autoptr (ph_loaded) misspelt = ph_load_text (HEADER BAMBU_SOURCE "camera = rtps\n"
+                                                 "[hook h]\nurl = http://h/\n", NULL);
+  g_autoptr (ph_loaded) bad_port = ph_load_text (HEADER BAMBU_SOURCE "camera_port = 70000\n"
+                                                 "[hook h]\nurl = http://h/\n", NULL);
+  g_autoptr (ph_loaded) on_octoprint = ph_load_text (HEADER "[source o]\ntype = octoprint\n"
+                                                     "url = http://127.0.0.1/\napi_key = k\n"
+                                                     "camera = jpeg\n[hook h]\nurl = http://h/\n",
+                                                     NULL);
+#undef BAMBU_SOURCE
+  const ph_source_config *source;
+
+  ck_assert_ptr_nonnull (set->config);
+  source = g_ptr_array_index (set->config->sources, 0);
+  ck_assert_int_eq (source->camera, PH_BAMBU_CAMERA_JPEG);
+  ck_assert_uint_eq (source->camera_port, 6001);
+  source = g_ptr_array_index (defaults->config->sources, 0);
+  ck_assert_int_eq (source->camera, PH_BAMBU_CAMERA_AUTO);
+  ck_assert_uint_eq (source->camera_port, 6000);
+  ck_assert_ptr_null (misspelt->config);
+  ph_assert_diag (misspelt, PH_DIAG_ERROR, "camera", "'rtps' is not a camera",
+                  "did you mean 'rtsp'?", PH_END);
+  ck_assert_ptr_null (bad_port->config);
+  ph_assert_diag (bad_port, PH_DIAG_ERROR, "camera_port", PH_END);
+  ck_assert_ptr_null (on_octoprint->config);
+  ph_assert_diag (on_octoprint, PH_DIAG_ERROR, "camera", "bambu sources only", PH_END);
 }
 END_TEST
 
@@ -936,6 +980,7 @@ config_suite (void)
   tcase_add_test (tc, test_unknown_group_is_rejected_with_hint);
   tcase_add_test (tc, test_bambu_source_keys);
   tcase_add_test (tc, test_bambu_snapshot_needs_a_url);
+  tcase_add_test (tc, test_bambu_camera_keys);
   tcase_add_test (tc, test_invalid_hook_name);
   tcase_add_test (tc, test_events_list_star_and_case);
   tcase_add_test (tc, test_misspelt_event_is_a_warning_with_hint);

@@ -470,8 +470,9 @@ read_hook_groups (ph_config_loader *loader, ph_config *config, ph_config_file *f
 }
 
 /* A hook wanting @snapshot without snapshot.url gets the source's webcam;
- * a Bambu Lab printer's is none printhook can use yet (P1/A1: port 6000,
- * not wired to @snapshot; X1/H2: RTSP only), so say what to set. */
+ * a Bambu Lab printer set as camera = rtsp (X1, P2S, H2) or none has none
+ * printhook can use, so say what to set.  (With camera = auto the source
+ * finds out from the printer's reports, and a delivery's log says it.) */
 static void
 warn_bambu_snapshots (ph_config *config, ph_diag *diag)
 {
@@ -481,7 +482,8 @@ warn_bambu_snapshots (ph_config *config, ph_diag *diag)
     {
       const ph_source_config *source = g_ptr_array_index (config->sources, i);
 
-      if (source->type == PH_SOURCE_BAMBU && source->enabled)
+      if (source->type == PH_SOURCE_BAMBU && source->enabled
+          && (source->camera == PH_BAMBU_CAMERA_RTSP || source->camera == PH_BAMBU_CAMERA_NONE))
         bambu = source;
     }
   for (guint i = 0; bambu != NULL && i < config->hooks->len; i++)
@@ -492,9 +494,11 @@ warn_bambu_snapshots (ph_config *config, ph_diag *diag)
           && ph_hook_config_get (hook->config, "snapshot.url") == NULL)
         ph_diag_add (diag, PH_DIAG_WARNING, hook->file, hook->line,
                      "[hook %s] data: @snapshot of a Bambu Lab printer's event (source %s) is "
-                     "sent empty: printhook has no camera of theirs to use (X1 and H2 stream "
-                     "RTSP only); set snapshot.url, for example to a go2rtc bridge's "
-                     "frame.jpeg", hook->name, bambu->name);
+                     "sent empty: %s; set snapshot.url, for example to a go2rtc bridge's "
+                     "frame.jpeg", hook->name, bambu->name,
+                     bambu->camera == PH_BAMBU_CAMERA_RTSP
+                         ? "its camera = rtsp (X1, P2S, H2) has no still image printhook can take"
+                         : "its camera = none");
     }
 }
 

@@ -47,6 +47,14 @@ typedef enum {
 /* "octoprint", "moonraker", "bambu": as the type key says it.  Transfer none. */
 const char *ph_source_type_name (ph_source_type type);
 
+/* What a Bambu Lab printer has for @snapshot (the camera key). */
+typedef enum {
+  PH_BAMBU_CAMERA_AUTO,      /* JPEG unless its reports name an RTSP camera */
+  PH_BAMBU_CAMERA_JPEG,      /* P1, A1: JPEG frames over TLS on camera_port */
+  PH_BAMBU_CAMERA_RTSP,      /* X1, P2S, H2: RTSP only, no still printhook can take */
+  PH_BAMBU_CAMERA_NONE
+} ph_bambu_camera;
+
 /* One [source NAME] group (DESIGN.md §7). */
 typedef struct {
   char *name;
@@ -63,6 +71,8 @@ typedef struct {
   guint port;                /* 8883 */
   char *tls_ca_file;         /* Bambu's CA bundle, PKGDATADIR/bambu-ca.pem unless set */
   gboolean tls_verify;
+  ph_bambu_camera camera;
+  guint camera_port;         /* 6000 */
 } ph_source_config;
 
 /* The [console] group: the web console in the daemon (core/console/). */

@@ -113,6 +113,11 @@ static const printhook_config_key source_keys[] = {
     "bambu: the CAs its certificate is checked against (default: Bambu Lab's, shipped)" },
   { "tls_verify", PRINTHOOK_KEY_BOOL, "true", FALSE, FALSE, 0, 0,
     "bambu: false accepts any certificate (not advised)" },
+  { "camera", PRINTHOOK_KEY_STRING, "auto", FALSE, FALSE, 0, 0,
+    "bambu: its camera for @snapshot: auto, jpeg (P1, A1), rtsp (X1, P2S, H2: none usable), "
+    "none" },
+  { "camera_port", PRINTHOOK_KEY_INT, "6000", FALSE, FALSE, 1, 65535,
+    "bambu: the port of a P1's or A1's JPEG camera" },
   { "enabled", PRINTHOOK_KEY_BOOL, "true", FALSE, FALSE, 0, 0,
     "false leaves the source unconnected" },
   { NULL, 0, NULL, FALSE, FALSE, 0, 0, NULL }

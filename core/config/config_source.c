@@ -10,6 +10,7 @@
 /* Where the package installs Bambu Lab's CA bundle (conf/bambu-ca.pem). */
 #define PH_BAMBU_DEFAULT_CA_FILE PKGDATADIR "/bambu-ca.pem"
 #define PH_BAMBU_DEFAULT_PORT 8883
+#define PH_BAMBU_DEFAULT_CAMERA_PORT 6000
 
 void
 ph_source_config_free (ph_source_config *source)
@@ -55,7 +56,8 @@ ph_source_config_equal (const ph_source_config *a, const ph_source_config *b)
          && g_strcmp0 (a->url, b->url) == 0 && g_strcmp0 (a->api_key, b->api_key) == 0
          && g_strcmp0 (a->host, b->host) == 0 && g_strcmp0 (a->serial, b->serial) == 0
          && g_strcmp0 (a->access_code, b->access_code) == 0 && a->port == b->port
-         && g_strcmp0 (a->tls_ca_file, b->tls_ca_file) == 0 && a->tls_verify == b->tls_verify;
+         && g_strcmp0 (a->tls_ca_file, b->tls_ca_file) == 0 && a->tls_verify == b->tls_verify
+         && a->camera == b->camera && a->camera_port == b->camera_port;
 }
 
 const char *
@@ -101,7 +103,8 @@ check_unknown_keys (ph_config_loader *loader, ph_config_file *file, const char *
       hint = ph_suggest (keys[i], (const char *const *) names->pdata);
       ph_config_report (loader, PH_DIAG_ERROR, file, group, keys[i],
                         "unknown key%s%s%s (a source has type, url and api_key, or for "
-                        "bambu host, serial, access_code, port, tls_ca_file and tls_verify; "
+                        "bambu host, serial, access_code, port, tls_ca_file, tls_verify, camera "
+                        "and camera_port; "
                         "and enabled; webhook settings belong in a [hook NAME] group)",
                         hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
     }
@@ -195,7 +198,8 @@ check_foreign_keys (ph_config_loader *loader, ph_config_file *file, const char *
 {
   static const char *const http_only[] = { "url", "api_key", NULL };
   static const char *const bambu_only[] = { "host", "serial", "access_code", "port",
-                                            "tls_ca_file", "tls_verify", NULL };
+                                            "tls_ca_file", "tls_verify", "camera",
+                                            "camera_port", NULL };
   gboolean bambu = source->type == PH_SOURCE_BAMBU;
   const char *const *foreign = bambu ? http_only : bambu_only;
 
@@ -232,6 +236,8 @@ build_bambu (ph_config_loader *loader, ph_config_file *file, const char *group,
   g_autoptr (ph_value) port = read_key (loader, file, group, "port");
   g_autoptr (ph_value) ca_file = read_key (loader, file, group, "tls_ca_file");
   g_autoptr (ph_value) verify = read_key (loader, file, group, "tls_verify");
+  g_autoptr (ph_value) camera = read_key (loader, file, group, "camera");
+  g_autoptr (ph_value) camera_port = read_key (loader, file, group, "camera_port");
 
   source->host = required_text (loader, file, group, "host", "host (the printer's address)");
   source->serial = required_text (loader, file, group, "serial",
@@ -246,6 +252,26 @@ build_bambu (ph_config_loader *loader, ph_config_file *file, const char *group,
   source->port = port != NULL ? (guint) port->integer : PH_BAMBU_DEFAULT_PORT;
   source->tls_ca_file = g_strdup (ca_file != NULL ? ca_file->text : PH_BAMBU_DEFAULT_CA_FILE);
   source->tls_verify = verify != NULL ? verify->boolean : TRUE;
+  source->camera_port = camera_port != NULL ? (guint) camera_port->integer
+                                            : PH_BAMBU_DEFAULT_CAMERA_PORT;
+  if (camera != NULL)
+    {
+      static const char *const names[] = { "auto", "jpeg", "rtsp", "none", NULL };
+      const char *hint;
+
+      g_strstrip (camera->text);
+      for (guint i = 0; names[i] != NULL; i++)
+        if (g_ascii_strcasecmp (camera->text, names[i]) == 0)
+          {
+            source->camera = (ph_bambu_camera) i;
+            return;
+          }
+      hint = ph_suggest (camera->text, names);
+      ph_config_report (loader, PH_DIAG_ERROR, file, group, "camera",
+                        "'%s' is not a camera (auto, jpeg for a P1 or A1, rtsp for an X1, "
+                        "P2S or H2, none)%s%s%s", camera->text,
+                        hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+    }
 }
 
 ph_source_config *

@@ -359,6 +359,39 @@ host_request_get_snapshot_field (printhook_delivery *d)
   return d->hook->snapshot_field;
 }
 
+/* One camera_fetch: the module's callback, for the camera's answer. */
+typedef struct {
+  printhook_delivery *d;
+  printhook_camera_callback callback;
+  gpointer user_data;
+} camera_request;
+
+static void
+on_camera_frame (GBytes *jpeg, const GError *error, gpointer user_data)
+{
+  camera_request *request = user_data;
+
+  request->callback (request->d, jpeg, error, request->user_data);
+  g_free (request);
+}
+
+static gboolean
+host_camera_fetch (printhook_delivery *d, double timeout_s, gsize max_bytes,
+                   printhook_camera_callback callback, gpointer user_data)
+{
+  camera_request *request;
+
+  if (d->event->camera == NULL)
+    return FALSE;
+  request = g_new0 (camera_request, 1);
+  request->d = d;
+  request->callback = callback;
+  request->user_data = user_data;
+  ph_camera_fetch (d->event->camera, (guint) CLAMP (timeout_s * 1000, 1, G_MAXUINT),
+                   max_bytes, on_camera_frame, request);
+  return TRUE;
+}
+
 /* One run_in_thread call.  Each gets a thread of its own, joined before
  * done runs: a pooled thread (GTask's) would outlive the job holding
  * libjpeg-turbo's thread-local state, and LeakSanitizer crashes scanning
@@ -474,6 +507,7 @@ static const printhook_host host = {
   .instance_name = host_instance_name,
   .foreach_source = host_foreach_source,
   .is_daemon = host_is_daemon,
+  .camera_fetch = host_camera_fetch,
 };
 
 const printhook_host *

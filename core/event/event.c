@@ -53,11 +53,21 @@ ph_event_unref (ph_event *event)
   if (event == NULL || !g_atomic_int_dec_and_test (&event->ref_count))
     return;
   g_hash_table_unref (event->shared);
+  ph_camera_unref (event->camera);
   json_object_put (event->payload);
   json_object_put (event->printer);
   g_free (event->name);
   g_free (event->source);
   g_free (event);
+}
+
+void
+ph_event_set_camera (ph_event *event, ph_camera *camera)
+{
+  if (camera != NULL)
+    ph_camera_ref (camera);
+  ph_camera_unref (event->camera);
+  event->camera = camera;
 }
 
 gpointer

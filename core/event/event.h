@@ -17,6 +17,7 @@
 #include <glib.h>
 #include <json-c/json.h>
 #include "printhook/module.h"
+#include "camera.h"
 
 typedef struct {
   gint ref_count;
@@ -28,6 +29,8 @@ typedef struct {
                             dispatched */
   gint64 time;           /* Unix seconds when it happened */
   GHashTable *shared;    /* values modules share across the event's deliveries */
+  ph_camera *camera;     /* the printer's own camera (host->camera_fetch), NULL when
+                            the source knows none; set before dispatch, owned */
 } ph_event;
 
 /* payload and printer: transfer full, NULL or non-objects count as {}.
@@ -43,6 +46,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_event, ph_event_unref)
  * a hook has no snapshot.url ("webcam.snapshot_url" through
  * host->shared_get). */
 #define PH_EVENT_SHARED_WEBCAM_URL PRINTHOOK_SHARED_WEBCAM_URL
+
+/* The printer's own camera for the event's deliveries (camera: transfer
+ * none, a reference is taken; NULL clears it).  Before dispatch only. */
+void ph_event_set_camera (ph_event *event, ph_camera *camera);
 
 /* The shared values: transfer none / value transfer full. */
 gpointer ph_event_shared_get (ph_event *event, const char *key);

@@ -6,6 +6,7 @@
 
 #include "mqtt/mqtt_link.h"
 #include "bambu_report.h"
+#include "bambu_still.h"
 #include "event_queue.h"
 
 #define BAMBU_USER "bblp"
@@ -25,6 +26,7 @@ struct ph_bambu {
   ph_event_queue *queue;
   ph_mqtt_link *link;
   ph_bambu_state *state;
+  ph_bambu_still *still;       /* the camera its events offer @snapshot */
   char *report_topic;          /* device/SERIAL/report */
   char *request_topic;         /* device/SERIAL/request */
   gint64 last_pushall_us;      /* monotonic; 0: never */
@@ -71,8 +73,13 @@ ph_bambu_connected (const ph_bambu *bambu)
 ph_event *
 ph_bambu_make_event (ph_bambu *bambu, const char *name, json_object *payload)
 {
-  return ph_event_new (name, bambu->config.name, payload,
-                       ph_bambu_state_printer (bambu->state, g_get_real_time () / G_USEC_PER_SEC));
+  ph_event *event = ph_event_new (name, bambu->config.name, payload,
+                                  ph_bambu_state_printer (bambu->state,
+                                                          g_get_real_time () / G_USEC_PER_SEC));
+
+  ph_event_set_camera (event, ph_bambu_still_camera (bambu->still,
+                                                     ph_bambu_state_has_rtsp_camera (bambu->state)));
+  return event;
 }
 
 /* ---- pushall ---- */
@@ -277,6 +284,7 @@ ph_bambu_new (const ph_source_config *config, ph_router *router)
 
   ph_source_config_copy (&bambu->config, config);
   bambu->state = ph_bambu_state_new ();
+  bambu->still = ph_bambu_still_new (&bambu->config);
   bambu->queue = ph_event_queue_new (router, bambu->config.name, NULL, NULL);
   bambu->report_topic = g_strdup_printf ("device/%s/report", config->serial);
   bambu->request_topic = g_strdup_printf ("device/%s/request", config->serial);
@@ -303,6 +311,7 @@ ph_bambu_free (ph_bambu *bambu)
   ph_mqtt_link_free (bambu->link);
   ph_event_queue_free (bambu->queue);
   ph_bambu_state_free (bambu->state);
+  ph_bambu_still_free (bambu->still);
   ph_source_config_clear (&bambu->config);
   g_free (bambu->report_topic);
   g_free (bambu->request_topic);

@@ -397,6 +397,13 @@ refused_error (fetch *f)
     g_autofree char *name = common_name (subject != NULL ? subject : "");
     const char *wanted = f->serial != NULL ? f->serial : f->host;
 
+    /* Its CN is right, so a subjectAltName named something else, and
+     * TLS checks that instead (a printer's certificate has none). */
+    if (g_ascii_strcasecmp (name, wanted) == 0)
+      return g_error_new (G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
+                          "the camera's certificate holds CN=%s but also subjectAltName "
+                          "entries, which do not name it; a printer's has none (tls_verify = "
+                          "false accepts it, not advised)", name);
     return g_error_new (G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
                         "the camera's certificate is for '%s', not '%s': set serial = %s",
                         name, wanted, name);

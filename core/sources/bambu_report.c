@@ -211,6 +211,18 @@ merge (json_object *into, json_object *from)
     }
 }
 
+gboolean
+ph_bambu_state_has_rtsp_camera (ph_bambu_state *state)
+{
+  json_object *ipcam = NULL;
+  const char *url;
+
+  if (!json_object_object_get_ex (state->print, "ipcam", &ipcam))
+    return FALSE;
+  url = ph_json_string (ipcam, "rtsp_url");
+  return url != NULL && *url != '\0';
+}
+
 /* ---- events ---- */
 
 static json_object *

@@ -46,6 +46,11 @@ gboolean ph_bambu_state_apply (ph_bambu_state *state, const char *text, gsize le
  * are merged as usual. */
 void ph_bambu_state_reconnected (ph_bambu_state *state);
 
+/* TRUE when the printer's reports name an RTSP camera (ipcam.rtsp_url,
+ * which X1, P2S and H2 printers send, even as "disable"), which has no
+ * still image printhook can take; P1 and A1 send no such member. */
+gboolean ph_bambu_state_has_rtsp_camera (ph_bambu_state *state);
+
 /* The printer as OctoPrint describes one: state (text, flags), job (file
  * name, path, origin), progress (completion, printTime, printTimeLeft),
  * temperature (tool0, bed, chamber).  Transfer full. */

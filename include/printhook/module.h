@@ -83,7 +83,7 @@
 G_BEGIN_DECLS
 
 #define PRINTHOOK_ABI_MAJOR 1
-#define PRINTHOOK_ABI_MINOR 1
+#define PRINTHOOK_ABI_MINOR 2
 
 /* The symbol every module exports. */
 #define PRINTHOOK_MODULE_SYMBOL "printhook_module_get_desc"
@@ -160,9 +160,15 @@ typedef void (*printhook_insert_func) (GString *out, const char *text, gsize len
                                        gpointer user_data);
 
 /* One printer source of the configuration: its name ([source NAME]) and
- * type ("octoprint", "moonraker"); both transfer none, valid during the
- * call (foreach_source, ABI 1.1). */
+ * type ("octoprint", "moonraker", "bambu"); both transfer none, valid
+ * during the call (foreach_source, ABI 1.1). */
 typedef void (*printhook_source_func) (const char *name, const char *type, gpointer user_data);
+
+/* The frame of the printer's own camera (camera_fetch, ABI 1.2).  jpeg:
+ * transfer none, NULL on error; error: transfer none, NULL with a frame;
+ * both valid only during the call. */
+typedef void (*printhook_camera_callback) (printhook_delivery *d, GBytes *jpeg,
+                                           const GError *error, gpointer user_data);
 
 typedef gboolean (*printhook_header_func) (const char *name, const char *value,
                                            gpointer user_data);
@@ -376,7 +382,22 @@ struct printhook_host {
    * change what a receiver keeps (retained states). */
   gboolean (*is_daemon) (void);
 
-  gpointer reserved[5];
+  /* Since ABI 1.2. */
+
+  /* Asks the camera of the event's printer that has no URL (a Bambu Lab
+   * P1's or A1's, which the source reads over the printer's own protocol)
+   * for one JPEG frame within timeout_s, refusing one larger than
+   * max_bytes.  FALSE when the event's source knows no such camera, and
+   * callback is never called (a source whose camera has an HTTP URL puts
+   * it in PRINTHOOK_SHARED_WEBCAM_URL instead).  TRUE: callback runs
+   * exactly once, later, from the main loop, with the frame or with an
+   * error whose message says what to do (an X1 has no still image: set
+   * snapshot.url).  d must stay alive until then: call it from a stage
+   * that returns PENDING. */
+  gboolean (*camera_fetch) (printhook_delivery *d, double timeout_s, gsize max_bytes,
+                            printhook_camera_callback callback, gpointer user_data);
+
+  gpointer reserved[4];
 };
 
 /* The module's side of the contract. */

@@ -6,7 +6,9 @@
  * each reshaped image (a "variant": one per size, quality and orientation)
  * live in the event's shared values, so deliveries that arrive while the
  * camera or the worker thread is still busy wait for the same result.
- * A snapshot that cannot be had never stops the webhook: the delivery goes
+ * The camera is the hook's snapshot.url, else the webcam URL the event's
+ * source knows, else the printer's own camera that the host reads (a
+ * Bambu Lab P1's, host->camera_fetch of ABI 1.2).  A snapshot that cannot be had never stops the webhook: the delivery goes
  * on without the image and the log says why. */
 #include <string.h>
 
@@ -60,7 +62,7 @@ typedef struct {
   GBytes *bytes;               /* NULL when the fetch failed */
   char *why;                   /* why it failed */
   GPtrArray *waiting;          /* variant *, shared values of the same event */
-  char *source;                /* the URL asked */
+  char *source;                /* the URL asked; NULL: the printer's camera */
   char *url;                   /* the same, for messages */
 } fetch;
 
@@ -327,19 +329,18 @@ typedef struct {
   const snapshot_instance *inst;
 } fetch_request;
 
+/* Settles the fetch and hands its answer to every variant waiting for it.
+ * bytes: transfer none, NULL when it failed; why: transfer full, NULL
+ * with bytes. */
 static void
-on_fetched (printhook_delivery *d, const printhook_http_response *response, gpointer user_data)
+fetch_settle (fetch *f, GBytes *bytes, char *why)
 {
-  fetch_request *request = user_data;
-  fetch *f = request->f;
   g_autoptr (GPtrArray) waiting = g_steal_pointer (&f->waiting);
 
   f->waiting = g_ptr_array_new ();
   f->done = TRUE;
-  f->why = describe_failure (f, request->inst, response);
-  if (f->why == NULL)
-    f->bytes = g_bytes_ref (host->http_response_get_body (response));
-  g_free (request);
+  f->why = why;
+  f->bytes = bytes != NULL ? g_bytes_ref (bytes) : NULL;
   for (guint i = 0; i < waiting->len; i++)
     {
       variant *v = g_ptr_array_index (waiting, i);
@@ -352,11 +353,38 @@ on_fetched (printhook_delivery *d, const printhook_http_response *response, gpoi
 }
 
 static void
-start_fetch (snapshot_instance *inst, printhook_delivery *d, fetch *f)
+on_fetched (printhook_delivery *d, const printhook_http_response *response, gpointer user_data)
 {
-  printhook_http_request *http = host->http_request_new ("GET", f->source);
-  fetch_request *request = g_new0 (fetch_request, 1);
+  fetch_request *request = user_data;
+  fetch *f = request->f;
+  char *why = describe_failure (f, request->inst, response);
 
+  g_free (request);
+  fetch_settle (f, why == NULL ? host->http_response_get_body (response) : NULL, why);
+}
+
+static void
+on_camera_frame (printhook_delivery *d, GBytes *jpeg, const GError *error, gpointer user_data)
+{
+  fetch *f = user_data;
+
+  fetch_settle (f, jpeg,
+                error != NULL ? g_strdup_printf ("the printer's camera: %s", error->message)
+                              : NULL);
+}
+
+/* Starts f's request: the URL's, or without one the printer's own camera
+ * (ABI 1.2), which FALSE says the event's source does not have. */
+static gboolean
+submit_fetch (snapshot_instance *inst, printhook_delivery *d, fetch *f)
+{
+  printhook_http_request *http;
+  fetch_request *request;
+
+  if (f->source == NULL)
+    return host->camera_fetch (d, inst->timeout, (gsize) inst->max_bytes, on_camera_frame, f);
+  http = host->http_request_new ("GET", f->source);
+  request = g_new0 (fetch_request, 1);
   host->http_request_set_timeouts (http, inst->timeout, inst->timeout);
   /* The hook's tls_ca_file is for its receiver; a camera has its own. */
   host->http_request_set_tls (http, inst->tls_verify, NULL);
@@ -364,6 +392,25 @@ start_fetch (snapshot_instance *inst, printhook_delivery *d, fetch *f)
   request->f = f;
   request->inst = inst;
   host->http_submit (d, http, on_fetched, request);
+  return TRUE;
+}
+
+/* A new fetch of url (NULL: the printer's camera), started for d, or
+ * NULL when the event's source has no camera.  Transfer full. */
+static fetch *
+fetch_start (snapshot_instance *inst, printhook_delivery *d, const char *url)
+{
+  fetch *f = g_new0 (fetch, 1);
+
+  f->waiting = g_ptr_array_new ();
+  f->source = g_strdup (url);
+  f->url = url != NULL ? url_for_messages (url) : g_strdup ("the printer's camera");
+  if (!submit_fetch (inst, d, f))
+    {
+      fetch_free (f);
+      return NULL;
+    }
+  return f;
 }
 
 static printhook_result
@@ -379,22 +426,19 @@ snapshot_run (gpointer data, printhook_delivery *d, GError **error)
   if (has_snapshot (d))
     return PRINTHOOK_RESULT_DONE;
   /* Without a snapshot.url of its own, a hook uses the webcam its printer's
-   * source knows (OctoPrint's settings, Moonraker's webcams). */
+   * source knows (OctoPrint's settings, Moonraker's webcams), and without
+   * that the printer's own camera (a Bambu Lab P1's). */
   url = inst->url != NULL ? inst->url : host->shared_get (d, PRINTHOOK_SHARED_WEBCAM_URL);
-  if (url == NULL)
-    {
-      host->log (d, G_LOG_LEVEL_WARNING, "sending without the snapshot: no snapshot.url is set "
-                 "(in the hook or in [printhook]) and the event's source knows no webcam");
-      return PRINTHOOK_RESULT_DONE;
-    }
-  if (g_ascii_strncasecmp (url, "http://", 7) != 0 && g_ascii_strncasecmp (url, "https://", 8) != 0)
+  if (url != NULL && g_ascii_strncasecmp (url, "http://", 7) != 0
+      && g_ascii_strncasecmp (url, "https://", 8) != 0)
     {
       host->log (d, G_LOG_LEVEL_WARNING, "sending without the snapshot: the source's webcam "
                  "URL is not http or https");
       return PRINTHOOK_RESULT_DONE;
     }
-  fetch_key = g_strconcat (inst->fetch_key, url, NULL);
-  variant_key = g_strconcat (inst->variant_key, url, NULL);
+  /* No URL looks like "(printer camera)": the camera's keys are its own. */
+  fetch_key = g_strconcat (inst->fetch_key, url != NULL ? url : "(printer camera)", NULL);
+  variant_key = g_strconcat (inst->variant_key, url != NULL ? url : "(printer camera)", NULL);
 
   v = host->shared_get (d, variant_key);
   if (v != NULL && v->done)
@@ -407,13 +451,26 @@ snapshot_run (gpointer data, printhook_delivery *d, GError **error)
       g_ptr_array_add (v->waiters, d);
       return PRINTHOOK_RESULT_PENDING;
     }
+  f = host->shared_get (d, fetch_key);
+  if (f == NULL)
+    {
+      /* Its answer comes later, never from inside this call, so f is
+       * shared and waited for below in time. */
+      f = fetch_start (inst, d, url);
+      if (f == NULL)
+        {
+          host->log (d, G_LOG_LEVEL_WARNING, "sending without the snapshot: no snapshot.url "
+                     "is set (in the hook or in [printhook]) and the event's source knows "
+                     "no webcam");
+          return PRINTHOOK_RESULT_DONE;
+        }
+      host->shared_set (d, fetch_key, f, fetch_free);
+    }
   v = g_new0 (variant, 1);
   v->waiters = g_ptr_array_new ();
   v->options = inst->options;
   host->shared_set (d, variant_key, v, variant_free);
-
-  f = host->shared_get (d, fetch_key);
-  if (f != NULL && f->done && f->bytes == NULL)
+  if (f->done && f->bytes == NULL)
     {
       /* The camera failed this event already: no second try for it. */
       v->done = TRUE;
@@ -422,21 +479,10 @@ snapshot_run (gpointer data, printhook_delivery *d, GError **error)
       return PRINTHOOK_RESULT_DONE;
     }
   g_ptr_array_add (v->waiters, d);
-  if (f != NULL && f->done)
-    {
-      start_processing (v, f->bytes);
-      return PRINTHOOK_RESULT_PENDING;
-    }
-  if (f == NULL)
-    {
-      f = g_new0 (fetch, 1);
-      f->waiting = g_ptr_array_new ();
-      f->source = g_strdup (url);
-      f->url = url_for_messages (url);
-      host->shared_set (d, fetch_key, f, fetch_free);
-      start_fetch (inst, d, f);
-    }
-  g_ptr_array_add (f->waiting, v);
+  if (f->done)
+    start_processing (v, f->bytes);
+  else
+    g_ptr_array_add (f->waiting, v);
   return PRINTHOOK_RESULT_PENDING;
 }
 
