@@ -189,7 +189,8 @@ spawn (const char *config, const char *const *env, const char *read_only_dir)
       envp = g_environ_setenv (envp, pair[0], pair[1], TRUE);
     }
   if (!g_spawn_async_with_fds (NULL, (char **) args->pdata, envp,
-                               G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
+                               ph_test_die_with_parent, GINT_TO_POINTER ((int) getpid ()),
                                &d->pid, -1, log_fd, log_fd, &error))
     ck_abort_msg ("cannot run %s: %s", ph_test_binary (), error->message);
   close (log_fd);

@@ -7,9 +7,25 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <glib/gstdio.h>
 
 static GPtrArray *tmpdirs;
+
+void
+ph_test_die_with_parent (gpointer user_data)
+{
+#ifdef __linux__
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* The parent may have died before prctl. */
+  if (getppid () != (pid_t) GPOINTER_TO_INT (user_data))
+    _exit (127);
+#else
+  (void) user_data;
+#endif
+}
 
 static void
 remove_tree (const char *path)

@@ -24,6 +24,14 @@
  * library does: an unexpected warning is a failure. */
 void ph_test_init (void);
 
+/* A GSpawnChildSetupFunc for every process a test starts, user_data
+ * GINT_TO_POINTER (getpid ()): the kernel SIGKILLs the child when the
+ * test process dies, or when a failed test's cleanup never ran (under
+ * CK_FORK=no a failed assertion jumps to the next test) by the end of the
+ * suite at the latest.  The kernel watches the thread that forked: start
+ * children from the test's own thread. */
+void ph_test_die_with_parent (gpointer user_data);
+
 /* Runs the suite (transfer full) and returns the process exit status. */
 int ph_test_run (Suite *suite);
 

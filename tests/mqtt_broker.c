@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 #include <glib/gstdio.h>
 #ifdef __linux__
-#include <sys/prctl.h>
 #endif
 
 #include "daemon_process.h"
@@ -113,23 +112,6 @@ kill_children (void)
     }
 }
 
-/* In the child before exec: the kernel SIGKILLs it when the test dies
- * without running atexit (a failed forked test _exits, a timed-out one is
- * killed).  The kernel watches the thread that forked: the fixtures are
- * for a test's own thread. */
-static void
-die_with_parent (gpointer user_data)
-{
-#ifdef __linux__
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-  /* The parent may have died before prctl. */
-  if (getppid () != (pid_t) GPOINTER_TO_INT (user_data))
-    _exit (127);
-#else
-  (void) user_data;
-#endif
-}
-
 GPid
 ph_mqtt_child_spawn (const char *const *argv, int out_fd)
 {
@@ -142,7 +124,7 @@ ph_mqtt_child_spawn (const char *const *argv, int out_fd)
       atexit (kill_children);
     }
   if (!g_spawn_async_with_fds (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                               die_with_parent, GINT_TO_POINTER ((int) getpid ()), &c.pid, -1,
+                               ph_test_die_with_parent, GINT_TO_POINTER ((int) getpid ()), &c.pid, -1,
                                out_fd, out_fd, &error))
     ck_abort_msg ("cannot run %s: %s", argv[0], error->message);
   c.owner = getpid ();
