@@ -16,6 +16,7 @@
 typedef struct {
   gboolean connected;
   char *down;                  /* the first reason it went down */
+  char *refused_name;          /* ph_mqtt_link_refused_name then */
 } outcome;
 
 static void
@@ -33,10 +34,12 @@ on_down (ph_mqtt_link *link, const char *why, gboolean refused, gpointer user_da
 {
   outcome *o = user_data;
 
-  (void) link;
   (void) refused;
   if (o->down == NULL)
-    o->down = g_strdup (why);
+    {
+      o->down = g_strdup (why);
+      o->refused_name = g_strdup (ph_mqtt_link_refused_name (link));
+    }
 }
 
 static const ph_mqtt_link_callbacks callbacks = { on_connected, on_down, NULL, NULL };
@@ -77,11 +80,14 @@ START_TEST (test_certificate_name_other_than_the_address)
   attempt (b, "named-wrong", "01P00A123456789", NULL, &wrong);
   ck_assert (!wrong.connected);
   assert_contains (wrong.down, "is for '127.0.0.1', not '01P00A123456789'");
+  ck_assert_str_eq (wrong.refused_name, "127.0.0.1");
 
   /* Bambu's CAs did not sign the test broker's certificate. */
   attempt (b, "untrusted", "localhost", bambu_ca, &untrusted);
   ck_assert (!untrusted.connected);
   assert_contains (untrusted.down, "does not verify");
+  /* Its name was never the problem. */
+  ck_assert_ptr_null (untrusted.refused_name);
 
   /* The refused ones never got as far as CONNECT: the broker saw no
    * client of theirs, so no password went to the wrong host. */
@@ -92,6 +98,8 @@ START_TEST (test_certificate_name_other_than_the_address)
   g_free (right.down);
   g_free (wrong.down);
   g_free (untrusted.down);
+  g_free (wrong.refused_name);
+  g_free (untrusted.refused_name);
 }
 END_TEST
 

@@ -161,22 +161,15 @@ on_connected (ph_mqtt_link *link, gboolean session_present, gpointer data)
 static char *
 advice (const ph_bambu *bambu, const char *why, gboolean refused)
 {
-  const char *named = strstr (why, "is for '");
+  const char *named = ph_mqtt_link_refused_name (bambu->link);
 
   if (refused)
     return g_strdup_printf ("; check access_code (Settings > Network on the printer's screen; "
                             "it changes when LAN mode is switched off and on) in %s",
                             bambu->config.file);
   if (named != NULL)
-    {
-      g_autofree char *name = g_strdup (named + strlen ("is for '"));
-      char *end = strchr (name, '\'');
-
-      if (end != NULL)
-        *end = '\0';
-      return g_strdup_printf ("; if that is this printer, set serial = %s in %s", name,
-                              bambu->config.file);
-    }
+    return g_strdup_printf ("; if that is this printer, set serial = %s in %s", named,
+                            bambu->config.file);
   if (strstr (why, "does not verify") != NULL || strstr (why, "certificate") != NULL)
     return g_strdup_printf ("; tls_ca_file (%s) must hold Bambu Lab's CAs, or set "
                             "tls_verify = false", bambu->config.tls_ca_file);

@@ -27,6 +27,7 @@ struct ph_mqtt_link {
   char *will_topic, *will_payload, *name, *tls_name;
   SSL_CTX *ssl_ctx;              /* with tls_name: checks the certificate against it */
   char *tls_problem;             /* what the check of this attempt found wrong, or NULL */
+  char *tls_refused_name;        /* the CN of a certificate refused for its name, or NULL */
   guint16 port;
   gboolean tls, tls_verify, clean_session;
   int protocol;
@@ -368,8 +369,11 @@ verify_peer (int ok, X509_STORE_CTX *store)
   if (cert != NULL)
     X509_NAME_get_text_by_NID (X509_get_subject_name (cert), NID_commonName, cn, sizeof cn);
   if (error == X509_V_ERR_HOSTNAME_MISMATCH)
-    link->tls_problem = g_strdup_printf ("the certificate of %s is for '%s', not '%s'", link->name,
-                                         cn, link->tls_name);
+    {
+      link->tls_refused_name = g_strdup (cn);
+      link->tls_problem = g_strdup_printf ("the certificate of %s is for '%s', not '%s'",
+                                           link->name, cn, link->tls_name);
+    }
   else
     link->tls_problem = g_strdup_printf ("the certificate of %s (CN '%s') does not verify: %s",
                                          link->name, cn, X509_verify_cert_error_string (error));
@@ -441,6 +445,7 @@ configure_client (ph_mqtt_link *link, char **why)
   if (link->tls_name != NULL)
     {
       g_clear_pointer (&link->tls_problem, g_free);
+      g_clear_pointer (&link->tls_refused_name, g_free);
       if (!make_named_context (link, why))
         return FALSE;
       /* Our context alone (no defaults over it), and libmosquitto's own
@@ -583,6 +588,12 @@ ph_mqtt_link_last_error (const ph_mqtt_link *link)
 }
 
 const char *
+ph_mqtt_link_refused_name (const ph_mqtt_link *link)
+{
+  return link->tls_refused_name;
+}
+
+const char *
 ph_mqtt_link_name (const ph_mqtt_link *link)
 {
   return link->name;
@@ -698,6 +709,7 @@ ph_mqtt_link_free (ph_mqtt_link *link)
   g_free (link->ca_file);
   g_free (link->tls_name);
   g_free (link->tls_problem);
+  g_free (link->tls_refused_name);
   if (link->ssl_ctx != NULL)
     SSL_CTX_free (link->ssl_ctx);
   g_free (link->cert_file);

@@ -86,6 +86,12 @@ gboolean ph_mqtt_link_is_connecting (const ph_mqtt_link *link);
 /* Why the link is not connected, in words, or NULL.  Transfer none. */
 const char *ph_mqtt_link_last_error (const ph_mqtt_link *link);
 
+/* The name (CN) the broker's certificate holds when the last attempt
+ * refused it for not naming tls_name, else NULL: for advice such as "set
+ * serial = ...".  Transfer none, valid until the next attempt (so in the
+ * down callback). */
+const char *ph_mqtt_link_refused_name (const ph_mqtt_link *link);
+
 /* "mqtt://host:port" or "mqtts://host:port", for messages.  Transfer none. */
 const char *ph_mqtt_link_name (const ph_mqtt_link *link);
 
