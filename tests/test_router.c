@@ -410,7 +410,8 @@ START_TEST (test_source_errors_are_all_reported)
   ck_assert_str_eq (text,
                     "2: [source a] type: 'moonrakr' is not a source type (known: octoprint, moonraker, bambu); did you mean 'moonraker'?\n"
                     "8: [source b] api-key: unknown key; did you mean 'api_key'? (a source has type, url and api_key, "
-                    "or for bambu host, serial, access_code, port, tls_ca_file and tls_verify; and enabled; "
+                    "or for bambu host, serial, access_code, port, tls_ca_file, tls_verify, camera and "
+                    "camera_port; and enabled; "
                     "webhook settings belong in a [hook NAME] group)\n"
                     "6: [source b]: a source needs a type: type = octoprint, moonraker or bambu\n"
                     "7: [source b] url: 'ftp://x' is not an http:// or https:// URL\n"
