@@ -574,8 +574,9 @@ START_TEST (test_sequential_requests_reuse_one_connection)
 }
 END_TEST
 
-/* libcurl's handles are reset and used again: nothing of one request's
- * headers, method, body or timeouts reaches the next. */
+/* One request after another on the same ph_http (and connection):
+ * nothing of one request's headers, method, body or timeouts reaches the
+ * next. */
 START_TEST (test_a_request_inherits_nothing_from_the_one_before)
 {
   ph_http_request *first = request ("PATCH", "/echo");
@@ -783,6 +784,116 @@ START_TEST (test_endless_headers_are_a_receive_error)
 
   assert_error (o, PH_HTTP_ERROR_RECEIVE);
   ck_assert_str_eq (o->error->message, expected);
+}
+END_TEST
+
+/* A server that answers one connection with answer, byte for byte, in a
+ * thread of its own: libsoup writes only well-formed answers. */
+typedef struct {
+  int listener;
+  const char *answer;
+  GThread *thread;
+} raw_server;
+
+static gpointer
+raw_serve (gpointer data)
+{
+  raw_server *r = data;
+  int fd = accept (r->listener, NULL, NULL);
+  char buffer[4096];
+  GString *head = g_string_new (NULL);
+  ssize_t n;
+
+  while (fd >= 0 && strstr (head->str, "\r\n\r\n") == NULL
+         && (n = read (fd, buffer, sizeof buffer - 1)) > 0)
+    g_string_append_len (head, buffer, n);
+  g_string_free (head, TRUE);
+  if (fd >= 0)
+    {
+      /* Until the client has read all and closed, or keeps the connection
+       * for later (then 2 s): closing first could reset it unread. */
+      struct timeval wait = { 2, 0 };
+
+      ck_assert (write (fd, r->answer, strlen (r->answer)) == (ssize_t) strlen (r->answer));
+      shutdown (fd, SHUT_WR);
+      setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+      while (read (fd, buffer, sizeof buffer) > 0)
+        ;
+      close (fd);
+    }
+  return NULL;
+}
+
+/* Its URL (transfer full); raw_server_stop joins it. */
+static char *
+raw_server_start (raw_server *r, const char *answer)
+{
+  struct sockaddr_in address = { .sin_family = AF_INET };
+  socklen_t length = sizeof address;
+
+  address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  r->listener = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ck_assert (r->listener >= 0);
+  ck_assert (bind (r->listener, (struct sockaddr *) &address, sizeof address) == 0);
+  ck_assert (listen (r->listener, 1) == 0);
+  ck_assert (getsockname (r->listener, (struct sockaddr *) &address, &length) == 0);
+  r->answer = answer;
+  r->thread = g_thread_new ("raw-server", raw_serve, r);
+  return g_strdup_printf ("http://127.0.0.1:%u/folded", ntohs (address.sin_port));
+}
+
+static void
+raw_server_stop (raw_server *r)
+{
+  g_thread_join (r->thread);
+  close (r->listener);
+}
+
+/* Found by tests/fuzz/fuzz_http_answer.c: libcurl 7.88 (Debian 12) kept a
+ * pointer to the last header of an easy handle's previous response, and
+ * an answer whose first header line is a folded continuation read it
+ * after it was freed (valgrind and ASan saw it; a crash was a matter of
+ * luck).  Each request has a handle of its own: the answer is refused or
+ * taken, the next request is fine, and nothing reads freed memory. */
+START_TEST (test_a_folded_first_header_after_another_response)
+{
+  raw_server r = { 0 };
+  g_autofree char *url = raw_server_start (&r, "HTTP/1.1 200 OK\r\r\n\t=Wed, 21 Oct 2015 07:28:00 GMTtwo\r\n"
+                                               "\t=hree\r\nContent-Length: 2\r\n\r\nok");
+  outcome *before = run (request ("GET", "/echo"));
+  outcome *folded;
+  outcome *after;
+
+  assert_ok (before, 200);
+  folded = run (ph_http_request_new ("GET", url));
+  ck_assert (folded->error != NULL || folded->status == 200);
+  raw_server_stop (&r);
+  after = run (request ("GET", "/echo"));
+  assert_ok (after, 200);
+  assert_body (after->body, "ok", 2);
+}
+END_TEST
+
+/* Found by tests/fuzz/fuzz_http_answer.c: libcurl read these status lines
+ * as statuses -1 and 1, without an error.  They are bad answers. */
+START_TEST (test_a_status_not_of_three_digits_is_a_bad_answer)
+{
+  static const char *const answers[] = {
+    "HTTP/2555555555555555555555555555555555555555555555555.1 301 Mo\nLocation: /x\r\n\r\n",
+    "HTTP/1.1 100 Continue\r\n\r\nHTTP/2 1 204 No Content\r\nRetry-After: 5\r\n\r\n",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
+    {
+      raw_server r = { 0 };
+      g_autofree char *url = raw_server_start (&r, answers[i]);
+      outcome *o = run (ph_http_request_new ("GET", url));
+
+      raw_server_stop (&r);
+      assert_error (o, PH_HTTP_ERROR_RECEIVE);
+      assert_contains (o->error->message, "the status line has no status of three digits");
+      ck_assert_int_eq (o->status, 0);
+    }
 }
 END_TEST
 
@@ -1035,6 +1146,8 @@ http_suite (void)
   tcase_add_test (failures, test_refused_connection_is_a_connect_error_without_the_password);
   tcase_add_test (failures, test_server_that_never_answers_times_out);
   tcase_add_test (failures, test_endless_headers_are_a_receive_error);
+  tcase_add_test (failures, test_a_folded_first_header_after_another_response);
+  tcase_add_test (failures, test_a_status_not_of_three_digits_is_a_bad_answer);
   tcase_add_test (failures, test_bad_urls_and_other_schemes_are_rejected);
   tcase_add_test (failures, test_rejection_runs_the_callback_from_the_loop);
   tcase_add_test (failures, test_line_breaks_in_headers_are_rejected_and_nothing_is_sent);

@@ -6,7 +6,8 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/fuzz.h tests/fuzz/corpus tests/fuz
 	tests/fuzz/fuzz_config.c tests/fuzz/fuzz_control.c tests/fuzz/fuzz_moonraker.c \
 	tests/fuzz/fuzz_listen.c tests/fuzz/fuzz_oauth.c tests/fuzz/fuzz_jpeg.c \
 	tests/fuzz/fuzz_console.c tests/fuzz/fuzz_mqtt.c tests/fuzz/fuzz_hook_file.c \
-	tests/fuzz/fuzz_bambu.c tests/fuzz/fuzz_bambu_camera.c tests/fuzz/fuzz_control_stream.c
+	tests/fuzz/fuzz_bambu.c tests/fuzz/fuzz_bambu_camera.c tests/fuzz/fuzz_control_stream.c \
+	tests/fuzz/fuzz_http_answer.c
 
 if FUZZING
 fuzz_ldflags = -fsanitize=fuzzer,address,undefined
@@ -16,7 +17,7 @@ noinst_PROGRAMS += tests/fuzz/fuzz-template tests/fuzz/fuzz-json tests/fuzz/fuzz
 	tests/fuzz/fuzz-config tests/fuzz/fuzz-control tests/fuzz/fuzz-moonraker \
 	tests/fuzz/fuzz-listen tests/fuzz/fuzz-oauth tests/fuzz/fuzz-jpeg tests/fuzz/fuzz-console \
 	tests/fuzz/fuzz-mqtt tests/fuzz/fuzz-hook-file tests/fuzz/fuzz-bambu \
-	tests/fuzz/fuzz-bambu-camera tests/fuzz/fuzz-control-stream
+	tests/fuzz/fuzz-bambu-camera tests/fuzz/fuzz-control-stream tests/fuzz/fuzz-http-answer
 
 tests_fuzz_fuzz_template_SOURCES = tests/fuzz/fuzz_template.c
 tests_fuzz_fuzz_template_LDFLAGS = $(fuzz_ldflags)
@@ -41,6 +42,10 @@ tests_fuzz_fuzz_control_LDADD = $(fuzz_ldadd)
 tests_fuzz_fuzz_control_stream_SOURCES = tests/fuzz/fuzz_control_stream.c
 tests_fuzz_fuzz_control_stream_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_control_stream_LDADD = $(fuzz_ldadd)
+
+tests_fuzz_fuzz_http_answer_SOURCES = tests/fuzz/fuzz_http_answer.c
+tests_fuzz_fuzz_http_answer_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_http_answer_LDADD = $(fuzz_ldadd)
 
 tests_fuzz_fuzz_console_SOURCES = tests/fuzz/fuzz_console.c
 tests_fuzz_fuzz_console_LDFLAGS = $(fuzz_ldflags)
