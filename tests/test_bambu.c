@@ -198,6 +198,43 @@ START_TEST (test_an_x1_cancel_and_a_huge_report)
 }
 END_TEST
 
+/* A P1 print that fails on the printer (a print_error that is not a
+ * cancel): PrintFailed once, reason error with the code, and a fatal HMS
+ * message that comes with it an Error. */
+START_TEST (test_a_failure_on_a_p1)
+{
+  ph_bambu_run r = { 0 };
+  g_autoptr (json_object) records = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *failed = NULL;
+
+  ph_bambu_run_start (&r, PH_BAMBU_SERIAL, PH_BAMBU_ACCESS_CODE,
+                      "PrintStarted, PrintFailed, PrintCancelled, Error");
+  ph_mqtt_subscriber_wait (r.requests, 1, 10000);
+  ph_bambu_report (&r, "\"gcode_state\": \"IDLE\", \"subtask_name\": \"\", \"task_id\": \"0\", "
+                       "\"print_error\": 0, \"hms\": []");
+  ph_bambu_report (&r, "\"gcode_state\": \"RUNNING\", \"subtask_name\": \"gear\", "
+                       "\"task_id\": \"31\", \"mc_percent\": 7");
+  ph_bambu_report (&r, "\"gcode_state\": \"FAILED\", \"print_error\": 83902465, "
+                       "\"hms\": [{\"attr\": 50331904, \"code\": 65537}]");
+  ph_bambu_report (&r, "\"gcode_state\": \"FAILED\"");
+  records = ph_bambu_exactly (&r, 3);
+  summary = ph_records_summary (records, NULL);
+  assert_contains (summary, "PrintStarted:0");
+  assert_contains (summary, "PrintFailed:0");
+  assert_contains (summary, "Error:0");
+  assert_lacks (summary, "PrintCancelled");
+  for (guint i = 0; i < 3; i++)
+    if (strcmp (ph_records_field (records, i, "event"), "PrintFailed") == 0)
+      failed = ph_records_field_json (records, i, "extra");
+  ck_assert_ptr_nonnull (failed);
+  assert_contains (failed, "\"reason\":\"error\"");
+  assert_contains (failed, "\"print_error\":83902465");
+  assert_contains (failed, "\"name\":\"gear\"");
+  ph_bambu_run_finish (&r);
+}
+END_TEST
+
 /* A wrong access code: the log says to check it, once however often the
  * daemon retries, and never shows it; no pushall went anywhere. */
 START_TEST (test_wrong_access_code)
@@ -245,6 +282,7 @@ bambu_suite (void)
   tcase_add_test (tc, test_a_print_on_a_p1);
   tcase_add_test (tc, test_a_finish_while_disconnected);
   tcase_add_test (tc, test_an_x1_cancel_and_a_huge_report);
+  tcase_add_test (tc, test_a_failure_on_a_p1);
   tcase_add_test (tc, test_wrong_access_code);
   tcase_add_test (tc, test_wrong_serial);
   suite_add_tcase (s, tc);
