@@ -24,6 +24,9 @@ printer_text (ph_bambu_state *state, gint64 now, char **copy)
   json_object *tree = ph_bambu_state_printer (state, now);
   json_object *st = NULL, *text = NULL;
 
+  /* What the camera is read from the same merged state (any answer). */
+  (void) ph_bambu_state_has_rtsp_camera (state);
+
   if (!json_object_object_get_ex (tree, "state", &st)
       || !json_object_object_get_ex (st, "text", &text) || !json_object_is_type (text, json_type_string))
     PH_FUZZ_FAIL ("a printer tree without state.text: %s", json_object_to_json_string (tree));
