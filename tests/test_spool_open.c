@@ -288,16 +288,17 @@ START_TEST (test_another_programs_database_is_not_taken_over)
 END_TEST
 
 /* A spool of the first schema (printhook before the console) keeps its
- * deliveries and gets the history table. */
+ * deliveries and gets the tables of the later ones. */
 START_TEST (test_a_version_1_spool_is_migrated_with_its_deliveries)
 {
   g_autofree char *path = ph_spool_test_path ();
   g_autoptr (ph_spool) spool = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) history = NULL;
+  guint seen = 9;
 
   fill (path);
-  raw_exec (path, "DROP TABLE history; PRAGMA user_version = 1");
+  raw_exec (path, "DROP TABLE history; DROP TABLE seen; PRAGMA user_version = 1");
   spool = ph_spool_test_open (path);
   ck_assert_int_eq (ph_spool_test_query_int (path, "SELECT user_version FROM pragma_user_version"),
                     PH_SPOOL_SCHEMA_VERSION);
@@ -305,6 +306,8 @@ START_TEST (test_a_version_1_spool_is_migrated_with_its_deliveries)
   history = ph_spool_history_list (spool, NULL, 10, &error);
   ck_assert_msg (history != NULL, "%s", error ? error->message : "?");
   ck_assert_uint_eq (history->len, 0);
+  ck_assert_msg (ph_spool_seen_count (spool, &seen, &error), "%s", error ? error->message : "?");
+  ck_assert_uint_eq (seen, 0);
 }
 END_TEST
 

@@ -14,9 +14,10 @@
 
 #include <glib.h>
 
-/* The schema this code writes (PRAGMA user_version).  Older files are
+/* The schema this code writes (PRAGMA user_version): 1 the deliveries, 2
+ * their history, 3 the event ids seen (ph_spool_seen_*).  Older files are
  * migrated on open; newer ones are not touched. */
-#define PH_SPOOL_SCHEMA_VERSION 2
+#define PH_SPOOL_SCHEMA_VERSION 3
 
 /* spool.max_deliveries when the config does not say. */
 #define PH_SPOOL_DEFAULT_MAX_DELIVERIES 10000
@@ -237,6 +238,39 @@ ph_spool_entry *ph_spool_history_get (ph_spool *spool, const char *id, GError **
 
 /* Forgets id's history rows.  PH_SPOOL_ERROR_NOT_FOUND when there are none. */
 gboolean ph_spool_history_remove (ph_spool *spool, const char *id, GError **error);
+
+/* The farm's dedupe window (core/spool/spool_seen.c).  A central daemon
+ * takes events that other daemons forward over MQTT at least once: the
+ * broker sends again what it saw no acknowledgement for, and a member
+ * publishes again what it is not sure went out.  So the central daemon
+ * records the id of every event it committed, with a digest of its
+ * content, in the transaction (the batch) that holds the deliveries the
+ * event caused: either both are durable or neither is, so an id found
+ * here has its deliveries in the spool (or delivered) already, even
+ * across a crash, and is dropped; found with another digest, it is an id
+ * reused for other content, and is refused.  ph_spool_seen_prune bounds
+ * the window by age and count; an id forwarded again after it left the
+ * window counts as new. */
+
+/* Looks id up among the recorded event ids: *found TRUE with *digest (may
+ * be NULL; transfer full, g_free) the digest it was recorded with, else
+ * *found FALSE (and *digest NULL). */
+gboolean ph_spool_seen_lookup (ph_spool *spool, const char *id, gboolean *found, char **digest,
+                               GError **error);
+
+/* Records id with digest at now (Unix µs); an id already recorded keeps
+ * its first digest and time (INSERT OR IGNORE). */
+gboolean ph_spool_seen_add (ph_spool *spool, const char *id, const char *digest, gint64 now,
+                            GError **error);
+
+/* Forgets the records older than before (Unix µs) and, beyond the newest
+ * keep ones, the oldest (keep 0: no count bound); *removed (may be NULL)
+ * receives how many. */
+gboolean ph_spool_seen_prune (ph_spool *spool, gint64 before, guint keep, guint *removed,
+                              GError **error);
+
+/* *count receives the number of records. */
+gboolean ph_spool_seen_count (ph_spool *spool, guint *count, GError **error);
 
 /* "printhook spool retry ID": id (pending or dead) becomes pending, due at
  * now, with a fresh retry window (window_start = now, no attempts), so the

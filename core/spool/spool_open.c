@@ -69,6 +69,16 @@ static const char *const migrations[] = {
   "  response TEXT,"
   "  duration REAL NOT NULL"
   ");",
+  /* 2 -> 3: the event ids a central daemon committed, with the digest of
+   * each event's content, so that an event a farm member forwards again is
+   * not delivered twice (core/spool/spool_seen.c).  Pruned by age, oldest
+   * first: hence the index on at. */
+  "CREATE TABLE seen ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  digest TEXT NOT NULL,"
+  "  at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX seen_at ON seen (at);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == PH_SPOOL_SCHEMA_VERSION);
@@ -137,6 +147,7 @@ check_schema (ph_spool *spool, GError **error)
   g_autoptr (sqlite3_stmt) deliveries = NULL;
   g_autoptr (sqlite3_stmt) attachments = NULL;
   g_autoptr (sqlite3_stmt) history = NULL;
+  g_autoptr (sqlite3_stmt) seen = NULL;
   g_autoptr (GError) local_error = NULL;
 
   deliveries = ph_spool_prepare (spool, "SELECT " PH_SPOOL_FULL_COLUMNS " FROM deliveries LIMIT 0",
@@ -149,7 +160,9 @@ check_schema (ph_spool *spool, GError **error)
                                 "event_time, milestone, created, attempts, last_attempt, "
                                 "finished, status, response, duration FROM history LIMIT 0",
                                 &local_error);
-  if (history == NULL)
+  if (history != NULL)
+    seen = ph_spool_prepare (spool, "SELECT id, digest, at FROM seen LIMIT 0", &local_error);
+  if (seen == NULL)
     {
       g_set_error (error, PH_SPOOL_ERROR, PH_SPOOL_ERROR_CORRUPT,
                    "%s: the spool's tables are not as printhook made them: %s", spool->path,
