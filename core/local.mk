@@ -15,6 +15,7 @@ core_libphcore_la_SOURCES += \
 # event/: what an event is, the names printhook knows, the sample printer.
 core_libphcore_la_SOURCES += \
 	core/event/camera.c core/event/camera.h \
+	core/event/envelope.c core/event/envelope.h \
 	core/event/event.c core/event/event.h \
 	core/event/events.c core/event/events.h \
 	core/event/sample.c core/event/sample.h
@@ -28,7 +29,7 @@ core_libphcore_la_SOURCES += \
 core_libphcore_la_SOURCES += \
 	core/spool/spool.c core/spool/spool.h core/spool/spool_private.h \
 	core/spool/spool_sql.c core/spool/spool_entry.c core/spool/spool_open.c \
-	core/spool/spool_due.c core/spool/spool_history.c
+	core/spool/spool_due.c core/spool/spool_history.c core/spool/spool_seen.c
 
 # config/: the INI files, their keys and values, hooks and sources, secrets.
 core_libphcore_la_SOURCES += \
@@ -55,7 +56,8 @@ core_libphcore_la_SOURCES += \
 	core/delivery/sample_delivery.c core/delivery/sample_delivery.h \
 	core/delivery/spool_delivery.c core/delivery/spool_delivery.h \
 	core/delivery/deliverer.c core/delivery/deliverer.h core/delivery/deliverer_private.h \
-	core/delivery/deliverer_batch.c core/delivery/deliverer_schedule.c \
+	core/delivery/deliverer_batch.c core/delivery/deliverer_intake.c \
+	core/delivery/deliverer_schedule.c \
 	core/delivery/activity.c core/delivery/activity.h \
 	core/delivery/preview.c core/delivery/preview.h
 
@@ -71,6 +73,7 @@ core_libphcore_la_SOURCES += \
 	core/sources/ws_link.c core/sources/ws_link.h \
 	core/sources/proxy_env.c core/sources/proxy_env.h \
 	core/sources/event_queue.c core/sources/event_queue.h core/sources/json_member.h \
+	core/sources/farm.c core/sources/farm.h \
 	core/sources/octoprint_api.c core/sources/octoprint_api.h \
 	core/sources/octoprint.c core/sources/octoprint.h core/sources/octoprint_private.h \
 	core/sources/octoprint_printer.c \

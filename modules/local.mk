@@ -37,6 +37,7 @@ modules_snapshot_la_LIBADD = $(module_libs) $(JPEG_LIBS)
 module_LTLIBRARIES += modules/mqtt.la
 modules_mqtt_la_SOURCES = modules/mqtt/mqtt.c modules/mqtt/broker.c modules/mqtt/broker.h \
 	modules/mqtt/discovery.c modules/mqtt/discovery.h \
+	modules/mqtt/forward.c modules/mqtt/forward.h modules/mqtt/ack.c modules/mqtt/ack.h \
 	modules/http-webhook/sign.c modules/http-webhook/sign.h
 modules_mqtt_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/modules/http-webhook
 modules_mqtt_la_CFLAGS = $(module_compile_flags) $(MOSQUITTO_CFLAGS)

@@ -337,6 +337,13 @@ tests_test_spool_due_SOURCES = tests/test_spool_due.c $(ph_spool_test_helpers)
 tests_test_spool_due_CFLAGS = $(test_cflags)
 tests_test_spool_due_LDADD = $(test_ldadd) $(SQLITE_LIBS)
 
+# The farm's dedupe window in the spool (core/spool/spool_seen.c).
+check_PROGRAMS += tests/test-spool-seen
+TESTS += tests/test-spool-seen
+tests_test_spool_seen_SOURCES = tests/test_spool_seen.c $(ph_spool_test_helpers)
+tests_test_spool_seen_CFLAGS = $(test_cflags)
+tests_test_spool_seen_LDADD = $(test_ldadd) $(SQLITE_LIBS)
+
 # The daemon's reliability end to end: spool, retries, dead letters, crashes
 # (issue 6), against the failing receiver.
 check_PROGRAMS += tests/test-reliability
@@ -459,3 +466,13 @@ tests_test_mqtt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/modules/http-webhook
 tests_test_mqtt_CFLAGS = $(test_cflags)
 tests_test_mqtt_LDADD = $(test_ldadd) $(SQLITE_LIBS)
 EXTRA_DIST += tests/servers/bad_broker.py
+
+# A print farm (tests/test_farm.c): edges forwarding events over a real
+# mosquitto to central daemons, acknowledgements, duplicates, hostile
+# envelopes, and daemons and the broker killed during thousands of events.
+check_PROGRAMS += tests/test-farm
+TESTS += tests/test-farm
+tests_test_farm_SOURCES = tests/test_farm.c $(ph_mqtt_test_helpers) tests/daemon_setup.c \
+	tests/daemon_setup.h $(ph_spool_test_helpers)
+tests_test_farm_CFLAGS = $(test_cflags)
+tests_test_farm_LDADD = $(test_ldadd) $(SQLITE_LIBS)

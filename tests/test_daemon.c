@@ -132,7 +132,7 @@ START_TEST (test_invalid_config_is_refused_with_every_error)
   ck_assert_int_eq (status, 1);
   assert_contains (log, "[hook a] url: 'ftp://x' is not an http:// or https:// URL");
   assert_contains (log, "[hook a] progres_step: unknown key; did you mean 'progress_step'?");
-  assert_contains (log, "[source op] type: 'octoprnt' is not a source type (known: octoprint, moonraker, bambu); "
+  assert_contains (log, "[source op] type: 'octoprnt' is not a source type (known: octoprint, moonraker, bambu, mqtt); "
                         "did you mean 'octoprint'?");
   assert_contains (log, "[source op]: an OctoPrint source needs an api_key");
   assert_contains (log, "printhook run: not starting:");

@@ -408,12 +408,13 @@ START_TEST (test_source_errors_are_all_reported)
 
   ck_assert_ptr_null (config);
   ck_assert_str_eq (text,
-                    "2: [source a] type: 'moonrakr' is not a source type (known: octoprint, moonraker, bambu); did you mean 'moonraker'?\n"
+                    "2: [source a] type: 'moonrakr' is not a source type (known: octoprint, moonraker, bambu, mqtt); did you mean 'moonraker'?\n"
                     "8: [source b] api-key: unknown key; did you mean 'api_key'? (a source has type, url and api_key, "
                     "or for bambu host, serial, access_code, port, tls_ca_file, tls_verify, camera and "
-                    "camera_port; and enabled; "
+                    "camera_port, or for mqtt url, topic, group, format, client_id, tls_ca_file, "
+                    "tls_verify, tls_cert, tls_key and dedupe_window; and enabled; "
                     "webhook settings belong in a [hook NAME] group)\n"
-                    "6: [source b]: a source needs a type: type = octoprint, moonraker or bambu\n"
+                    "6: [source b]: a source needs a type: type = octoprint, moonraker, bambu or mqtt\n"
                     "7: [source b] url: 'ftp://x' is not an http:// or https:// URL\n"
                     "6: [source b]: an OctoPrint source needs an api_key (OctoPrint: Settings > Application Keys, or your user's API key)\n"
                     "12: [source c] url: the URL must not hold a user or password; the api_key is the credential\n"

@@ -41,10 +41,11 @@ typedef struct {
 typedef enum {
   PH_SOURCE_OCTOPRINT,
   PH_SOURCE_MOONRAKER,
-  PH_SOURCE_BAMBU
+  PH_SOURCE_BAMBU,
+  PH_SOURCE_MQTT             /* events other printhooks forward over a broker (a farm) */
 } ph_source_type;
 
-/* "octoprint", "moonraker", "bambu": as the type key says it.  Transfer none. */
+/* "octoprint", "moonraker", "bambu", "mqtt": as the type key says it.  Transfer none. */
 const char *ph_source_type_name (ph_source_type type);
 
 /* What a Bambu Lab printer has for @snapshot (the camera key). */
@@ -73,6 +74,14 @@ typedef struct {
   gboolean tls_verify;
   ph_bambu_camera camera;
   guint camera_port;         /* 6000 */
+  /* type = mqtt (url: mqtt:// or mqtts://, with tls_ca_file and tls_verify):
+   * the farm envelopes of edge printhooks (printhook(1) PRINT FARMS) */
+  char *topic;               /* the subscription's filter: printhook/events/# */
+  char *group;               /* shared by the daemons of this group ($share/GROUP/...),
+                                NULL: this daemon takes every event */
+  char *client_id;           /* NULL: derived from the instance name and the source */
+  char *tls_cert, *tls_key;  /* client certificate for mqtts:// */
+  guint dedupe_window;       /* seconds a committed event id is remembered */
 } ph_source_config;
 
 /* The [console] group: the web console in the daemon (core/console/). */

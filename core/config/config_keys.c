@@ -95,10 +95,11 @@ static const printhook_config_key console_keys[] = {
 
 static const printhook_config_key source_keys[] = {
   { "type", PRINTHOOK_KEY_STRING, NULL, TRUE, FALSE, 0, 0,
-    "the kind of printer: octoprint, moonraker or bambu" },
+    "the kind of printer: octoprint, moonraker or bambu; mqtt for the events other "
+    "printhooks forward (a print farm)" },
   { "url", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
     "octoprint, moonraker: the server's base URL (http or https), as in a browser: "
-    "http://octopi.local" },
+    "http://octopi.local; mqtt: the broker, mqtt://[USER[:PASSWORD]@]HOST[:PORT] or mqtts://" },
   { "api_key", PRINTHOOK_KEY_STRING, NULL, FALSE, TRUE, 0, 0,
     "an API key of a user with the STATUS permission (OctoPrint: Settings > Application Keys)" },
   { "host", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
@@ -110,14 +111,31 @@ static const printhook_config_key source_keys[] = {
   { "port", PRINTHOOK_KEY_INT, "8883", FALSE, FALSE, 1, 65535,
     "bambu: the printer's MQTT port" },
   { "tls_ca_file", PRINTHOOK_KEY_PATH, NULL, FALSE, FALSE, 0, 0,
-    "bambu: the CAs its certificate is checked against (default: Bambu Lab's, shipped)" },
+    "bambu, mqtt: the CAs its certificate is checked against (bambu default: Bambu Lab's, "
+    "shipped; mqtt: the system's)" },
   { "tls_verify", PRINTHOOK_KEY_BOOL, "true", FALSE, FALSE, 0, 0,
-    "bambu: false accepts any certificate (not advised)" },
+    "bambu, mqtt: false accepts any certificate (not advised)" },
   { "camera", PRINTHOOK_KEY_STRING, "auto", FALSE, FALSE, 0, 0,
     "bambu: its camera for @snapshot: auto, jpeg (P1, A1), rtsp (X1, P2S, H2: none usable), "
     "none" },
   { "camera_port", PRINTHOOK_KEY_INT, "6000", FALSE, FALSE, 1, 65535,
     "bambu: the port of a P1's or A1's JPEG camera" },
+  { "topic", PRINTHOOK_KEY_STRING, "printhook/events/#", FALSE, FALSE, 0, 0,
+    "mqtt: the topic filter of the forwarded events to take" },
+  { "group", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
+    "mqtt: the daemons of one group share the events ($share/GROUP/TOPIC), each taking "
+    "some; unset: this daemon takes every one" },
+  { "format", PRINTHOOK_KEY_STRING, "event", FALSE, FALSE, 0, 0,
+    "mqtt: event, the envelopes of edge printhooks (mqtt.format = event)" },
+  { "client_id", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
+    "mqtt: the MQTT client id (default: printhook-INSTANCE-SOURCE, stable across restarts)" },
+  { "tls_cert", PRINTHOOK_KEY_PATH, NULL, FALSE, FALSE, 0, 0,
+    "mqtt: client certificate (PEM) for mqtts://, with tls_key" },
+  { "tls_key", PRINTHOOK_KEY_PATH, NULL, FALSE, TRUE, 0, 0,
+    "mqtt: the client certificate's private key (PEM)" },
+  { "dedupe_window", PRINTHOOK_KEY_INT, "86400", FALSE, FALSE, 60, 31536000,
+    "mqtt: seconds a committed event id is remembered, so that a republished event is "
+    "not delivered twice" },
   { "enabled", PRINTHOOK_KEY_BOOL, "true", FALSE, FALSE, 0, 0,
     "false leaves the source unconnected" },
   { NULL, 0, NULL, FALSE, FALSE, 0, 0, NULL }

@@ -5,6 +5,7 @@
 
 #include "config_keys.h"
 #include "config_private.h"
+#include "mqtt/mqtt_url.h"
 #include "text/suggest.h"
 
 /* Where the package installs Bambu Lab's CA bundle (conf/bambu-ca.pem). */
@@ -34,6 +35,11 @@ ph_source_config_copy (ph_source_config *to, const ph_source_config *from)
   to->serial = g_strdup (from->serial);
   to->access_code = g_strdup (from->access_code);
   to->tls_ca_file = g_strdup (from->tls_ca_file);
+  to->topic = g_strdup (from->topic);
+  to->group = g_strdup (from->group);
+  to->client_id = g_strdup (from->client_id);
+  to->tls_cert = g_strdup (from->tls_cert);
+  to->tls_key = g_strdup (from->tls_key);
 }
 
 void
@@ -47,6 +53,11 @@ ph_source_config_clear (ph_source_config *config)
   g_free (config->serial);
   g_free (config->access_code);
   g_free (config->tls_ca_file);
+  g_free (config->topic);
+  g_free (config->group);
+  g_free (config->client_id);
+  g_free (config->tls_cert);
+  g_free (config->tls_key);
 }
 
 gboolean
@@ -57,7 +68,11 @@ ph_source_config_equal (const ph_source_config *a, const ph_source_config *b)
          && g_strcmp0 (a->host, b->host) == 0 && g_strcmp0 (a->serial, b->serial) == 0
          && g_strcmp0 (a->access_code, b->access_code) == 0 && a->port == b->port
          && g_strcmp0 (a->tls_ca_file, b->tls_ca_file) == 0 && a->tls_verify == b->tls_verify
-         && a->camera == b->camera && a->camera_port == b->camera_port;
+         && a->camera == b->camera && a->camera_port == b->camera_port
+         && g_strcmp0 (a->topic, b->topic) == 0 && g_strcmp0 (a->group, b->group) == 0
+         && g_strcmp0 (a->client_id, b->client_id) == 0
+         && g_strcmp0 (a->tls_cert, b->tls_cert) == 0 && g_strcmp0 (a->tls_key, b->tls_key) == 0
+         && a->dedupe_window == b->dedupe_window;
 }
 
 const char *
@@ -69,6 +84,8 @@ ph_source_type_name (ph_source_type type)
       return "moonraker";
     case PH_SOURCE_BAMBU:
       return "bambu";
+    case PH_SOURCE_MQTT:
+      return "mqtt";
     case PH_SOURCE_OCTOPRINT:
     default:
       return "octoprint";
@@ -104,7 +121,8 @@ check_unknown_keys (ph_config_loader *loader, ph_config_file *file, const char *
       ph_config_report (loader, PH_DIAG_ERROR, file, group, keys[i],
                         "unknown key%s%s%s (a source has type, url and api_key, or for "
                         "bambu host, serial, access_code, port, tls_ca_file, tls_verify, camera "
-                        "and camera_port; "
+                        "and camera_port, or for mqtt url, topic, group, format, client_id, "
+                        "tls_ca_file, tls_verify, tls_cert, tls_key and dedupe_window; "
                         "and enabled; webhook settings belong in a [hook NAME] group)",
                         hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
     }
@@ -114,7 +132,7 @@ static gboolean
 check_type (ph_config_loader *loader, ph_config_file *file, const char *group,
             ph_source_config *source)
 {
-  static const char *const types[] = { "octoprint", "moonraker", "bambu", NULL };
+  static const char *const types[] = { "octoprint", "moonraker", "bambu", "mqtt", NULL };
   g_autoptr (ph_value) value = read_key (loader, file, group, "type");
   const char *hint;
 
@@ -122,11 +140,11 @@ check_type (ph_config_loader *loader, ph_config_file *file, const char *group,
     {
       if (!g_key_file_has_key (file->keyfile, group, "type", NULL))
         ph_config_report (loader, PH_DIAG_ERROR, file, group, NULL,
-                          "a source needs a type: type = octoprint, moonraker or bambu");
+                          "a source needs a type: type = octoprint, moonraker, bambu or mqtt");
       return FALSE;
     }
   g_strstrip (value->text);
-  for (ph_source_type type = PH_SOURCE_OCTOPRINT; type <= PH_SOURCE_BAMBU; type++)
+  for (ph_source_type type = PH_SOURCE_OCTOPRINT; type <= PH_SOURCE_MQTT; type++)
     if (g_ascii_strcasecmp (value->text, ph_source_type_name (type)) == 0)
       {
         source->type = type;
@@ -134,7 +152,7 @@ check_type (ph_config_loader *loader, ph_config_file *file, const char *group,
       }
   hint = ph_suggest (value->text, types);
   ph_config_report (loader, PH_DIAG_ERROR, file, group, "type",
-                    "'%s' is not a source type (known: octoprint, moonraker, bambu)%s%s%s",
+                    "'%s' is not a source type (known: octoprint, moonraker, bambu, mqtt)%s%s%s",
                     value->text, hint ? "; did you mean '" : "", hint ? hint : "",
                     hint ? "'?" : "");
   return FALSE;
@@ -190,26 +208,48 @@ check_url (ph_config_loader *loader, ph_config_file *file, const char *group,
     }
 }
 
-/* The keys of the other kind of source are errors, each named: a Bambu
- * printer has no url, a server no serial. */
+/* The keys of another kind of source are errors, each named: a Bambu
+ * printer has no url, a server no serial, a broker no api_key. */
 static void
 check_foreign_keys (ph_config_loader *loader, ph_config_file *file, const char *group,
                     const ph_source_config *source)
 {
-  static const char *const http_only[] = { "url", "api_key", NULL };
-  static const char *const bambu_only[] = { "host", "serial", "access_code", "port",
+  static const char *const http_keys[] = { "url", "api_key", NULL };
+  static const char *const bambu_keys[] = { "host", "serial", "access_code", "port",
                                             "tls_ca_file", "tls_verify", "camera",
                                             "camera_port", NULL };
-  gboolean bambu = source->type == PH_SOURCE_BAMBU;
-  const char *const *foreign = bambu ? http_only : bambu_only;
+  static const char *const mqtt_keys[] = { "url", "topic", "group", "format", "client_id",
+                                           "tls_ca_file", "tls_verify", "tls_cert", "tls_key",
+                                           "dedupe_window", NULL };
+  const char *const *own = source->type == PH_SOURCE_BAMBU ? bambu_keys
+                           : source->type == PH_SOURCE_MQTT ? mqtt_keys
+                                                            : http_keys;
+  static const char *const *const lists[] = { http_keys, bambu_keys, mqtt_keys };
+  static const char *const list_types[] = { "octoprint and moonraker", "bambu", "mqtt" };
+  g_autoptr (GHashTable) said = g_hash_table_new (g_str_hash, g_str_equal);
 
-  for (guint i = 0; foreign[i] != NULL; i++)
-    if (g_key_file_has_key (file->keyfile, group, foreign[i], NULL))
-      ph_config_report (loader, PH_DIAG_ERROR, file, group, foreign[i],
-                        bambu ? "a bambu source has no %s: it connects to host with serial "
-                                "and access_code"
-                              : "%s is a key of bambu sources only",
-                        foreign[i]);
+  for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
+    for (guint i = 0; lists[k][i] != NULL; i++)
+      {
+        const char *key = lists[k][i];
+        g_autoptr (GString) owners = g_string_new (NULL);
+
+        if (g_strv_contains (own, key) || g_hash_table_contains (said, key)
+            || !g_key_file_has_key (file->keyfile, group, key, NULL))
+          continue;
+        g_hash_table_add (said, (gpointer) key);
+        for (guint o = 0; o < G_N_ELEMENTS (lists); o++)
+          if (g_strv_contains (lists[o], key))
+            g_string_append_printf (owners, "%s%s", owners->len > 0 ? " and " : "",
+                                    list_types[o]);
+        if (source->type == PH_SOURCE_BAMBU)
+          ph_config_report (loader, PH_DIAG_ERROR, file, group, key,
+                            "a bambu source has no %s: it connects to host with serial and "
+                            "access_code", key);
+        else
+          ph_config_report (loader, PH_DIAG_ERROR, file, group, key,
+                            "%s is a key of %s sources only", key, owners->str);
+      }
 }
 
 /* A required text key of a bambu source, trimmed; reported when missing
@@ -274,6 +314,85 @@ build_bambu (ph_config_loader *loader, ph_config_file *file, const char *group,
     }
 }
 
+/* An MQTT subscription filter (MQTT 5 §4.7): '#' alone in the last
+ * level, '+' alone in its level, no NUL; "$share/" is the group key's. */
+static const char *
+filter_problem (const char *filter)
+{
+  g_auto (GStrv) levels = g_strsplit (filter, "/", -1);
+
+  if (*filter == '\0')
+    return "it is empty";
+  if (g_str_has_prefix (filter, "$share/"))
+    return "give the shared subscription's group in group, not $share/ in topic";
+  for (guint i = 0; levels[i] != NULL; i++)
+    {
+      if (strchr (levels[i], '#') != NULL && (strcmp (levels[i], "#") != 0 || levels[i + 1] != NULL))
+        return "'#' must be a whole level, the last one";
+      if (strchr (levels[i], '+') != NULL && strcmp (levels[i], "+") != 0)
+        return "'+' must be a whole level";
+    }
+  return NULL;
+}
+
+static void
+build_mqtt (ph_config_loader *loader, ph_config_file *file, const char *group,
+            ph_source_config *source)
+{
+  g_autoptr (ph_value) url = read_key (loader, file, group, "url");
+  g_autoptr (ph_value) topic = read_key (loader, file, group, "topic");
+  g_autoptr (ph_value) share = read_key (loader, file, group, "group");
+  g_autoptr (ph_value) format = read_key (loader, file, group, "format");
+  g_autoptr (ph_value) client_id = read_key (loader, file, group, "client_id");
+  g_autoptr (ph_value) ca_file = read_key (loader, file, group, "tls_ca_file");
+  g_autoptr (ph_value) verify = read_key (loader, file, group, "tls_verify");
+  g_autoptr (ph_value) cert = read_key (loader, file, group, "tls_cert");
+  g_autoptr (ph_value) key = read_key (loader, file, group, "tls_key");
+  g_autoptr (ph_value) window = read_key (loader, file, group, "dedupe_window");
+  g_auto (ph_mqtt_url) parsed = { 0 };
+  g_autoptr (GError) error = NULL;
+  const char *problem;
+
+  if (url == NULL)
+    {
+      if (!g_key_file_has_key (file->keyfile, group, "url", NULL))
+        ph_config_report (loader, PH_DIAG_ERROR, file, group, NULL,
+                          "an mqtt source needs a url: url = mqtt://broker.local");
+    }
+  else if (!ph_mqtt_url_parse (g_strstrip (url->text), &parsed, &error))
+    ph_config_report (loader, PH_DIAG_ERROR, file, group, "url", "%s", error->message);
+  else
+    source->url = g_strdup (url->text);
+  source->topic = g_strdup (topic != NULL ? g_strstrip (topic->text) : "printhook/events/#");
+  if ((problem = filter_problem (source->topic)) != NULL)
+    ph_config_report (loader, PH_DIAG_ERROR, file, group, "topic",
+                      "'%s' is not a topic filter: %s", source->topic, problem);
+  if (share != NULL)
+    {
+      source->group = g_strdup (g_strstrip (share->text));
+      if (*source->group == '\0' || strpbrk (source->group, "/+#") != NULL)
+        ph_config_report (loader, PH_DIAG_ERROR, file, group, "group",
+                          "'%s' cannot be a group: a name without / + #", source->group);
+    }
+  if (format != NULL && g_ascii_strcasecmp (g_strstrip (format->text), "event") != 0)
+    ph_config_report (loader, PH_DIAG_ERROR, file, group, "format",
+                      "'%s' is not a format of mqtt sources (event: the envelopes of edge "
+                      "printhooks, mqtt.format = event)", format->text);
+  if (client_id != NULL && *g_strstrip (client_id->text) != '\0')
+    source->client_id = g_strdup (client_id->text);
+  source->tls_ca_file = ca_file != NULL ? g_strdup (ca_file->text) : NULL;
+  source->tls_verify = verify != NULL ? verify->boolean : TRUE;
+  source->tls_cert = cert != NULL ? g_strdup (cert->text) : NULL;
+  source->tls_key = key != NULL ? g_strdup (key->text) : NULL;
+  if ((source->tls_cert != NULL) != (source->tls_key != NULL))
+    ph_config_report (loader, PH_DIAG_ERROR, file, group, source->tls_cert ? "tls_cert" : "tls_key",
+                      "tls_cert and tls_key go together");
+  else if (source->tls_cert != NULL && source->url != NULL && !parsed.tls)
+    ph_config_report (loader, PH_DIAG_ERROR, file, group, "tls_cert",
+                      "tls_cert is for mqtts:// URLs");
+  source->dedupe_window = window != NULL ? (guint) window->integer : 86400;
+}
+
 ph_source_config *
 ph_config_build_source (ph_config_loader *loader, ph_config_file *file, const char *group,
                         const char *name)
@@ -296,6 +415,13 @@ ph_config_build_source (ph_config_loader *loader, ph_config_file *file, const ch
     source->enabled = enabled->boolean;
   if (typed)
     check_foreign_keys (loader, file, group, source);
+  if (typed && source->type == PH_SOURCE_MQTT)
+    {
+      build_mqtt (loader, file, group, source);
+      if (ph_diag_count (loader->diag, PH_DIAG_ERROR) > errors_before)
+        return NULL;
+      return g_steal_pointer (&source);
+    }
   if (typed && source->type == PH_SOURCE_BAMBU)
     {
       build_bambu (loader, file, group, source);

@@ -61,6 +61,32 @@ gboolean ph_deliverer_hook_gone (const ph_deliverer *dv, const char *hook);
  * "accepted"). */
 void ph_deliverer_commit (ph_deliverer *dv);
 
+/* A farm's central side (core/sources/farm.c): it acknowledges an event
+ * only once the event's deliveries and its id are durable.  func (durable,
+ * data) runs once, on the loop, after the commit of the batch open now
+ * (one is opened, and committed at the end of the loop's turn):
+ * durable FALSE when that commit failed (or the deliverer went away first,
+ * or there is no spool to keep anything).  data: transfer none. */
+typedef void (*ph_deliverer_durable_func) (gboolean durable, gpointer data);
+void ph_deliverer_when_durable (ph_deliverer *dv, ph_deliverer_durable_func func, gpointer data);
+
+/* What the spool's table of committed event ids (ph_spool_seen_*) says
+ * about an event forwarded under id with digest (transfer none both). */
+typedef enum {
+  PH_INTAKE_NEW,             /* not seen: dispatch it, then ph_deliverer_remember */
+  PH_INTAKE_DUPLICATE,       /* committed before with the same content: drop it */
+  PH_INTAKE_CONFLICT,        /* committed before with other content: refuse it */
+  PH_INTAKE_UNKNOWN          /* the spool cannot say (see the log): try later */
+} ph_intake;
+ph_intake ph_deliverer_intake (ph_deliverer *dv, const char *id, const char *digest);
+
+/* Records id with digest in the open batch, after the event's deliveries
+ * were submitted (a crash between the two then means a duplicate, never
+ * a loss), and forgets, about once a minute, the ids older than
+ * window_s seconds.  FALSE when the spool could not (logged). */
+gboolean ph_deliverer_remember (ph_deliverer *dv, const char *id, const char *digest,
+                                guint window_s);
+
 /* Shutting down: no attempt starts from now on (what is due stays in the
  * spool for the next start); the attempts running finish. */
 void ph_deliverer_stop (ph_deliverer *dv);

@@ -43,6 +43,13 @@ on_commit (gpointer data)
 }
 
 void
+ph_deliverer_commit_soon (ph_deliverer *dv)
+{
+  if (dv->commit == 0)
+    dv->commit = g_idle_add_full (G_PRIORITY_DEFAULT, on_commit, dv, NULL);
+}
+
+void
 ph_deliverer_batch (ph_deliverer *dv)
 {
   g_autoptr (GError) error = NULL;
@@ -105,6 +112,7 @@ ph_deliverer_commit (ph_deliverer *dv)
 
       ph_deliverer_launch (dv, g_steal_pointer (&w->d), w->gen, durable ? w->entry : NULL);
     }
+  ph_deliverer_notify_durable (dv, durable && dv->spool != NULL);
 }
 
 void
@@ -112,7 +120,7 @@ ph_deliverer_commit_final (ph_deliverer *dv)
 {
   g_autoptr (GPtrArray) left = g_steal_pointer (&dv->durable_wait);
 
-  commit (dv, 0);
+  ph_deliverer_notify_durable (dv, commit (dv, 0) && dv->spool != NULL);
   if (left != NULL && left->len > 0)
     g_info ("%u new %s the next start", left->len,
             left->len == 1 ? "delivery waits in the spool for" : "deliveries wait in the spool for");

@@ -25,7 +25,19 @@ struct ph_deliverer {
   GPtrArray *durable_wait;  /* first attempts waiting for the batch's commit */
   ph_activity *activity;    /* outcomes go there too; NULL: nowhere */
   guint commit;             /* idle: commit the spool's batch */
+  GArray *durable_notify;   /* durable_notice: told after the batch's commit */
+  gint64 seen_pruned;       /* real time the seen ids were last pruned; 0: never */
 };
+
+/* One ph_deliverer_when_durable call. */
+typedef struct {
+  ph_deliverer_durable_func func;
+  gpointer data;
+} durable_notice;
+
+/* core/delivery/deliverer_intake.c: tells those waiting for the batch just
+ * committed (durable: whether it is). */
+void ph_deliverer_notify_durable (ph_deliverer *dv, gboolean durable);
 
 /* Starts an attempt of d (transfer full) with gen's hook (a reference is
  * taken).  entry (transfer none): d's spool entry as the spool had it
@@ -49,6 +61,9 @@ void ph_deliverer_launch (ph_deliverer *dv, printhook_delivery *d, ph_generation
  * When the spool cannot (its lock held too long), logs it and holds the
  * spool; the changes that follow are then made one by one. */
 void ph_deliverer_batch (ph_deliverer *dv);
+
+/* Commits from the loop's next turn, batch or not (ph_deliverer_commit). */
+void ph_deliverer_commit_soon (ph_deliverer *dv);
 
 /* Starts the first attempt of d (transfer full), written to the spool as
  * entry (transfer full, its attempt recorded) in the open batch, once the

@@ -59,12 +59,29 @@ ph_delivery_new_id (void)
   return id;
 }
 
+/* The webhook-id of an event forwarded by another printhook (a farm's
+ * central daemon): the same for the same event id and hook, on whichever
+ * central daemon, so that a receiver sees one id even for a duplicate the
+ * central side could not recognize (another daemon of the group took the
+ * republication, or it came beyond the window).  Not the milestone: two
+ * daemons may number one job's milestones differently, and an event makes
+ * one delivery per hook anyway. */
+static char *
+derived_id (const char *origin, const char *hook)
+{
+  g_autofree char *seed = g_strdup_printf ("printhook-farm\n%s\n%s", origin, hook);
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, seed, -1);
+
+  return g_strdup_printf ("msg_%.32s", hash);
+}
+
 printhook_delivery *
 ph_delivery_new (const ph_hook *hook, ph_event *event, int milestone)
 {
   printhook_delivery *d = g_new0 (printhook_delivery, 1);
 
-  d->id = ph_delivery_new_id ();
+  d->id = event->origin_id != NULL ? derived_id (event->origin_id, hook->name)
+                                   : ph_delivery_new_id ();
   d->hook = hook;
   d->event = ph_event_ref (event);
   d->params = ph_params_build (hook, event, milestone);

@@ -8,6 +8,7 @@
 #include "delivery.h"
 #include "http.h"
 #include "config/hook_config.h"
+#include "event/envelope.h"
 #include "text/json_text.h"
 #include "params.h"
 #include "text/template.h"
@@ -392,6 +393,17 @@ host_camera_fetch (printhook_delivery *d, double timeout_s, gsize max_bytes,
   return TRUE;
 }
 
+static json_object *
+host_event_envelope (printhook_delivery *d)
+{
+  const ph_source_config *source = NULL;
+
+  if (running_config != NULL && d->event->source != NULL)
+    source = ph_config_find_source (running_config, d->event->source);
+  return ph_envelope_build (d->event, d->id,
+                            source != NULL ? ph_source_type_name (source->type) : NULL);
+}
+
 /* One run_in_thread call.  Each gets a thread of its own, joined before
  * done runs: a pooled thread (GTask's) would outlive the job holding
  * libjpeg-turbo's thread-local state, and LeakSanitizer crashes scanning
@@ -508,6 +520,7 @@ static const printhook_host host = {
   .foreach_source = host_foreach_source,
   .is_daemon = host_is_daemon,
   .camera_fetch = host_camera_fetch,
+  .event_envelope = host_event_envelope,
 };
 
 const printhook_host *

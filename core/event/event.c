@@ -58,6 +58,7 @@ ph_event_unref (ph_event *event)
   json_object_put (event->printer);
   g_free (event->name);
   g_free (event->source);
+  g_free (event->origin_id);
   g_free (event);
 }
 

@@ -31,6 +31,10 @@ typedef struct {
   GHashTable *shared;    /* values modules share across the event's deliveries */
   ph_camera *camera;     /* the printer's own camera (host->camera_fetch), NULL when
                             the source knows none; set before dispatch, owned */
+  char *origin_id;       /* the id another printhook forwarded it under (the farm
+                            envelope's), NULL for a source's own: each delivery's
+                            webhook-id is then derived from it and the hook, the same
+                            when the event comes again; set before dispatch, owned */
 } ph_event;
 
 /* payload and printer: transfer full, NULL or non-objects count as {}.

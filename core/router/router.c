@@ -25,6 +25,12 @@ ph_router_new (ph_deliverer *dv)
   return router;
 }
 
+ph_deliverer *
+ph_router_deliverer (ph_router *router)
+{
+  return router->dv;
+}
+
 void
 ph_router_free (ph_router *router)
 {

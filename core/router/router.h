@@ -23,6 +23,10 @@ void ph_router_set_generation (ph_router *router, ph_generation *gen);
  * outlive the router; NULL: nowhere) from now on. */
 void ph_router_set_activity (ph_router *router, ph_activity *activity);
 
+/* Where its deliveries go (for a source that must know when they are
+ * durable: a farm's central side).  Transfer none. */
+ph_deliverer *ph_router_deliverer (ph_router *router);
+
 /* No more deliveries: every later event is dropped (shutting down). */
 void ph_router_stop (ph_router *router);
 

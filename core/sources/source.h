@@ -7,6 +7,7 @@
 #include "event/event.h"
 #include "delivery/http.h"
 #include "router/router.h"
+#include "farm.h"
 
 typedef struct ph_source ph_source;
 
@@ -19,6 +20,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ph_source, ph_source_free)
 
 /* The settings it runs with: transfer none. */
 const ph_source_config *ph_source_get_config (const ph_source *source);
+
+/* The farm's central side when the source is one (type = mqtt), else
+ * NULL: for its counts.  Transfer none. */
+const ph_farm *ph_source_get_farm (const ph_source *source);
 
 /* Whether it is connected to its printer server now. */
 gboolean ph_source_connected (const ph_source *source);

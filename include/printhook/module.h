@@ -83,7 +83,7 @@
 G_BEGIN_DECLS
 
 #define PRINTHOOK_ABI_MAJOR 1
-#define PRINTHOOK_ABI_MINOR 2
+#define PRINTHOOK_ABI_MINOR 3
 
 /* The symbol every module exports. */
 #define PRINTHOOK_MODULE_SYMBOL "printhook_module_get_desc"
@@ -397,7 +397,18 @@ struct printhook_host {
   gboolean (*camera_fetch) (printhook_delivery *d, double timeout_s, gsize max_bytes,
                             printhook_camera_callback callback, gpointer user_data);
 
-  gpointer reserved[4];
+  /* Since ABI 1.3. */
+
+  /* The event of d as printhook forwards it to other printhooks (the
+   * farm envelope, version 1, printhook(1) PRINT FARMS): {"v": 1, "id":
+   * d's id, "name", "source": {"name", "type"}, "time", "payload",
+   * "printer"}, for a send module that forwards whole events instead of
+   * a rendered body (the mqtt module's mqtt.format = event).  Transfer
+   * full: a new object whose payload and printer are the event's own,
+   * read-only (see param_get). */
+  json_object *(*event_envelope) (printhook_delivery *d);
+
+  gpointer reserved[3];
 };
 
 /* The module's side of the contract. */

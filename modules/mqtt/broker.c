@@ -417,6 +417,13 @@ free_idle (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+mqtt_broker *
+mqtt_broker_ref (mqtt_broker *b)
+{
+  b->refs++;
+  return b;
+}
+
 void
 mqtt_broker_unref (mqtt_broker *b)
 {

@@ -45,7 +45,11 @@ typedef void (*mqtt_sent_func) (mqtt_sent_result result, const char *why, double
  * Transfer full. */
 mqtt_broker *mqtt_broker_get (const mqtt_broker_options *options);
 
+/* Another reference to broker.  Transfer full. */
+mqtt_broker *mqtt_broker_ref (mqtt_broker *broker);
+
 /* Drops a reference; the last one says "offline" and disconnects. */
+void mqtt_broker_unref (mqtt_broker *broker);
 
 /* A default client id for options (whose client_id is ignored):
  * "printhook-" prefix, then name, then a short hash of everything that
@@ -53,7 +57,6 @@ mqtt_broker *mqtt_broker_get (const mqtt_broker_options *options);
  * never share one id, which a broker would let only one of hold.
  * Transfer full. */
 char *mqtt_broker_default_client_id (const mqtt_broker_options *options, const char *name);
-void mqtt_broker_unref (mqtt_broker *broker);
 
 /* Publishes, now when connected, on connection when connecting, or
  * finishes at once (from an idle callback) with MQTT_RETRY when the link is

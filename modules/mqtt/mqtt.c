@@ -13,12 +13,14 @@
 
 #include "broker.h"
 #include "discovery.h"
+#include "forward.h"
 #include "mqtt/mqtt_link.h"
 #include "mqtt/mqtt_url.h"
 #include "printhook/module.h"
 #include "sign.h"
 
 #define DEFAULT_TOPIC "printhook/@deviceIdentifier/@event"
+#define DEFAULT_EVENT_PREFIX "printhook/events"
 
 static const printhook_host *host;
 
@@ -30,6 +32,9 @@ typedef struct {
   double timeout_s;
   mqtt_broker *broker;
   mqtt_discovery *discovery;
+  gboolean forward_events;     /* mqtt.format = event */
+  const char *event_prefix;
+  mqtt_forward *forward;       /* the acks of forwarded events */
 } instance;
 
 static const printhook_config_key keys[] = {
@@ -59,6 +64,14 @@ static const printhook_config_key keys[] = {
     "homeassistant: describe each printer to Home Assistant (MQTT discovery)" },
   { "discovery_prefix", PRINTHOOK_KEY_STRING, "homeassistant", FALSE, FALSE, 0, 0,
     "Home Assistant's discovery prefix" },
+  { "format", PRINTHOOK_KEY_STRING, "body", FALSE, FALSE, 0, 0,
+    "body: the hook's rendered data; event: the whole event for central printhooks "
+    "(a print farm), delivered when one of them has committed it" },
+  { "event_prefix", PRINTHOOK_KEY_STRING, DEFAULT_EVENT_PREFIX, FALSE, FALSE, 0, 0,
+    "format = event: events go to PREFIX/SOURCE/EVENT" },
+  { "ack_topic", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
+    "format = event: where central printhooks acknowledge (default printhook/acks/NAME, "
+    "NAME this printhook's instance name)" },
   { NULL, 0, NULL, FALSE, FALSE, 0, 0, NULL }
 };
 
@@ -90,6 +103,66 @@ config_error (GError **error, const char *fmt, ...)
   va_end (args);
   g_set_error_literal (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_CONFIG, text);
   return FALSE;
+}
+
+/* A topic of the configuration a message goes to: no wildcards, no empty
+ * level at the end. */
+static gboolean
+plain_topic (const char *topic)
+{
+  return *topic != '\0' && strpbrk (topic, "+#") == NULL && topic[strlen (topic) - 1] != '/';
+}
+
+/* mqtt.format and the keys that go with it. */
+static gboolean
+check_format (const printhook_config *config, const char *protocol, GError **error)
+{
+  const char *format = host->config_get_string (config, "mqtt.format");
+  const char *ack = host->config_get_string (config, "mqtt.ack_topic");
+
+  if (strcmp (format, "body") == 0)
+    {
+      static const char *const event_only[] = { "mqtt.event_prefix", "mqtt.ack_topic", NULL };
+
+      for (guint i = 0; event_only[i] != NULL; i++)
+        if (host->config_is_set (config, event_only[i]))
+          return config_error (error, "%s is for mqtt.format = event", event_only[i]);
+      return TRUE;
+    }
+  if (strcmp (format, "event") != 0)
+    return config_error (error, "mqtt.format '%s': body (the rendered data) or event (the whole "
+                                "event, for central printhooks)", format);
+  if (strcmp (protocol, "5") != 0)
+    return config_error (error, "mqtt.format = event needs mqtt.protocol = 5: the central "
+                                "printhook answers on the MQTT 5 response topic");
+  if (host->config_is_set (config, "mqtt.topic"))
+    return config_error (error, "mqtt.topic is for mqtt.format = body: forwarded events go to "
+                                "mqtt.event_prefix/SOURCE/EVENT");
+  if (host->config_get_bool (config, "mqtt.retain"))
+    return config_error (error, "mqtt.retain: forwarded events are not retained (a new central "
+                                "printhook would take the last one again)");
+  if (!plain_topic (host->config_get_string (config, "mqtt.event_prefix")))
+    return config_error (error, "mqtt.event_prefix '%s': a topic without wildcards or a trailing "
+                                "'/'", host->config_get_string (config, "mqtt.event_prefix"));
+  if (ack != NULL && !plain_topic (ack))
+    return config_error (error, "mqtt.ack_topic '%s': a topic without wildcards or a trailing "
+                                "'/'", ack);
+  if (host->config_get_string (config, "mqtt.discovery") != NULL)
+    return config_error (error, "mqtt.discovery is for mqtt.format = body: the central "
+                                "printhook describes the printers it delivers for");
+  return TRUE;
+}
+
+/* printhook/acks/NAME, NAME this printhook's instance name as a topic
+ * level: the central printhooks answer there. */
+static char *
+default_ack_topic (void)
+{
+  GString *out = g_string_new ("printhook/acks/");
+
+  for (const char *p = host->instance_name (); *p; p++)
+    g_string_append_c (out, strchr ("+#/", *p) != NULL ? '_' : *p);
+  return g_string_free (out, FALSE);
 }
 
 /* The checks a hook's mqtt keys must pass; nothing connects here. */
@@ -129,6 +202,8 @@ check_config (const printhook_config *config, GError **error)
       && strcmp (host->config_get_string (config, "mqtt.discovery"), "homeassistant") != 0)
     return config_error (error, "mqtt.discovery '%s': the one kind is homeassistant",
                          host->config_get_string (config, "mqtt.discovery"));
+  if (!check_format (config, protocol, error))
+    return FALSE;
   {
     const char *prefix = host->config_get_string (config, "mqtt.discovery_prefix");
 
@@ -203,9 +278,19 @@ mqtt_instance_new (const printhook_config *config, GError **error)
   /* No I/O yet: the daemon's connection starts when the main loop runs,
    * a one-shot command's at its first message. */
   inst->broker = mqtt_broker_get (&o);
+  inst->forward_events = strcmp (host->config_get_string (config, "mqtt.format"), "event") == 0;
+  inst->event_prefix = host->config_get_string (config, "mqtt.event_prefix");
+  if (inst->forward_events)
+    {
+      g_autofree char *ack = host->config_get_string (config, "mqtt.ack_topic") != NULL
+                                 ? g_strdup (host->config_get_string (config, "mqtt.ack_topic"))
+                                 : default_ack_topic ();
+
+      inst->forward = mqtt_forward_get (inst->broker, ack);
+    }
   /* Without the option the hook still clears what it described before.
    * None in one-shot commands: a sample event is not the printer's state. */
-  if (host->is_daemon ())
+  else if (host->is_daemon ())
     inst->discovery = mqtt_discovery_new (
       host, inst->broker, host->config_get_string (config, "mqtt.discovery_prefix"),
       host->config_get_string (config, "device_identifier"),
@@ -219,6 +304,7 @@ mqtt_instance_free (gpointer data)
   instance *inst = data;
 
   mqtt_discovery_free (inst->discovery);
+  mqtt_forward_unref (inst->forward);
   mqtt_broker_unref (inst->broker);
   g_free (inst);
 }
@@ -311,10 +397,142 @@ on_sent (mqtt_sent_result result, const char *why, double ms, gpointer user_data
                 error);
 }
 
-static printhook_result
-mqtt_run (gpointer data, printhook_delivery *d, GError **error)
+/* A forwarded event (mqtt.format = event): the broker's PUBACK, then the
+ * central printhook's acknowledgement. */
+typedef struct {
+  printhook_delivery *d;
+  char *summary;
+  double timeout_s;
+  mqtt_ack_wait *wait;
+} forward_state;
+
+static void
+forward_state_free (forward_state *state)
 {
-  instance *inst = data;
+  g_free (state->summary);
+  g_free (state);
+}
+
+static void
+on_acknowledged (gboolean timed_out, mqtt_ack_result result, const char *reason, const char *by,
+                 double ms, gpointer user_data)
+{
+  forward_state *state = user_data;
+  printhook_delivery *d = state->d;
+  GError *error = NULL;
+  g_autofree char *outcome = NULL;
+
+  if (timed_out)
+    {
+      g_set_error (&error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_TRANSIENT,
+                   "the broker took the event, but no central printhook acknowledged it within "
+                   "%g s (%s): is one subscribed?", state->timeout_s, state->summary);
+      forward_state_free (state);
+      host->resume (d, PRINTHOOK_RESULT_RETRY, error);
+      return;
+    }
+  if (result == MQTT_ACK_REFUSED)
+    {
+      g_set_error (&error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT,
+                   "central printhook %s refused the event: %s (%s)", by != NULL ? by : "",
+                   reason != NULL ? reason : "no reason given", state->summary);
+      forward_state_free (state);
+      host->resume (d, PRINTHOOK_RESULT_FAIL, error);
+      return;
+    }
+  outcome = g_strdup_printf ("%s by central printhook %s after %.0f ms (%s)",
+                             result == MQTT_ACK_DUPLICATE ? "committed before" : "committed",
+                             by != NULL ? by : "", ms, state->summary);
+  host->delivery_note_outcome (d, outcome);
+  forward_state_free (state);
+  host->resume (d, PRINTHOOK_RESULT_DONE, NULL);
+}
+
+static void
+on_forward_sent (mqtt_sent_result result, const char *why, double ms, gpointer user_data)
+{
+  forward_state *state = user_data;
+  printhook_delivery *d = state->d;
+  GError *error = NULL;
+
+  (void) ms;
+  if (result == MQTT_SENT)
+    {
+      mqtt_forward_arm (state->wait, state->timeout_s);
+      return;
+    }
+  mqtt_forward_cancel (state->wait);
+  g_set_error (&error, PRINTHOOK_ERROR,
+               result == MQTT_REFUSED ? PRINTHOOK_ERROR_PERMANENT : PRINTHOOK_ERROR_TRANSIENT,
+               "%s (%s)", why, state->summary);
+  forward_state_free (state);
+  host->resume (d, result == MQTT_REFUSED ? PRINTHOOK_RESULT_FAIL : PRINTHOOK_RESULT_RETRY,
+                error);
+}
+
+/* PREFIX/SOURCE/EVENT, the names kept inside their levels. */
+static char *
+event_topic (instance *inst, json_object *envelope)
+{
+  json_object *source = NULL, *name = NULL, *event = NULL;
+  GString *out = g_string_new (inst->event_prefix);
+
+  json_object_object_get_ex (envelope, "source", &source);
+  json_object_object_get_ex (source, "name", &name);
+  json_object_object_get_ex (envelope, "name", &event);
+  g_string_append_c (out, '/');
+  insert_topic_level (out, json_object_get_string (name), (gsize) json_object_get_string_len (name),
+                      NULL);
+  g_string_append_c (out, '/');
+  insert_topic_level (out, json_object_get_string (event),
+                      (gsize) json_object_get_string_len (event), NULL);
+  return g_string_free (out, FALSE);
+}
+
+static printhook_result
+forward_event (instance *inst, printhook_delivery *d, GError **error)
+{
+  json_object *envelope = host->event_envelope (d);
+  g_autofree char *text = host->json_to_text (envelope, FALSE);
+  g_autofree char *topic = event_topic (inst, envelope);
+  gsize size = strlen (text);
+  g_autoptr (GBytes) body = g_bytes_new_take (g_steal_pointer (&text), size);
+  const char *id = host->delivery_get_id (d);
+  mosquitto_property *props = NULL;
+  forward_state *state;
+
+  json_object_put (envelope);
+  if (mosquitto_pub_topic_check2 (topic, strlen (topic)) != MOSQ_ERR_SUCCESS
+      || mosquitto_validate_utf8 (topic, (int) MIN (strlen (topic), (gsize) G_MAXINT))
+             != MOSQ_ERR_SUCCESS)
+    {
+      g_set_error (error, PRINTHOOK_ERROR, PRINTHOOK_ERROR_PERMANENT,
+                   "the event's topic is not a valid MQTT topic: '%s'", topic);
+      return PRINTHOOK_RESULT_FAIL;
+    }
+  if (!add_properties (inst, d, body, &props, error))
+    {
+      mosquitto_property_free_all (&props);
+      return PRINTHOOK_RESULT_FAIL;
+    }
+  mosquitto_property_add_string (&props, MQTT_PROP_RESPONSE_TOPIC,
+                                 mqtt_forward_topic (inst->forward));
+  mosquitto_property_add_binary (&props, MQTT_PROP_CORRELATION_DATA, id, (uint16_t) strlen (id));
+  state = g_new0 (forward_state, 1);
+  state->d = d;
+  state->timeout_s = inst->timeout_s;
+  state->summary = g_strdup_printf ("topic %s, QoS %d, %" G_GSIZE_FORMAT " bytes", topic,
+                                    inst->qos, size);
+  /* Waiting before publishing: the answer may overtake the PUBACK. */
+  state->wait = mqtt_forward_expect (inst->forward, id, on_acknowledged, state);
+  mqtt_broker_publish (inst->broker, topic, body, inst->qos, FALSE, props, inst->timeout_s,
+                       on_forward_sent, state);
+  return PRINTHOOK_RESULT_PENDING;
+}
+
+static printhook_result
+publish_body (instance *inst, printhook_delivery *d, GError **error)
+{
   g_autofree char *topic = host->render_text (d, inst->topic, insert_topic_level, NULL);
   GBytes *body = host->request_get_body (d);
   g_autoptr (GBytes) empty = NULL;
@@ -359,12 +577,34 @@ mqtt_run (gpointer data, printhook_delivery *d, GError **error)
   return PRINTHOOK_RESULT_PENDING;
 }
 
+static printhook_result
+mqtt_run (gpointer data, printhook_delivery *d, GError **error)
+{
+  instance *inst = data;
+
+  return inst->forward_events ? forward_event (inst, d, error) : publish_body (inst, d, error);
+}
+
 static char *
 mqtt_describe (gpointer data, printhook_delivery *d)
 {
   instance *inst = data;
-  g_autofree char *topic = d != NULL ? host->render_text (d, inst->topic, insert_topic_level, NULL)
-                                     : g_strdup (inst->topic);
+  g_autofree char *topic = NULL;
+
+  if (inst->forward_events)
+    {
+      json_object *envelope = d != NULL ? host->event_envelope (d) : NULL;
+      g_autofree char *where = envelope != NULL ? event_topic (inst, envelope)
+                                                : g_strdup_printf ("%s/SOURCE/EVENT",
+                                                                   inst->event_prefix);
+
+      json_object_put (envelope);
+      return g_strdup_printf ("forwards events to %s, topic %s, QoS %d, acknowledged on %s",
+                              mqtt_broker_name (inst->broker), where, inst->qos,
+                              mqtt_forward_topic (inst->forward));
+    }
+  topic = d != NULL ? host->render_text (d, inst->topic, insert_topic_level, NULL)
+                    : g_strdup (inst->topic);
 
   return g_strdup_printf ("publishes to %s, topic %s, QoS %d%s", mqtt_broker_name (inst->broker),
                           topic, inst->qos, inst->retain ? ", retained" : "");

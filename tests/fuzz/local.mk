@@ -7,7 +7,7 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/fuzz.h tests/fuzz/corpus tests/fuz
 	tests/fuzz/fuzz_listen.c tests/fuzz/fuzz_oauth.c tests/fuzz/fuzz_jpeg.c \
 	tests/fuzz/fuzz_console.c tests/fuzz/fuzz_mqtt.c tests/fuzz/fuzz_hook_file.c \
 	tests/fuzz/fuzz_bambu.c tests/fuzz/fuzz_bambu_camera.c tests/fuzz/fuzz_control_stream.c \
-	tests/fuzz/fuzz_http_answer.c
+	tests/fuzz/fuzz_http_answer.c tests/fuzz/fuzz_farm.c
 
 if FUZZING
 fuzz_ldflags = -fsanitize=fuzzer,address,undefined
@@ -17,7 +17,8 @@ noinst_PROGRAMS += tests/fuzz/fuzz-template tests/fuzz/fuzz-json tests/fuzz/fuzz
 	tests/fuzz/fuzz-config tests/fuzz/fuzz-control tests/fuzz/fuzz-moonraker \
 	tests/fuzz/fuzz-listen tests/fuzz/fuzz-oauth tests/fuzz/fuzz-jpeg tests/fuzz/fuzz-console \
 	tests/fuzz/fuzz-mqtt tests/fuzz/fuzz-hook-file tests/fuzz/fuzz-bambu \
-	tests/fuzz/fuzz-bambu-camera tests/fuzz/fuzz-control-stream tests/fuzz/fuzz-http-answer
+	tests/fuzz/fuzz-bambu-camera tests/fuzz/fuzz-control-stream tests/fuzz/fuzz-http-answer \
+	tests/fuzz/fuzz-farm
 
 tests_fuzz_fuzz_template_SOURCES = tests/fuzz/fuzz_template.c
 tests_fuzz_fuzz_template_LDFLAGS = $(fuzz_ldflags)
@@ -84,4 +85,8 @@ tests_fuzz_fuzz_jpeg_SOURCES = tests/fuzz/fuzz_jpeg.c modules/snapshot/jpeg.c mo
 tests_fuzz_fuzz_jpeg_CFLAGS = $(AM_CFLAGS) $(JPEG_CFLAGS) -I$(top_srcdir)/modules/snapshot
 tests_fuzz_fuzz_jpeg_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_jpeg_LDADD = $(fuzz_ldadd) $(JPEG_LIBS)
+tests_fuzz_fuzz_farm_SOURCES = tests/fuzz/fuzz_farm.c modules/mqtt/ack.c modules/mqtt/ack.h
+tests_fuzz_fuzz_farm_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_farm_LDADD = $(fuzz_ldadd)
+
 endif
