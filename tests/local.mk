@@ -473,6 +473,7 @@ EXTRA_DIST += tests/servers/bad_broker.py
 check_PROGRAMS += tests/test-farm
 TESTS += tests/test-farm
 tests_test_farm_SOURCES = tests/test_farm.c $(ph_mqtt_test_helpers) tests/daemon_setup.c \
+	tests/console_client.c tests/console_client.h \
 	tests/daemon_setup.h $(ph_spool_test_helpers)
 tests_test_farm_CFLAGS = $(test_cflags)
 tests_test_farm_LDADD = $(test_ldadd) $(SQLITE_LIBS)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "console_client.h"
 #include "daemon_process.h"
 #include "daemon_setup.h"
 #include "fake_server.h"
@@ -53,6 +54,51 @@ central_config (ph_broker *b, const char *group, const char *url)
       group != NULL ? "\n" : "", url);
 }
 
+/* A [console] group on a free port with its token in dir. */
+static char *
+console_group (const char *dir, const char *name)
+{
+  return g_strdup_printf ("[console]\nlisten = 127.0.0.1:0\ntoken_file = %s/%s.token\n\n", dir,
+                          name);
+}
+
+/* GET path on d's console (token in DIR/NAME.token): the body, after
+ * asserting 200.  Transfer full. */
+static char *
+console_get (ph_daemon_process *d, const char *dir, const char *name, const char *path)
+{
+  const char *listening = "console: listening on http://127.0.0.1:";
+  g_autofree char *log = NULL;
+  g_autofree char *token_file = g_strdup_printf ("%s/%s.token", dir, name);
+  g_autofree char *token = NULL;
+  g_autofree char *bearer = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr (ph_console_reply) reply = NULL;
+  const char *at;
+
+  ph_daemon_process_wait_log (d, listening, 1, 10000);
+  log = ph_daemon_process_log (d);
+  at = strstr (log, listening);
+  url = g_strdup_printf ("http://127.0.0.1:%u%s",
+                         (guint) g_ascii_strtoull (at + strlen (listening), NULL, 10), path);
+  ck_assert (g_file_get_contents (token_file, &token, NULL, NULL));
+  g_strstrip (token);
+  bearer = g_strdup_printf ("Authorization: Bearer %s", token);
+  {
+    const char *headers[] = { bearer, NULL };
+
+    reply = ph_console_request ("GET", url, headers, NULL, -1);
+  }
+  ck_assert_int_eq (reply->status, 200);
+  return g_strdup (reply->body->str);
+}
+
+static void
+assert_has (const char *text, const char *part)
+{
+  ck_assert_msg (strstr (text, part) != NULL, "no '%s' in:\n%s", part, text);
+}
+
 /* An edge's forwarding hook, acknowledged within timeout_s. */
 static char *
 edge_hook (ph_broker *b, guint timeout_s)
@@ -88,14 +134,22 @@ START_TEST (test_event_forwarded_and_acknowledged)
   const char *printer_url = "http://127.0.0.1:9";
   g_auto (ph_setup) central = { 0 };
   g_auto (ph_setup) edge = { 0 };
-  g_autofree char *central_text = central_config (b, NULL, url);
+  g_autofree char *dir = ph_test_tmpdir ();
+  g_autofree char *central_console = console_group (dir, "central");
+  g_autofree char *edge_console = console_group (dir, "edge");
+  g_autofree char *central_hooks = central_config (b, NULL, url);
+  g_autofree char *central_text = g_strconcat (central_console, central_hooks, NULL);
   g_autofree char *source = edge_source ("mk4", printer_url);
   g_autofree char *hook = edge_hook (b, 10);
-  g_autofree char *edge_text = g_strconcat (source, hook, NULL);
+  g_autofree char *edge_text = g_strconcat (edge_console, source, hook, NULL);
   g_autoptr (ph_daemon_process) c = NULL;
   g_autoptr (ph_daemon_process) e = NULL;
   g_autoptr (json_object) records = NULL;
   g_autoptr (json_object) messages = NULL;
+  g_autoptr (json_object) status = NULL;
+  g_autofree char *edge_metrics = NULL;
+  g_autofree char *central_metrics = NULL;
+  g_autofree char *status_text = NULL;
   g_autoptr (json_object) envelope = NULL;
   g_autoptr (json_object) body = NULL;
   g_autoptr (GBytes) bytes = NULL;
@@ -146,6 +200,30 @@ START_TEST (test_event_forwarded_and_acknowledged)
   /* The edge's delivery ended with the central daemon's word. */
   elog = ph_daemon_process_log (e);
   ck_assert_msg (strstr (elog, "committed by central printhook") != NULL, "%s", elog);
+
+  /* What the consoles and /metrics say of it. */
+  edge_metrics = console_get (e, dir, "edge", "/metrics");
+  assert_has (edge_metrics, "printhook_farm_forwarded_total{hook=\"forward\"} 1\n");
+  assert_has (edge_metrics, "printhook_farm_acknowledged_total{hook=\"forward\"} 1\n");
+  assert_has (edge_metrics, "printhook_farm_pending{hook=\"forward\"} 0\n");
+  central_metrics = console_get (c, dir, "central", "/metrics");
+  assert_has (central_metrics, "printhook_farm_received_total{source=\"farm\"} 1\n");
+  assert_has (central_metrics,
+              "printhook_farm_taken_total{source=\"farm\",result=\"committed\"} 1\n");
+  assert_has (central_metrics,
+              "printhook_farm_taken_total{source=\"farm\",result=\"refused\"} 0\n");
+  status_text = console_get (c, dir, "central", "/api/v1/status");
+  status = ph_json_parse (status_text, -1, NULL);
+  {
+    json_object *farm_source = json_object_array_get_idx (json_object_object_get (status,
+                                                                                  "sources"), 0);
+    json_object *counts = json_object_object_get (farm_source, "farm");
+
+    ck_assert_str_eq (str (farm_source, "type"), "mqtt");
+    ck_assert (json_object_get_boolean (json_object_object_get (farm_source, "connected")));
+    ck_assert_int_eq (json_object_get_int (json_object_object_get (counts, "committed")), 1);
+    ck_assert_int_eq (json_object_get_int (json_object_object_get (counts, "duplicates")), 0);
+  }
   ck_assert_int_eq (ph_daemon_process_stop (e, 10), 0);
   ck_assert_int_eq (ph_daemon_process_stop (c, 10), 0);
 }

@@ -94,7 +94,24 @@ get_status (ph_console *console, SoupServerMessage *msg)
       json_object_object_add (out, "connected",
                               json_object_new_boolean (source != NULL
                                                        && ph_source_connected (source)));
-      if (source != NULL)
+      if (source != NULL && ph_source_get_farm (source) != NULL)
+        {
+          ph_farm_counts c;
+          json_object *farm = json_object_new_object ();
+
+          ph_farm_get_counts (ph_source_get_farm (source), &c);
+          json_object_object_add (farm, "received", json_object_new_int64 ((gint64) c.received));
+          json_object_object_add (farm, "committed", json_object_new_int64 ((gint64) c.committed));
+          json_object_object_add (farm, "duplicates",
+                                  json_object_new_int64 ((gint64) c.duplicates));
+          json_object_object_add (farm, "refused", json_object_new_int64 ((gint64) c.refused));
+          json_object_object_add (farm, "unacknowledged",
+                                  json_object_new_int64 ((gint64) c.unacknowledged));
+          json_object_object_add (out, "farm", farm);
+          json_object_object_add (out, "state", NULL);
+          json_object_object_add (out, "job", NULL);
+        }
+      else if (source != NULL)
         add_printer (console, out, source);
       else
         {

@@ -132,6 +132,74 @@ put_hooks (ph_console *console, GString *out, char **hooks)
     }
 }
 
+/* A farm's figures: an edge's forwarding hooks (mqtt.format = event) and
+ * a central daemon's mqtt sources. */
+static void
+put_farm (ph_console *console, GString *out, GHashTable *running, GPtrArray *sources)
+{
+  GPtrArray *hooks = console->gen->config->hooks;
+  static const char *const results[] = { "committed", "duplicate", "refused",
+                                         "unacknowledged" };
+
+  put_help (out, "printhook_farm_forwarded_total", "counter",
+            "Edge: attempts to forward an event to the central printhooks, by hook.");
+  put_help (out, "printhook_farm_acknowledged_total", "counter",
+            "Edge: forwarded events a central printhook acknowledged, by hook.");
+  put_help (out, "printhook_farm_pending", "gauge",
+            "Edge: forwarded events waiting for an acknowledgement, by hook.");
+  for (guint i = 0; i < hooks->len; i++)
+    {
+      const ph_hook *hook = g_ptr_array_index (hooks, i);
+      const ph_hook_activity *h = ph_activity_hook (console->daemon.activity, hook->name);
+      guint pending = 0;
+
+      if (g_strcmp0 (ph_hook_config_get_string (hook->config, "mqtt.format"), "event") != 0)
+        continue;
+      ph_spool_count_pending_for_hook (console->daemon.spool, hook->name, &pending, NULL);
+      g_string_append (out, "printhook_farm_forwarded_total{hook=\"");
+      put_label (out, hook->name);
+      g_string_append_printf (out, "\"} %" G_GUINT64_FORMAT "\n", h != NULL ? h->attempts : 0);
+      g_string_append (out, "printhook_farm_acknowledged_total{hook=\"");
+      put_label (out, hook->name);
+      g_string_append_printf (out, "\"} %" G_GUINT64_FORMAT "\n",
+                              h != NULL ? h->outcomes[PH_ACTIVITY_DELIVERED] : 0);
+      g_string_append (out, "printhook_farm_pending{hook=\"");
+      put_label (out, hook->name);
+      g_string_append_printf (out, "\"} %u\n", pending);
+    }
+  put_help (out, "printhook_farm_received_total", "counter",
+            "Central: envelopes that arrived, by mqtt source.");
+  put_help (out, "printhook_farm_taken_total", "counter",
+            "Central: envelopes by source and what came of them (committed and acknowledged, "
+            "duplicate: committed before, refused, unacknowledged: the spool did not commit).");
+  for (guint i = 0; i < sources->len; i++)
+    {
+      const ph_source_config *sc = g_ptr_array_index (sources, i);
+      ph_source *source = g_hash_table_lookup (running, sc->name);
+      const ph_farm *farm = source != NULL ? ph_source_get_farm (source) : NULL;
+      ph_farm_counts c;
+      guint64 values[4];
+
+      if (farm == NULL)
+        continue;
+      ph_farm_get_counts (farm, &c);
+      values[0] = c.committed;
+      values[1] = c.duplicates;
+      values[2] = c.refused;
+      values[3] = c.unacknowledged;
+      g_string_append (out, "printhook_farm_received_total{source=\"");
+      put_label (out, sc->name);
+      g_string_append_printf (out, "\"} %" G_GUINT64_FORMAT "\n", c.received);
+      for (guint r = 0; r < G_N_ELEMENTS (results); r++)
+        {
+          g_string_append (out, "printhook_farm_taken_total{source=\"");
+          put_label (out, sc->name);
+          g_string_append_printf (out, "\",result=\"%s\"} %" G_GUINT64_FORMAT "\n", results[r],
+                                  values[r]);
+        }
+    }
+}
+
 void
 ph_console_metrics (ph_console *console, SoupServerMessage *msg)
 {
@@ -166,6 +234,7 @@ ph_console_metrics (ph_console *console, SoupServerMessage *msg)
       put_label (out, sc->name);
       g_string_append_printf (out, "\"} %d\n", source != NULL && ph_source_connected (source));
     }
+  put_farm (console, out, running, sources);
   {
     g_autofree char *masked = ph_console_mask (console, out->str);
     ph_console_send_text (msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",

@@ -409,6 +409,24 @@ ph_spool_count (ph_spool *spool, guint *pending, guint *dead, GError **error)
 }
 
 gboolean
+ph_spool_count_pending_for_hook (ph_spool *spool, const char *hook, guint *pending,
+                                 GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = ph_spool_prepare (spool,
+      "SELECT count(*) FROM deliveries WHERE state = 'pending' AND hook = ?1", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  ph_spool_bind_text (stmt, 1, hook);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    return ph_spool_fail (spool, rc, "counting a hook's deliveries", error);
+  *pending = (guint) sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
+gboolean
 ph_spool_next_wakeup (ph_spool *spool, gint64 *when, GError **error)
 {
   g_autoptr (sqlite3_stmt) stmt = ph_spool_prepare (spool,

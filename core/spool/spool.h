@@ -164,6 +164,11 @@ GPtrArray *ph_spool_list (ph_spool *spool, GError **error);
 /* *pending and *dead (either may be NULL) receive the counts. */
 gboolean ph_spool_count (ph_spool *spool, guint *pending, guint *dead, GError **error);
 
+/* *pending receives the number of hook's (transfer none) pending
+ * deliveries: a farm edge's events not acknowledged yet. */
+gboolean ph_spool_count_pending_for_hook (ph_spool *spool, const char *hook, guint *pending,
+                                          GError **error);
+
 /* *when receives the earliest next_attempt of a pending delivery, or -1
  * when there is none. */
 gboolean ph_spool_next_wakeup (ph_spool *spool, gint64 *when, GError **error);
