@@ -60,6 +60,11 @@ BAMBU_PRINTERS = 50        # part 8: sources on one daemon, one mosquitto listen
 BAMBU_SECONDS = 20         # part 8: the printers' reports, 1 a second each
 BAMBU_CODE = "27183141"    # part 8: every fake printer's access code
 FSYNC_PROBES = 200         # fdatasyncs timed on the spool's disk after part 7's latency
+FARM_EVENTS = 3000         # part 9: events per throughput round, edge -> broker -> central(s)
+FARM_WINDOW = 200          # part 9: forwarded events the edge waits on at once
+FARM_ROUNDS = 2            # part 9: rounds with 1 and 2 central daemons, alternating
+FARM_RATE = 100            # part 9: events/s of the latency run
+FARM_SECONDS = 10          # part 9: its length
 
 
 def free_port():
@@ -908,6 +913,127 @@ http {
         self.stop(self.broker)
         self.results["mqtt"] = result
 
+    # Part 9: a print farm, edge -> broker -> central daemon(s) -> receiver.
+
+    def farm_edge_config(self, name, broker_port):
+        d = os.path.join(self.tmp, name)
+        os.makedirs(d)
+        path = os.path.join(d, "printhook.conf")
+        with open(path, "w") as f:
+            f.write("[printhook]\ncontrol_socket = %s/control.sock\nspool = %s/spool.db\n\n"
+                    "[console]\nenabled = false\n\n"
+                    "[hook forward]\nmodules = mqtt\nevents = *\n"
+                    "mqtt.url = mqtt://127.0.0.1:%d\nmqtt.format = event\n"
+                    "mqtt.client_id = bench-edge-%s\nmqtt.status_topic =\ntimeout = 10\n"
+                    % (d, d, broker_port, name))
+        os.chmod(path, 0o600)
+        return path, os.path.join(d, "control.sock")
+
+    def farm_central_config(self, name, broker_port, sink_port):
+        d = os.path.join(self.tmp, name)
+        os.makedirs(d)
+        path = os.path.join(d, "printhook.conf")
+        with open(path, "w") as f:
+            f.write("[printhook]\ncontrol_socket = %s/control.sock\nspool = %s/spool.db\n\n"
+                    "[console]\nenabled = false\n\n"
+                    "[source farm]\ntype = mqtt\nurl = mqtt://127.0.0.1:%d\ngroup = bench\n"
+                    "client_id = bench-%s\n\n"
+                    "[hook out]\nurl = http://127.0.0.1:%d/h1\nevents = *\n"
+                    "data = {\"event\": \"@event\", \"device\": \"@deviceIdentifier\", "
+                    "\"extra\": \"@extra\", \"state\": \"@state\"}\n"
+                    % (d, d, broker_port, name, sink_port))
+        os.chmod(path, 0o600)
+        return path, os.path.join(d, "control.sock")
+
+    def farm_start(self, tag, broker_port, sink_port, centrals):
+        """centrals central daemons subscribed, then the edge; the
+        daemons' logs go to files (the edge's stays a pipe for emit's
+        burst mode)."""
+        daemons = []
+        for i in range(centrals):
+            conf, sock = self.farm_central_config("%s-central%d" % (tag, i), broker_port,
+                                                  sink_port)
+            log_path = os.path.join(self.tmp, "%s-central%d.log" % (tag, i))
+            log = open(log_path, "w")
+            daemons.append(self.start_daemon(conf, sock, stderr=log))
+            log.close()
+            self.wait_until(lambda: "taking $share/bench/" in open(log_path).read(), 10,
+                            "the central daemon's subscription")
+        conf, sock = self.farm_edge_config("%s-edge" % tag, broker_port)
+        return daemons, conf, sock
+
+    def farm_throughput(self, broker_port, centrals, round_, broker):
+        tag = "tput%d-%d" % (centrals, round_)
+        sink, sink_port = self.start_sink(tag + "-sink", "--expect", str(FARM_EVENTS),
+                                          "--seconds", "120")
+        daemons, conf, sock = self.farm_start(tag, broker_port, sink_port, centrals)
+        edge = self.start_daemon(conf, sock)
+        self.wait_log(edge, "mqtt: connected", 1)
+        cpu0 = [cpu_seconds(p.pid) for p in [edge, broker] + daemons]
+        t0 = time.monotonic()
+        acked = self.burst(edge, sock, FARM_EVENTS, FARM_WINDOW, 1, printer=True)
+        sink.wait(120)
+        t1 = time.monotonic()
+        cpu1 = [cpu_seconds(p.pid) for p in [edge, broker] + daemons]
+        used = [b - a for a, b in zip(cpu0, cpu1)]
+        arrived = json.loads(sink.stdout.read())["requests"]
+        self.stop(sink)
+        self.stop(edge)
+        for d in daemons:
+            self.stop(d)
+        return {"centrals": centrals, "events": FARM_EVENTS, "arrived": arrived,
+                "seconds": t1 - t0, "events_per_s": arrived / (t1 - t0),
+                "edge_acknowledged_per_s": acked.get("deliveries_per_s"),
+                "cpu_ms_per_event": {"edge": 1000 * used[0] / arrived,
+                                     "broker": 1000 * used[1] / arrived,
+                                     "centrals": 1000 * sum(used[2:]) / arrived}}
+
+    def farm_latency(self, broker_port, centrals):
+        tag = "lat%d" % centrals
+        out = os.path.join(self.tmp, tag + ".txt")
+        total = FARM_RATE * FARM_SECONDS
+        sink, sink_port = self.start_sink(tag + "-sink", "--out", out, "--expect",
+                                          str(total + LAT_WARMUP),
+                                          "--seconds", str(FARM_SECONDS + 40))
+        daemons, conf, sock = self.farm_start(tag, broker_port, sink_port, centrals)
+        log = open(os.path.join(self.tmp, tag + "-edge.log"), "w")
+        edge = self.start_daemon(conf, sock, stderr=log)
+        log.close()
+        emit = os.path.join(self.tools, "emit")
+        common = ["--socket", sock, "--mode", "rate", "--payload", self.payload,
+                  "--printer", self.printer, "--timeout", "10"]
+        subprocess.run([emit, "--rate", "100", "--seconds", str(LAT_WARMUP / 100)] + common,
+                       check=True, capture_output=True, timeout=30)
+        subprocess.run([emit, "--rate", str(FARM_RATE), "--seconds", str(FARM_SECONDS)] + common,
+                       check=True, capture_output=True, timeout=FARM_SECONDS + 30)
+        try:
+            sink.wait(30)
+        except subprocess.TimeoutExpired:
+            pass
+        self.stop(sink)
+        self.stop(edge)
+        for d in daemons:
+            self.stop(d)
+        result = self.latencies(out, LAT_WARMUP)
+        result.update({"centrals": centrals, "rate": FARM_RATE, "seconds": FARM_SECONDS,
+                       "expected": total})
+        return result
+
+    def part_farm(self):
+        broker, port = self.start_mosquitto("farm-mosquitto")
+        rounds = []
+        for r in range(FARM_ROUNDS):
+            for centrals in (1, 2):
+                rounds.append(self.farm_throughput(port, centrals, r, broker))
+        latency = [self.farm_latency(port, 1), self.farm_latency(port, 2)]
+        self.stop(broker)
+        median = {}
+        for centrals in (1, 2):
+            values = sorted(x["events_per_s"] for x in rounds if x["centrals"] == centrals)
+            median[str(centrals)] = values[len(values) // 2]
+        self.results["farm"] = {"rounds": rounds, "median": median, "latency": latency,
+                                "window": FARM_WINDOW}
+
     # Part 8: Bambu Lab sources, each a TLS MQTT connection to a printer.
 
     def bambu_broker(self, serials):
@@ -1209,6 +1335,29 @@ def table(results, machine):
                    "core; Private_Dirty after %.1f MB | mosquitto: %.1f %% | | ≤ 5 %% | %s |"
                    % (n, b["seconds"], m["sent"], 100 * m["cpu"], m["after"]["Private_Dirty"] / 1024,
                       100 * m["broker_cpu"], verdict(m["cpu"] <= 0.05)))
+    f = results.get("farm")
+    if f:
+        one, two = f["median"]["1"], f["median"]["2"]
+        out.append("| 9 farm | end to end: edge -> mosquitto -> central daemon(s) -> receiver, "
+                   "%d events a round, %d in flight at the edge, both spools on; median of %d "
+                   "rounds | 1 central: %.0f events/s; 2 centrals in a group: %.0f events/s "
+                   "(%.2fx) | | | grows with the second | %s |"
+                   % (f["rounds"][0]["events"], f["window"], FARM_ROUNDS, one, two, two / one,
+                      verdict(two > one)))
+        for centrals in (1, 2):
+            r = [x for x in f["rounds"] if x["centrals"] == centrals][-1]["cpu_ms_per_event"]
+            out.append("| 9 farm | CPU per event, %d central%s (last round): what each stage costs "
+                       "a core | edge %.3f ms, mosquitto %.3f ms, central daemon%s %.3f ms "
+                       "(in all) | | | | |"
+                       % (centrals, "s" if centrals > 1 else "", r["edge"], r["broker"],
+                          "s" if centrals > 1 else "", r["centrals"]))
+        for lat in f["latency"]:
+            out.append("| 9 farm | latency emit -> arrival through the farm at %d events/s for "
+                       "%d s, %d central%s | p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d of %d "
+                       "arrived) | | | | |"
+                       % (lat["rate"], lat["seconds"], lat["centrals"],
+                          "s" if lat["centrals"] > 1 else "", lat["p50_ms"], lat["p99_ms"],
+                          lat["max_ms"], lat["arrived"], lat["expected"]))
     return "\n".join(out) + "\n\n" + machine + "\n"
 
 
@@ -1261,7 +1410,7 @@ def main():
     parser.add_argument("--readme")
     parser.add_argument("--json")
     parser.add_argument("--only",
-                        default="throughput,latency,snapshot,memory,growth,console,mqtt,bambu")
+                        default="throughput,latency,snapshot,memory,growth,console,mqtt,bambu,farm")
     args = parser.parse_args()
 
     bench = Bench(args)

@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -205,7 +208,24 @@ socket_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   int rc = MOSQ_ERR_SUCCESS;
 
   if (ready & (G_IO_IN | G_IO_HUP | G_IO_ERR))
-    rc = mosquitto_loop_read (link->mosq, 16);
+    {
+      rc = mosquitto_loop_read (link->mosq, 16);
+#ifdef TCP_QUICKACK
+      /* Acknowledge what came at once, not after Linux's delayed-ACK wait
+       * (up to 40 ms): a broker that does not set TCP_NODELAY (mosquitto's
+       * default) holds its next message to us until our ACK of the last
+       * one it sent, so a subscriber that publishes back (a farm's central
+       * daemon answering each event) got its events in 40 ms bunches.
+       * Linux clears the flag again after a while, hence after every read. */
+      if (rc == MOSQ_ERR_SUCCESS && link->socket == s)
+        {
+          int one = 1;
+
+          setsockopt (mosquitto_socket (link->mosq), IPPROTO_TCP, TCP_QUICKACK, &one,
+                      sizeof one);
+        }
+#endif
+    }
   /* A callback run by loop_read may have taken the link down. */
   if (rc == MOSQ_ERR_SUCCESS && link->socket == s && (ready & G_IO_OUT))
     rc = mosquitto_loop_write (link->mosq, 16);
