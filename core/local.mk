@@ -74,6 +74,7 @@ core_libphcore_la_SOURCES += \
 	core/sources/proxy_env.c core/sources/proxy_env.h \
 	core/sources/event_queue.c core/sources/event_queue.h core/sources/json_member.h \
 	core/sources/farm.c core/sources/farm.h \
+	core/sources/octoprint_mqtt.c core/sources/octoprint_mqtt.h \
 	core/sources/octoprint_api.c core/sources/octoprint_api.h \
 	core/sources/octoprint.c core/sources/octoprint.h core/sources/octoprint_private.h \
 	core/sources/octoprint_printer.c \

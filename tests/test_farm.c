@@ -699,6 +699,127 @@ START_TEST (test_farm_loses_nothing_when_daemons_and_broker_die)
 }
 END_TEST
 
+#define PLUGIN_DATA                                                                       \
+  "data = {\"event\": \"@event\", \"file\": \"@extra.name\", \"path\": \"@extra.path\", "        \
+  "\"milestone\": \"@percentCompleteMilestone\", \"job\": \"@job.file.name\", "                   \
+  "\"device\": \"@deviceIdentifier\", \"state\": \"@state.text\"}\n"
+
+/* The webhooks' bodies, in order, as one text. */
+static char *
+bodies (ph_receiver *r)
+{
+  g_autoptr (json_object) records = ph_receiver_records (r);
+  GString *out = g_string_new (NULL);
+
+  for (size_t i = 0; i < json_object_array_length (records); i++)
+    {
+      g_autoptr (GBytes) body = ph_record_body (json_object_array_get_idx (records, i));
+
+      g_string_append_len (out, g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body));
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+plugin_publish (ph_broker *b, const char *topic, const char *payload)
+{
+  const char *args[] = { "-q", "1", "-t", topic, "-m", payload, NULL };
+
+  ck_assert_int_eq (ph_mqtt_pub_run (b, TRUE, args, NULL), 0);
+}
+
+/* The OctoPrint-MQTT plugin's messages for a print (as the plugin
+ * publishes them: the event's payload with _event and _timestamp, and
+ * integer progress) make the same webhooks as the push API does for the
+ * same print (tests/servers/fake_octoprint.py's scenario "print"). */
+START_TEST (test_octoprint_mqtt_plugin_makes_the_push_api_webhooks)
+{
+  g_autoptr (ph_broker) b = ph_broker_start (PH_BROKER_ANONYMOUS);
+  g_autoptr (ph_receiver) push = ph_receiver_start (NULL);
+  g_autoptr (ph_receiver) plugin = ph_receiver_start (NULL);
+  g_autofree char *push_url = ph_receiver_url (push, "/hook");
+  g_autofree char *plugin_url = ph_receiver_url (plugin, "/hook");
+  g_autoptr (ph_fake_server) printer = ph_fake_server_start ("fake_octoprint.py", "print", NULL);
+  g_autofree char *printer_url = ph_fake_server_url (printer);
+  g_autofree char *broker = ph_broker_url (b);
+  g_autofree char *source = edge_source ("mk3", printer_url);
+  g_autofree char *push_text = g_strdup_printf (
+      "%s[hook h]\nurl = %s\nevents = PrintStarted, PrintProgress, PrintDone\n" PLUGIN_DATA,
+      source, push_url);
+  g_autofree char *plugin_text = g_strdup_printf (
+      "[source mk3]\ntype = mqtt\nformat = octoprint-mqtt\nurl = %s\n"
+      "[hook h]\nurl = %s\nevents = PrintStarted, PrintProgress, PrintDone\n" PLUGIN_DATA,
+      broker, plugin_url);
+  g_auto (ph_setup) s_push = { 0 };
+  g_auto (ph_setup) s_plugin = { 0 };
+  g_autoptr (ph_daemon_process) d_push = NULL;
+  g_autoptr (ph_daemon_process) d_plugin = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *got = NULL;
+  g_autofree char *log = NULL;
+  g_autoptr (json_object) records = NULL;
+  guint n;
+  static const char *const progress[] = { "0", "5", "8", "27", "33", "50", "51", "75", "99" };
+  const char *job = "\"name\": \"benchy.gcode\", \"path\": \"parts/benchy.gcode\", "
+                    "\"origin\": \"local\", \"size\": 1183897, \"owner\": \"alice\", "
+                    "\"user\": \"alice\"";
+
+  ph_setup_write_config (&s_push, NULL, push_text);
+  d_push = ph_daemon_process_start (s_push.config);
+  ph_fake_server_wait (printer, "done", 1, 60000);
+  ph_setup_wait_count (&s_push, NULL, 0, 30);
+  expected = bodies (push);
+  records = ph_receiver_records (push);
+  n = (guint) json_object_array_length (records);
+  ck_assert_msg (n >= 3, "the push API made %u webhooks:\n%s", n, expected);
+
+  ph_setup_write_config (&s_plugin, NULL, plugin_text);
+  d_plugin = ph_daemon_process_start (s_plugin.config);
+  ph_daemon_process_wait_log (d_plugin, "taking octoPrint/#", 1, 10000);
+  plugin_publish (b, "octoPrint/mqtt", "connected");
+  plugin_publish (b, "octoPrint/event/FileSelected",
+                  "{\"name\": \"benchy.gcode\", \"path\": \"parts/benchy.gcode\", "
+                  "\"origin\": \"local\", \"_event\": \"FileSelected\", \"_timestamp\": 1733500000}");
+  plugin_publish (b, "octoPrint/temperature/tool0",
+                  "{\"actual\": 210.0, \"target\": 210.0, \"_timestamp\": 1733500001}");
+  {
+    g_autofree char *started = g_strdup_printf ("{%s, \"_event\": \"PrintStarted\", "
+                                                "\"_timestamp\": 1733500002}", job);
+
+    plugin_publish (b, "octoPrint/event/PrintStarted", started);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (progress); i++)
+    {
+      g_autofree char *message = g_strdup_printf (
+          "{\"progress\": %s, \"location\": \"local\", \"path\": \"parts/benchy.gcode\", "
+          "\"_timestamp\": 1733500003}", progress[i]);
+
+      plugin_publish (b, "octoPrint/progress/printing", message);
+    }
+  {
+    g_autofree char *done = g_strdup_printf ("{%s, \"time\": 3625.12, \"_event\": \"PrintDone\", "
+                                             "\"_timestamp\": 1733503627}", job);
+
+    plugin_publish (b, "octoPrint/event/PrintDone", done);
+  }
+  /* Not the plugin's shape: refused, logged, and nothing else changes. */
+  plugin_publish (b, "octoPrint/event/PrintFailed", "not json");
+  plugin_publish (b, "octoPrint/progress/printing", "{\"progress\": 1e300}");
+  g_clear_pointer (&records, json_object_put);
+  records = ph_receiver_wait (plugin, n, 20000);
+  ph_setup_wait_count (&s_plugin, NULL, 0, 30);
+  g_usleep (300000);
+  got = bodies (plugin);
+  ck_assert_str_eq (got, expected);
+  log = ph_daemon_process_log (d_plugin);
+  assert_has (log, "on octoPrint/event/PrintFailed: event/PrintFailed is not JSON");
+  assert_has (log, "progress/printing without a progress from 0 to 100");
+  ck_assert_int_eq (ph_daemon_process_stop (d_plugin, 10), 0);
+  ck_assert_int_eq (ph_daemon_process_stop (d_push, 10), 0);
+}
+END_TEST
+
 static Suite *
 farm_suite (void)
 {
@@ -710,6 +831,7 @@ farm_suite (void)
   tcase_add_test (tc, test_event_forwarded_and_acknowledged);
   tcase_add_test (tc, test_duplicates_and_hostile_envelopes);
   tcase_add_test (tc, test_edge_keeps_the_event_until_a_central_takes_it);
+  tcase_add_test (tc, test_octoprint_mqtt_plugin_makes_the_push_api_webhooks);
   tcase_add_test (tc, test_farm_loses_nothing_when_daemons_and_broker_die);
   suite_add_tcase (suite, tc);
   return suite;

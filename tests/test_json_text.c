@@ -457,6 +457,11 @@ END_TEST
 START_TEST (test_parse_rejects_invalid_utf8)
 {
   assert_parse_error ("[\"a\xff\"]", -1, "line 1, column 4: invalid utf-8 string");
+  /* Overlong forms, which json-c's own check lets through and the writer
+   * would then replace (found by the farm fuzz target). */
+  assert_parse_error ("{\"a\": \"b\xc0\xa3\"}", -1, "line 1, column 9: invalid utf-8 string");
+  assert_parse_error ("[\"\xe0\x80\xaf\"]", -1, "line 1, column 3: invalid utf-8 string");
+  assert_parse_error ("[\"\xed\xa0\x80\"]", -1, "line 1, column 3: invalid utf-8 string");
 }
 END_TEST
 

@@ -56,6 +56,12 @@ typedef enum {
   PH_BAMBU_CAMERA_NONE
 } ph_bambu_camera;
 
+/* What a source of type = mqtt takes (its format key). */
+typedef enum {
+  PH_MQTT_FORMAT_EVENT,        /* farm envelopes of edge printhooks */
+  PH_MQTT_FORMAT_OCTOPRINT     /* the OctoPrint-MQTT plugin's topics */
+} ph_mqtt_format;
+
 /* One [source NAME] group (DESIGN.md §7). */
 typedef struct {
   char *name;
@@ -76,7 +82,9 @@ typedef struct {
   guint camera_port;         /* 6000 */
   /* type = mqtt (url: mqtt:// or mqtts://, with tls_ca_file and tls_verify):
    * the farm envelopes of edge printhooks (printhook(1) PRINT FARMS) */
-  char *topic;               /* the subscription's filter: printhook/events/# */
+  ph_mqtt_format format;
+  char *topic;               /* the subscription's filter: printhook/events/#, or for
+                                octoprint-mqtt octoPrint/# (the plugin's base and #) */
   char *group;               /* shared by the daemons of this group ($share/GROUP/...),
                                 NULL: this daemon takes every event */
   char *client_id;           /* NULL: derived from the instance name and the source */

@@ -120,13 +120,15 @@ static const printhook_config_key source_keys[] = {
     "none" },
   { "camera_port", PRINTHOOK_KEY_INT, "6000", FALSE, FALSE, 1, 65535,
     "bambu: the port of a P1's or A1's JPEG camera" },
-  { "topic", PRINTHOOK_KEY_STRING, "printhook/events/#", FALSE, FALSE, 0, 0,
-    "mqtt: the topic filter of the forwarded events to take" },
+  { "topic", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
+    "mqtt: the topic filter to take: forwarded events (default printhook/events/#), or "
+    "the OctoPrint-MQTT plugin's base and /# (default octoPrint/#)" },
   { "group", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
     "mqtt: the daemons of one group share the events ($share/GROUP/TOPIC), each taking "
     "some; unset: this daemon takes every one" },
   { "format", PRINTHOOK_KEY_STRING, "event", FALSE, FALSE, 0, 0,
-    "mqtt: event, the envelopes of edge printhooks (mqtt.format = event)" },
+    "mqtt: event, the envelopes of edge printhooks (mqtt.format = event); octoprint-mqtt, "
+    "the OctoPrint-MQTT plugin's topics" },
   { "client_id", PRINTHOOK_KEY_STRING, NULL, FALSE, FALSE, 0, 0,
     "mqtt: the MQTT client id (default: printhook-INSTANCE-SOURCE, stable across restarts)" },
   { "tls_cert", PRINTHOOK_KEY_PATH, NULL, FALSE, FALSE, 0, 0,

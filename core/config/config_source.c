@@ -72,7 +72,7 @@ ph_source_config_equal (const ph_source_config *a, const ph_source_config *b)
          && g_strcmp0 (a->topic, b->topic) == 0 && g_strcmp0 (a->group, b->group) == 0
          && g_strcmp0 (a->client_id, b->client_id) == 0
          && g_strcmp0 (a->tls_cert, b->tls_cert) == 0 && g_strcmp0 (a->tls_key, b->tls_key) == 0
-         && a->dedupe_window == b->dedupe_window;
+         && a->dedupe_window == b->dedupe_window && a->format == b->format;
 }
 
 const char *
@@ -363,10 +363,23 @@ build_mqtt (ph_config_loader *loader, ph_config_file *file, const char *group,
     ph_config_report (loader, PH_DIAG_ERROR, file, group, "url", "%s", error->message);
   else
     source->url = g_strdup (url->text);
-  source->topic = g_strdup (topic != NULL ? g_strstrip (topic->text) : "printhook/events/#");
+  if (format != NULL && g_ascii_strcasecmp (g_strstrip (format->text), "octoprint-mqtt") == 0)
+    source->format = PH_MQTT_FORMAT_OCTOPRINT;
+  else if (format != NULL && g_ascii_strcasecmp (format->text, "event") != 0)
+    ph_config_report (loader, PH_DIAG_ERROR, file, group, "format",
+                      "'%s' is not a format of mqtt sources (event: the envelopes of edge "
+                      "printhooks, mqtt.format = event; octoprint-mqtt: the OctoPrint-MQTT "
+                      "plugin's topics)", format->text);
+  source->topic = g_strdup (topic != NULL ? g_strstrip (topic->text)
+                            : source->format == PH_MQTT_FORMAT_OCTOPRINT ? "octoPrint/#"
+                                                                         : "printhook/events/#");
   if ((problem = filter_problem (source->topic)) != NULL)
     ph_config_report (loader, PH_DIAG_ERROR, file, group, "topic",
                       "'%s' is not a topic filter: %s", source->topic, problem);
+  else if (source->format == PH_MQTT_FORMAT_OCTOPRINT && !g_str_has_suffix (source->topic, "/#"))
+    ph_config_report (loader, PH_DIAG_ERROR, file, group, "topic",
+                      "'%s': with format = octoprint-mqtt, topic is the plugin's base topic "
+                      "and /# (octoPrint/#)", source->topic);
   if (share != NULL)
     {
       source->group = g_strdup (g_strstrip (share->text));
@@ -374,10 +387,6 @@ build_mqtt (ph_config_loader *loader, ph_config_file *file, const char *group,
         ph_config_report (loader, PH_DIAG_ERROR, file, group, "group",
                           "'%s' cannot be a group: a name without / + #", source->group);
     }
-  if (format != NULL && g_ascii_strcasecmp (g_strstrip (format->text), "event") != 0)
-    ph_config_report (loader, PH_DIAG_ERROR, file, group, "format",
-                      "'%s' is not a format of mqtt sources (event: the envelopes of edge "
-                      "printhooks, mqtt.format = event)", format->text);
   if (client_id != NULL && *g_strstrip (client_id->text) != '\0')
     source->client_id = g_strdup (client_id->text);
   source->tls_ca_file = ca_file != NULL ? g_strdup (ca_file->text) : NULL;

@@ -9,6 +9,7 @@
 #include "event/envelope.h"
 #include "mqtt/mqtt_link.h"
 #include "mqtt/mqtt_url.h"
+#include "octoprint_mqtt.h"
 #include "text/json_text.h"
 
 #define KEEPALIVE_S 30
@@ -28,6 +29,8 @@ struct ph_farm {
   char *last_problem;
   ack_batch *batch;            /* acknowledgements waiting for the open batch */
   ph_farm_counts counts;
+  ph_octoprint_mqtt *plugin;   /* format = octoprint-mqtt: the printer its messages tell of */
+  guint base_levels;           /* the plugin's base topic, in levels */
 };
 
 /* One acknowledgement to send. */
@@ -76,7 +79,8 @@ ph_farm_get_counts (const ph_farm *farm, ph_farm_counts *counts)
 ph_event *
 ph_farm_make_event (ph_farm *farm, const char *name, json_object *payload)
 {
-  return ph_event_new (name, farm->config.name, payload, NULL);
+  return ph_event_new (name, farm->config.name, payload,
+                       farm->plugin != NULL ? ph_octoprint_mqtt_printer (farm->plugin) : NULL);
 }
 
 /* ---- acknowledgements ---- */
@@ -292,6 +296,58 @@ take (ph_farm *farm, const struct mosquitto_message *message, const mosquitto_pr
   queue_ack (farm, reply, envelope.id, "committed", NULL, deliveries);
 }
 
+/* ---- the OctoPrint-MQTT plugin ---- */
+
+/* What follows the plugin's base in topic, or NULL. */
+static const char *
+plugin_topic (const ph_farm *farm, const char *topic)
+{
+  const char *p = topic;
+
+  for (guint i = 0; i < farm->base_levels; i++)
+    {
+      p = strchr (p, '/');
+      if (p == NULL)
+        return NULL;
+      p++;
+    }
+  return p;
+}
+
+static void
+take_plugin_message (ph_farm *farm, const struct mosquitto_message *message)
+{
+  g_autoptr (GPtrArray) events = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) ph_octoprint_mqtt_event_free);
+  g_autoptr (GError) error = NULL;
+  const char *topic = plugin_topic (farm, message->topic);
+
+  if (topic == NULL)
+    return;
+  farm->counts.received++;
+  if (!ph_octoprint_mqtt_apply (farm->plugin, topic, message->payload,
+                                (gsize) MAX (message->payloadlen, 0), events, &error))
+    {
+      refused (farm, message, NULL, NULL, error->message);
+      return;
+    }
+  for (guint i = 0; i < events->len; i++)
+    {
+      ph_octoprint_mqtt_event *e = g_ptr_array_index (events, i);
+      g_autoptr (ph_event) event = ph_farm_make_event (farm, e->name,
+                                                       json_object_get (e->payload));
+      guint deliveries;
+
+      farm->counts.committed++;
+      if (e->completion >= 0)
+        deliveries = ph_router_progress (farm->router, event, e->completion);
+      else
+        deliveries = ph_router_dispatch (farm->router, event);
+      g_info ("source %s: %s from the OctoPrint-MQTT plugin: %u %s", farm->config.name, e->name,
+              deliveries, deliveries == 1 ? "delivery" : "deliveries");
+    }
+}
+
 /* ---- the link ---- */
 
 static void
@@ -330,9 +386,14 @@ on_message (ph_mqtt_link *link, const struct mosquitto_message *message,
             const mosquitto_property *props, gpointer data)
 {
   (void) link;
+  ph_farm *farm = data;
+
   if (message->topic == NULL || message->retain)
-    return;   /* a retained envelope is an old one, not a forwarding */
-  take (data, message, props);
+    return;   /* a retained message is an old one (the plugin's status), not news */
+  if (farm->plugin != NULL)
+    take_plugin_message (farm, message);
+  else
+    take (farm, message, props);
 }
 
 static const ph_mqtt_link_callbacks link_callbacks = {
@@ -374,6 +435,14 @@ ph_farm_new (const ph_source_config *config, ph_router *router)
                      ? g_strdup_printf ("$share/%s/%s", config->group, config->topic)
                      : g_strdup (config->topic);
   farm->name = g_strdup_printf ("%s/%s", ph_host ()->instance_name (), config->name);
+  if (config->format == PH_MQTT_FORMAT_OCTOPRINT)
+    {
+      farm->plugin = ph_octoprint_mqtt_new ();
+      /* "octoPrint/#": one level of base before what the plugin names. */
+      for (const char *p = config->topic; *p; p++)
+        if (*p == '/')
+          farm->base_levels++;
+    }
   id = config->client_id != NULL ? g_strdup (config->client_id) : client_id (config);
   if (!ph_mqtt_url_parse (config->url, &url, NULL))
     g_return_val_if_reached (farm);   /* the configuration checked it */
@@ -402,6 +471,7 @@ ph_farm_free (ph_farm *farm)
   if (farm->batch != NULL)
     farm->batch->farm = NULL;
   ph_mqtt_link_free (farm->link);
+  ph_octoprint_mqtt_free (farm->plugin);
   ph_source_config_clear (&farm->config);
   g_free (farm->filter);
   g_free (farm->name);

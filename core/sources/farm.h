@@ -5,7 +5,11 @@
  * acknowledges it to its edge on the MQTT 5 response topic once its
  * deliveries and its id are committed to the spool.  An id committed
  * before is acknowledged again and not dispatched: a republished event is
- * not delivered twice within dedupe_window.  printhook(1) PRINT FARMS. */
+ * not delivered twice within dedupe_window.  printhook(1) PRINT FARMS.
+ *
+ * With format = octoprint-mqtt it takes the OctoPrint-MQTT plugin's
+ * topics instead (octoprint_mqtt.c), as the events of one printer named
+ * after the source: nothing to acknowledge, nothing to deduplicate. */
 #ifndef PH_FARM_H
 #define PH_FARM_H
 

@@ -329,6 +329,20 @@ ph_json_parse (const char *text, gssize len, GError **error)
       return NULL;
     }
 
+  /* json-c's VALIDATE_UTF8 lets overlong forms through ("\xc0\xa3"), which
+   * the writer then replaces, so that what was read would not be written
+   * back the same (the farm fuzz target found it).  A NUL is left to the
+   * tokener below, which refuses it in its own words. */
+  {
+    const char *end = NULL;
+
+    if (!g_utf8_validate_len (text, length, &end) && *end != '\0')
+      {
+        set_parse_error (error, text, (gsize) (end - text), "invalid utf-8 string");
+        return NULL;
+      }
+  }
+
   /* json-c's depth counts the outermost value too: new_ex (64) accepts 64
    * nested arrays and refuses 65. */
   tok = json_tokener_new_ex (PH_JSON_MAX_DEPTH);

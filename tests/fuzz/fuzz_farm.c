@@ -1,6 +1,10 @@
 /* What a print farm reads from its broker: the farm envelope a central
- * daemon takes (core/event/envelope.c) and the acknowledgement an edge
- * takes back (modules/mqtt/ack.c).  The input's first byte picks which.
+ * daemon takes (core/event/envelope.c), the acknowledgement an edge
+ * takes back (modules/mqtt/ack.c), and a session of the OctoPrint-MQTT
+ * plugin's messages (core/sources/octoprint_mqtt.c: lines of TOPIC, a
+ * tab, PAYLOAD).  The input's first byte picks which: A, O, else the
+ * envelope.  Plugin messages: a PrintProgress is within 0-100, the
+ * printer tree always has a state text.
  * Properties: an envelope taken meets every bound the reader promises
  * (id of [A-Za-z0-9_.:-], names without control characters, time in
  * range, payload and printer objects); written again as the edge writes
@@ -13,6 +17,7 @@
 
 #include "fuzz.h"
 #include "event/envelope.h"
+#include "sources/octoprint_mqtt.h"
 #include "text/json_text.h"
 #include "../../modules/mqtt/ack.h"
 
@@ -90,6 +95,43 @@ acknowledgement (const char *text, size_t size)
     PH_FUZZ_FAIL ("an acknowledgement taken without an id or a result");
 }
 
+static void
+plugin_session (const char *text, size_t size)
+{
+  g_autofree char *copy = g_strndup (text, size);
+  g_auto (GStrv) lines = g_strsplit (copy, "\n", 64);
+  ph_octoprint_mqtt *state = ph_octoprint_mqtt_new ();
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (GPtrArray) events = g_ptr_array_new_with_free_func (
+          (GDestroyNotify) ph_octoprint_mqtt_event_free);
+      char *tab = strchr (lines[i], '\t');
+      json_object *printer, *st = NULL, *label = NULL;
+
+      if (tab == NULL)
+        continue;
+      *tab = '\0';
+      ph_octoprint_mqtt_apply (state, lines[i], tab + 1, strlen (tab + 1), events, NULL);
+      for (guint k = 0; k < events->len; k++)
+        {
+          ph_octoprint_mqtt_event *e = g_ptr_array_index (events, k);
+
+          if (!json_object_is_type (e->payload, json_type_object)
+              || (e->completion != -1 && !(e->completion >= 0 && e->completion <= 100))
+              || (strcmp (e->name, "PrintProgress") == 0) != (e->completion >= 0))
+            PH_FUZZ_FAIL ("event %s with completion %g", e->name, e->completion);
+        }
+      printer = ph_octoprint_mqtt_printer (state);
+      if (!json_object_object_get_ex (printer, "state", &st)
+          || !json_object_object_get_ex (st, "text", &label)
+          || !json_object_is_type (label, json_type_string))
+        PH_FUZZ_FAIL ("a printer without state.text");
+      json_object_put (printer);
+    }
+  ph_octoprint_mqtt_free (state);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -97,6 +139,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     return 0;
   if (data[0] == 'A')
     acknowledgement ((const char *) data + 1, size - 1);
+  else if (data[0] == 'O')
+    plugin_session ((const char *) data + 1, size - 1);
   else
     envelope ((const char *) data + 1, size - 1);
   return 0;
