@@ -29,7 +29,8 @@ dist_presets_DATA = conf/examples/discord.conf conf/examples/slack.conf \
 	conf/examples/telegram.conf conf/examples/ntfy.conf conf/examples/gotify.conf \
 	conf/examples/home-assistant.conf conf/examples/ifttt.conf \
 	conf/examples/node-red.conf conf/examples/signed.conf conf/examples/mqtt.conf \
-	conf/examples/home-assistant-mqtt.conf
+	conf/examples/home-assistant-mqtt.conf conf/examples/farm-edge.conf \
+	conf/examples/farm-central.conf
 
 # Bambu Lab's CAs: what a bambu source's TLS trusts by default; a print as
 # a P1 reports it, for printhook simulate --bambu.

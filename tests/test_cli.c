@@ -246,7 +246,7 @@ START_TEST (test_modules_lists_keys_and_problems)
 
   /* The broken test modules are on the path too: exit 1, each named. */
   ck_assert_int_eq (r->exit_status, 1);
-  assert_contains (r->out, "test-prepare 1.2 (module ABI 1.2, prepare stage, GPL-2.0-or-later)\n"
+  assert_contains (r->out, "test-prepare 1.2 (module ABI 1.3, prepare stage, GPL-2.0-or-later)\n"
                            "  Adds a greeting parameter (test module)\n");
   assert_contains (r->out, "    test-prepare.count (integer, default 1, 1 to 10)\n        how many times\n");
   assert_contains (r->out, "    test-prepare.token (text, secret)\n");
@@ -296,7 +296,8 @@ START_TEST (test_shipped_configs_are_valid)
   static const char *const examples[] = { "discord.conf", "slack.conf", "telegram.conf", "ntfy.conf",
                                           "gotify.conf", "home-assistant.conf", "ifttt.conf",
                                           "node-red.conf", "signed.conf", "mqtt.conf",
-                                          "home-assistant-mqtt.conf" };
+                                          "home-assistant-mqtt.conf", "farm-edge.conf",
+                                          "farm-central.conf" };
   g_autoptr (ph_run_result) main_conf = check_shipped ("printhook.conf", NULL);
   g_autoptr (ph_run_result) demo = check_shipped ("demo.conf", NULL);
 
