@@ -402,6 +402,64 @@ START_TEST (test_duplicates_and_hostile_envelopes)
 }
 END_TEST
 
+/* A broker with TLS and a password on both sides: the edge's hook and
+ * the central source take the user and password in the URL and the CA
+ * in tls_ca_file, as the mqtt module does; a wrong password on the
+ * central side is said in its log and the edge keeps the event. */
+START_TEST (test_farm_over_tls_with_a_password)
+{
+  g_autoptr (ph_broker) b = ph_broker_start (PH_BROKER_TLS | PH_BROKER_PASSWORD);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *plain = ph_broker_url (b);
+  const char *rest = strstr (plain, "://") + 3;
+  g_autofree char *broker = g_strdup_printf ("mqtts://" PH_BROKER_USER ":" PH_BROKER_PASSWORD_TEXT
+                                             "@%s", rest);
+  g_autofree char *wrong = g_strdup_printf ("mqtts://" PH_BROKER_USER ":nope@%s", rest);
+  const char *ca = ph_broker_ca_file (b);
+  g_autofree char *bad_text = g_strdup_printf (
+      "[source farm]\ntype = mqtt\nurl = %s\ntls_ca_file = %s\n"
+      "[hook out]\nurl = %s\nevents = *\n", wrong, ca, url);
+  g_autofree char *central_text = g_strdup_printf (
+      "[source farm]\ntype = mqtt\nurl = %s\ntls_ca_file = %s\ngroup = tls\n"
+      "[hook out]\nurl = %s\nevents = *\ndata = {\"n\": \"@extra.n\"}\n", broker, ca, url);
+  g_autofree char *edge_text = g_strdup_printf (
+      "[source mk4]\ntype = octoprint\nurl = http://127.0.0.1:9\napi_key = GOODKEY0123456789\n"
+      "[hook forward]\nmodules = mqtt\nevents = *\nmqtt.url = %s\ntls_ca_file = %s\n"
+      "mqtt.format = event\ntimeout = 2\nretry.schedule = 0.5\n", broker, ca);
+  g_auto (ph_setup) central = { 0 };
+  g_auto (ph_setup) edge = { 0 };
+  g_autoptr (ph_daemon_process) c = NULL;
+  g_autoptr (ph_daemon_process) e = NULL;
+  g_autoptr (json_object) records = NULL;
+  g_autofree char *log = NULL;
+
+  ph_setup_write_config (&central, NULL, bad_text);
+  ph_setup_write_config (&edge, NULL, edge_text);
+  c = ph_daemon_process_start (central.config);
+  e = ph_daemon_process_start (edge.config);
+  ph_setup_send_event_from (&edge, "PrintDone", "{\"n\": 3}", "mk4", 1);
+  ph_daemon_process_wait_log (c, "check the user and password in url", 1, 15000);
+  ph_daemon_process_wait_log (e, "no central printhook acknowledged it", 1, 15000);
+  log = ph_daemon_process_log (c);
+  ck_assert_msg (strstr (log, "nope") == NULL, "the password is in the log:\n%s", log);
+  ck_assert_int_eq (ph_daemon_process_stop (c, 10), 0);
+  g_clear_pointer (&c, ph_daemon_process_free);
+
+  ph_setup_write_config (&central, NULL, central_text);
+  c = ph_daemon_process_start (central.config);
+  records = ph_receiver_wait (r, 1, 20000);
+  ph_setup_wait_count (&edge, NULL, 0, 20);
+  {
+    g_autoptr (GBytes) bytes = ph_record_body (json_object_array_get_idx (records, 0));
+
+    ck_assert_str_eq ((const char *) g_bytes_get_data (bytes, NULL), "{\"n\":3}");
+  }
+  ck_assert_int_eq (ph_daemon_process_stop (e, 10), 0);
+  ck_assert_int_eq (ph_daemon_process_stop (c, 10), 0);
+}
+END_TEST
+
 /* No central daemon: the edge keeps its event and sends it again until
  * one is there; then it is delivered once. */
 START_TEST (test_edge_keeps_the_event_until_a_central_takes_it)
@@ -831,6 +889,7 @@ farm_suite (void)
   tcase_add_test (tc, test_event_forwarded_and_acknowledged);
   tcase_add_test (tc, test_duplicates_and_hostile_envelopes);
   tcase_add_test (tc, test_edge_keeps_the_event_until_a_central_takes_it);
+  tcase_add_test (tc, test_farm_over_tls_with_a_password);
   tcase_add_test (tc, test_octoprint_mqtt_plugin_makes_the_push_api_webhooks);
   tcase_add_test (tc, test_farm_loses_nothing_when_daemons_and_broker_die);
   suite_add_tcase (suite, tc);

@@ -126,21 +126,9 @@ follow (ph_octoprint_mqtt *state, const char *name, json_object *payload)
     state->state = "Operational";
 }
 
-static gboolean
-refuse (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-refuse (GError **error, const char *fmt, ...)
-{
-  va_list args;
-  g_autofree char *text = NULL;
-
-  va_start (args, fmt);
-  text = g_strdup_vprintf (fmt, args);
-  va_end (args);
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, text);
-  return FALSE;
-}
+/* A refusal: FALSE with error (G_IO_ERROR_INVALID_DATA). */
+#define REFUSE(error, ...) \
+  (g_set_error ((error), G_IO_ERROR, G_IO_ERROR_INVALID_DATA, __VA_ARGS__), FALSE)
 
 gboolean
 ph_octoprint_mqtt_apply (ph_octoprint_mqtt *state, const char *topic, const char *payload,
@@ -159,20 +147,20 @@ ph_octoprint_mqtt_apply (ph_octoprint_mqtt *state, const char *topic, const char
     return TRUE;
   if (is_event && (topic[6] == '\0' || strlen (topic + 6) > MAX_EVENT_NAME
                    || strchr (topic + 6, '/') != NULL))
-    return refuse (error, "'%.60s' is no event topic of the OctoPrint-MQTT plugin", topic);
+    return REFUSE (error, "'%.60s' is no event topic of the OctoPrint-MQTT plugin", topic);
   for (const char *p = topic; *p; p++)
     if ((guchar) *p < 0x20 || *p == 0x7f)
-      return refuse (error, "the topic holds a control character");
+      return REFUSE (error, "the topic holds a control character");
   if (len > MAX_MESSAGE_BYTES)
-    return refuse (error, "%" G_GSIZE_FORMAT " bytes on %s, more than the %d taken", len, topic,
+    return REFUSE (error, "%" G_GSIZE_FORMAT " bytes on %s, more than the %d taken", len, topic,
                    MAX_MESSAGE_BYTES);
   object = ph_json_parse (payload, (gssize) len, &why);
   if (object == NULL)
-    return refuse (error, "%s is not JSON: %s", topic, why->message);
+    return REFUSE (error, "%s is not JSON: %s", topic, why->message);
   if (!json_object_is_type (object, json_type_object))
     {
       json_object_put (object);
-      return refuse (error, "%s is not a JSON object", topic);
+      return REFUSE (error, "%s is not a JSON object", topic);
     }
   /* The plugin's own members are not the event's. */
   json_object_object_del (object, "_event");
@@ -189,7 +177,7 @@ ph_octoprint_mqtt_apply (ph_octoprint_mqtt *state, const char *topic, const char
 
     json_object_put (object);
     if (!(completion >= 0 && completion <= 100))
-      return refuse (error, "progress/printing without a progress from 0 to 100");
+      return REFUSE (error, "progress/printing without a progress from 0 to 100");
     state->completion = completion;
     percent = (int) floor (completion);
     if (percent == state->last_percent)
