@@ -159,6 +159,68 @@ START_TEST (test_empty_and_truncated_files_are_refused)
 }
 END_TEST
 
+/* A module of another machine (a copy of a real one with its ELF header's
+ * machine, or class, changed) is named as such, with this printhook's
+ * machine, instead of glibc's "No such file or directory". */
+START_TEST (test_a_module_of_another_machine_is_named)
+{
+  /* e_machine values; the one of the machine the tests run on is left
+   * out (under qemu for arm64, EM_AARCH64 is this printhook's). */
+  static const struct {
+    guint16 machine;
+    const char *expected;
+  } cases[] = {
+    { 183, "built for aarch64 (arm64" },
+    { 62, "built for x86-64 (amd64)" },
+    { 40, "built for 32-bit ARM (armhf or armel)" },
+    { 200, "built for ELF machine 200, " },
+  };
+  g_autofree char *good = module_file ("test-prepare");
+  g_autofree char *bytes = NULL;
+  gsize length;
+  g_autofree char *dir = ph_test_tmpdir ();
+  gboolean little;
+  guint host, tried = 0;
+
+  ck_assert (g_file_get_contents (good, &bytes, &length, NULL));
+  little = bytes[5] == 1;   /* EI_DATA: ELFDATA2LSB */
+  host = little ? (guint8) bytes[18] | (guint) (guint8) bytes[19] << 8
+                : (guint) (guint8) bytes[18] << 8 | (guint8) bytes[19];
+  for (guint i = 0; i <= G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/other-%u.so", dir, i);
+      g_autofree char *copy = g_memdup2 (bytes, length);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (ph_module) module = NULL;
+      const char *expected;
+
+      if (i < G_N_ELEMENTS (cases))
+        {
+          if (cases[i].machine == host)
+            continue;
+          copy[little ? 18 : 19] = (char) (cases[i].machine & 0xff);
+          copy[little ? 19 : 18] = (char) (cases[i].machine >> 8);
+          expected = cases[i].expected;
+        }
+      else
+        {
+          /* The other ELF class, machine as it was. */
+          copy[4] = (char) (bytes[4] == 2 ? 1 : 2);
+          expected = bytes[4] == 2 ? ", 32-bit ELF, but" : ", 64-bit ELF, but";
+        }
+      tried++;
+      ck_assert (g_file_set_contents (path, copy, (gssize) length, NULL));
+      module = ph_module_open (path, &error);
+      ck_assert_ptr_null (module);
+      ck_assert_msg (strstr (error->message, expected) != NULL, "%s", error->message);
+      ck_assert_msg (strstr (error->message, "but this printhook is ") != NULL, "%s",
+                     error->message);
+      ck_assert_msg (strstr (error->message, "No such file") == NULL, "%s", error->message);
+    }
+  ck_assert_uint_ge (tried, 4);
+}
+END_TEST
+
 START_TEST (test_load_by_name_follows_the_search_path)
 {
   g_autofree char *first = ph_test_tmpdir ();
@@ -271,6 +333,7 @@ registry_suite (void)
   tcase_add_test (tc, test_unresolved_symbol_fails_at_load);
   tcase_add_test (tc, test_text_file_named_so_is_refused);
   tcase_add_test (tc, test_empty_and_truncated_files_are_refused);
+  tcase_add_test (tc, test_a_module_of_another_machine_is_named);
   tcase_add_test (tc, test_load_by_name_follows_the_search_path);
   tcase_add_test (tc, test_unknown_module_names_the_path_searched);
   tcase_add_test (tc, test_scan_lists_good_modules_and_each_problem_once);

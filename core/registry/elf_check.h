@@ -6,9 +6,12 @@
 
 #include <glib.h>
 
-/* TRUE when path is a shared object of this machine's ELF class and byte
- * order whose program headers and loadable segments lie within the file;
- * else FALSE with an error saying what is wrong (not naming the path). */
+/* TRUE when path is a shared object of this machine (ELF class, byte
+ * order and machine, as printhook itself was built) whose program headers
+ * and loadable segments lie within the file; else FALSE with an error
+ * saying what is wrong (not naming the path): for a module of another
+ * machine, which machine it and this printhook are ("built for aarch64
+ * (arm64 ...), but this printhook is x86-64 (amd64)"). */
 gboolean ph_elf_check_file (const char *path, GError **error);
 
 #endif
