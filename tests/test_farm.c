@@ -364,6 +364,13 @@ START_TEST (test_duplicates_and_hostile_envelopes)
                                           hostile[i].id), 0);
       wait_acks (sub, "acks/e9", hostile[i].id, "refused", 1);
     }
+  /* Correlation data that is no id (a space, a "!"): refused without an
+   * answer, since it names no event to refuse. */
+  g_file_set_contents (file, "not json", -1, NULL);
+  ck_assert_int_eq (publish_envelope (b, "printhook/events/x/nameless", file, "acks/e9",
+                                      "bad id!"), 0);
+  ph_daemon_process_wait_log (c, "on printhook/events/x/nameless: the envelope is not JSON", 1,
+                              10000);
   /* 1 MB: refused before it is parsed. */
   {
     g_autofree char *big = g_strnfill (1024 * 1024, 'x');
@@ -398,6 +405,7 @@ START_TEST (test_duplicates_and_hostile_envelopes)
     }
   ck_assert_msg (strstr (clog, "the envelope has 1048576 bytes") != NULL, "%s", clog);
   ck_assert_msg (strstr (clog, "committed before with other content") != NULL, "%s", clog);
+  ck_assert_uint_eq (acks_with (sub, "acks/e9", "bad id!", "refused"), 0);
   ck_assert_int_eq (ph_daemon_process_stop (c, 10), 0);
 }
 END_TEST

@@ -37,6 +37,17 @@ ph_envelope_build (const ph_event *event, const char *id, const char *source_typ
                 event->printer);
 }
 
+gboolean
+ph_envelope_id_valid (const char *id, gsize len)
+{
+  if (len == 0 || len > PH_ENVELOPE_MAX_NAME)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (id[i]) && (id[i] == '\0' || strchr ("_-.:", id[i]) == NULL))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 refuse (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 
@@ -137,9 +148,8 @@ read_envelope (json_object *root, ph_envelope *out, GError **error)
     return FALSE;
   if ((id = name_member (root, "id", "", error)) == NULL)
     return FALSE;
-  for (const char *p = id; *p; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("_-.:", *p) == NULL)
-      return refuse (error, "\"id\" may hold letters, digits and _-.: only");
+  if (!ph_envelope_id_valid (id, strlen (id)))
+    return refuse (error, "\"id\" may hold letters, digits and _-.: only");
   if ((name = name_member (root, "name", "", error)) == NULL)
     return FALSE;
   if ((source = member (root, "source", json_type_object, "", error)) == NULL)

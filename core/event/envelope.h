@@ -37,6 +37,11 @@
  * references to the event's own trees (read-only, see event.h). */
 json_object *ph_envelope_build (const ph_event *event, const char *id, const char *source_type);
 
+/* Whether id (len bytes) can be an envelope's id: 1 to
+ * PH_ENVELOPE_MAX_NAME letters, digits and "_-.:" (so no NUL): also what
+ * an MQTT correlation data must be to be answered as one. */
+gboolean ph_envelope_id_valid (const char *id, gsize len);
+
 /* One envelope as read. */
 typedef struct {
   char *id;

@@ -37,7 +37,7 @@ struct ph_farm {
 typedef struct {
   char *topic;                 /* the edge's response topic */
   char *id;
-  char *result;                /* "committed", "duplicate", "refused" */
+  const char *result;          /* "committed", "duplicate", "refused" (static) */
   char *reason;                /* refused: why; else NULL */
   guint deliveries;
 } ack;
@@ -53,7 +53,6 @@ ack_free (ack *a)
 {
   g_free (a->topic);
   g_free (a->id);
-  g_free (a->result);
   g_free (a->reason);
   g_free (a);
 }
@@ -147,7 +146,7 @@ queue_ack (ph_farm *farm, const char *topic, const char *id, const char *result,
 
   a->topic = g_strdup (topic);
   a->id = g_strdup (id);
-  a->result = g_strdup (result);
+  a->result = result;
   a->reason = g_strdup (reason);
   a->deliveries = deliveries;
   if (farm->batch == NULL)
@@ -211,15 +210,8 @@ correlation_id (const mosquitto_property *props)
   if (mosquitto_property_read_binary (props, MQTT_PROP_CORRELATION_DATA, &data, &len, FALSE)
       == NULL)
     return NULL;
-  if (len > 0 && len <= PH_ENVELOPE_MAX_NAME)
-    {
-      id = g_strndup (data, len);
-      for (const char *p = id; *p && id != NULL; p++)
-        if (!g_ascii_isalnum (*p) && strchr ("_-.:", *p) == NULL)
-          g_clear_pointer (&id, g_free);
-      if (id != NULL && strlen (id) != len)
-        g_clear_pointer (&id, g_free);
-    }
+  if (ph_envelope_id_valid (data, len))
+    id = g_strndup (data, len);
   free (data);
   return id;
 }
