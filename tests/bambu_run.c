@@ -110,7 +110,7 @@ ph_bambu_exactly (ph_bambu_run *r, guint n)
 {
   json_object *records;
 
-  json_object_put (ph_receiver_wait (r->receiver, n, 10000 * ph_daemon_process_slowness ()));
+  json_object_put (ph_receiver_wait (r->receiver, n, 10000 * ph_test_slowness ()));
   g_usleep (300 * 1000);
   records = ph_receiver_records (r->receiver);
   if (json_object_array_length (records) != n)

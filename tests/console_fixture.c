@@ -24,7 +24,7 @@ console_clear (console *c)
 guint
 slowness (void)
 {
-  return ph_daemon_process_slowness ();
+  return ph_test_slowness ();
 }
 
 /* printhook.conf in a directory of its own: its control socket, spool and

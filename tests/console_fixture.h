@@ -36,7 +36,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (console, console_clear)
   ck_assert_msg ((reply)->status == (expected), "expected HTTP %d, got %ld:\n%s",           \
                  (int) (expected), (reply)->status, (reply)->body->str)
 
-/* ph_daemon_process_slowness: how much longer waits are under valgrind. */
+/* ph_test_slowness: how much longer waits are under valgrind. */
 guint slowness (void);
 
 /* printhook.conf in a directory of its own: its control socket, spool and

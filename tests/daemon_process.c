@@ -22,12 +22,6 @@ struct ph_daemon_process {
   char *log_path;
 };
 
-guint
-ph_daemon_process_slowness (void)
-{
-  return g_getenv ("PH_TEST_VALGRIND") != NULL ? 10 : 1;
-}
-
 static gboolean
 reap (ph_daemon_process *d, gboolean block)
 {
@@ -223,7 +217,7 @@ ph_daemon_process_wait_log (ph_daemon_process *d, const char *text, guint count,
                             guint timeout_ms)
 {
   gint64 deadline = g_get_monotonic_time ()
-                    + (gint64) timeout_ms * 1000 * ph_daemon_process_slowness ();
+                    + (gint64) timeout_ms * 1000 * ph_test_slowness ();
 
   while (ph_daemon_process_count_log (d, text) < count)
     {
@@ -268,7 +262,7 @@ static int
 wait_exit (ph_daemon_process *d, guint timeout_s, gboolean term)
 {
   gint64 deadline = g_get_monotonic_time ()
-                    + (gint64) timeout_s * G_USEC_PER_SEC * ph_daemon_process_slowness ();
+                    + (gint64) timeout_s * G_USEC_PER_SEC * ph_test_slowness ();
 
   if (term && !reap (d, FALSE))
     kill (d->pid, SIGTERM);

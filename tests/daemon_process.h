@@ -51,9 +51,6 @@ void ph_daemon_process_signal (ph_daemon_process *d, int sig);
 /* The daemon's process id (for /proc/PID/...). */
 GPid ph_daemon_process_pid (const ph_daemon_process *d);
 
-/* The scale of every timeout: 10 under valgrind, else 1. */
-guint ph_daemon_process_slowness (void);
-
 /* SIGTERM, then waits for the exit (at most timeout_s, then SIGKILL and a
  * test failure).  Returns the exit status (128 + signal when killed). */
 int ph_daemon_process_stop (ph_daemon_process *d, guint timeout_s);

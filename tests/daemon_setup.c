@@ -44,7 +44,7 @@ ph_setup_send_event_from (const ph_setup *s, const char *event, const char *payl
   g_autoptr (GError) error = NULL;
   guint deliveries = 0;
 
-  ck_assert_msg (ph_control_send (s->socket, line, 30 * ph_daemon_process_slowness (),
+  ck_assert_msg (ph_control_send (s->socket, line, 30 * ph_test_slowness (),
                                   &deliveries, &error),
                  "%s: %s", event, error->message);
   ck_assert_uint_eq (deliveries, expected);
@@ -63,7 +63,7 @@ void
 ph_setup_wait_count (const ph_setup *s, const char *where, guint expected, guint timeout_s)
 {
   gint64 deadline = g_get_monotonic_time ()
-                    + (gint64) timeout_s * G_USEC_PER_SEC * ph_daemon_process_slowness ();
+                    + (gint64) timeout_s * G_USEC_PER_SEC * ph_test_slowness ();
   guint count;
 
   while ((count = ph_setup_count (s, where)) != expected && g_get_monotonic_time () < deadline)

@@ -65,6 +65,7 @@ ph_fake_server_start (const char *name, const char *scenario, const char *const 
   g_autofree char *dir = ph_test_tmpdir ();
   g_autofree char *script = g_build_filename (ph_test_srcdir (), "tests", "servers", name, NULL);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *step_ms = NULL;
   g_autoptr (GError) error = NULL;
   gint64 deadline;
 
@@ -81,12 +82,13 @@ ph_fake_server_start (const char *name, const char *scenario, const char *const 
   g_ptr_array_add (argv, f->record_file);
   g_ptr_array_add (argv, (char *) "--scenario");
   g_ptr_array_add (argv, (char *) scenario);
-  /* Under valgrind the daemon is many times slower: so is the scenario,
-   * so that deliveries of steps in a row still arrive in order. */
-  if (g_getenv ("PH_TEST_VALGRIND") != NULL)
+  /* Under valgrind or emulation the daemon is many times slower: so is
+   * the scenario, so that deliveries of steps in a row still arrive in
+   * order. */
+  if (ph_test_slowness () > 1)
     {
       g_ptr_array_add (argv, (char *) "--step-ms");
-      g_ptr_array_add (argv, (char *) "400");
+      g_ptr_array_add (argv, step_ms = g_strdup_printf ("%u", 40 * ph_test_slowness ()));
     }
   for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
     g_ptr_array_add (argv, (char *) extra_args[i]);

@@ -85,6 +85,17 @@ env_or (const char *name, const char *fallback)
   return value != NULL && *value != '\0' ? value : fallback;
 }
 
+guint
+ph_test_slowness (void)
+{
+  const char *slow = g_getenv ("PH_TEST_SLOW");
+  guint64 factor;
+
+  if (slow != NULL && g_ascii_string_to_unsigned (slow, 10, 1, 1000, &factor, NULL))
+    return (guint) factor;
+  return g_getenv ("PH_TEST_VALGRIND") != NULL ? 10 : 1;
+}
+
 const char *
 ph_test_srcdir (void)
 {
@@ -174,8 +185,8 @@ ph_run_printhook (const char *const *argv, const char *const *env, guint timeout
       g_ptr_array_add (args, (char *) "--show-leak-kinds=definite");
       g_ptr_array_add (args, (char *) "--error-exitcode=99");
       g_ptr_array_add (args, (char *) "--suppressions=/usr/share/glib-2.0/valgrind/glib.supp");
-      timeout_s *= 10;
     }
+  timeout_s *= ph_test_slowness ();
   g_ptr_array_add (args, (char *) ph_test_binary ());
   for (guint i = 0; argv != NULL && argv[i] != NULL; i++)
     g_ptr_array_add (args, (char *) argv[i]);

@@ -41,6 +41,12 @@ const char *ph_test_srcdir (void);
 const char *ph_test_builddir (void);
 const char *ph_test_binary (void);
 
+/* How many times slower than natively the code under test runs, the scale
+ * of every timeout and the divisor of the heaviest loops: PH_TEST_SLOW
+ * when set (scripts/cross sets it under qemu-user), 10 under valgrind
+ * (PH_TEST_VALGRIND), else 1. */
+guint ph_test_slowness (void);
+
 /* Result of running the printhook binary. */
 typedef struct {
   int exit_status;   /* the exit code, or 128 + signal */

@@ -417,6 +417,10 @@ tests_test_console_edit_LDADD = $(test_ldadd)
 # scripts/test, not by make check: they need tidy and a browser).
 EXTRA_DIST += tests/page_validate.sh tests/browser/console_test.py tests/browser/README.md
 
+# The armhf package's refusal of ARMv6 boards (debian/printhook.preinst).
+TESTS += tests/package/preinst-test
+EXTRA_DIST += tests/package/preinst-test
+
 # The MQTT output's fixtures: a real mosquitto broker (tests/mqtt_broker.h)
 # and a paho subscriber that records what arrives (tests/mqtt_subscriber.h,
 # tests/servers/mqtt_subscriber.py), proved by their own suite.  They need

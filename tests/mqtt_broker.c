@@ -212,7 +212,7 @@ run_tool (const char *const *argv, guint timeout_ms, char **output)
   g_autofree char *path = NULL;
   g_autofree char *text = NULL;
   gint64 deadline = g_get_monotonic_time ()
-                    + (gint64) timeout_ms * 1000 * ph_daemon_process_slowness ();
+                    + (gint64) timeout_ms * 1000 * ph_test_slowness ();
   int fd = g_file_open_tmp ("ph-mqtt-tool-XXXXXX", &path, &error);
   int wait_status = 0;
   GPid pid;
@@ -447,7 +447,7 @@ launch (ph_broker *b)
   g_autofree char *log_before = ph_broker_log (b);
   gsize offset = strlen (log_before);
   gint64 deadline = g_get_monotonic_time ()
-                    + (gint64) START_TIMEOUT_MS * 1000 * ph_daemon_process_slowness ();
+                    + (gint64) START_TIMEOUT_MS * 1000 * ph_test_slowness ();
   const char *argv[] = { MOSQUITTO, "-c", b->conf, NULL };
   int out_fd = g_open (b->out, O_WRONLY | O_CREAT | O_APPEND, 0600);
   int wait_status = 0;
@@ -487,7 +487,7 @@ launch (ph_broker *b)
           ph_mqtt_child_end (b->pid, SIGKILL, 0);
           ck_abort_msg ("mosquitto did not listen on port %u within %u ms; the end of its "
                         "log:\n%s\nof its output:\n%s", (guint) b->port,
-                        START_TIMEOUT_MS * ph_daemon_process_slowness (),
+                        START_TIMEOUT_MS * ph_test_slowness (),
                         ph_mqtt_tail (since, PH_MQTT_SHOWN / 2),
                         ph_mqtt_tail (out, PH_MQTT_SHOWN / 2));
         }
@@ -609,7 +609,7 @@ ph_broker_save (ph_broker *b)
 {
   guint before = count_in_log (b, LOG_SAVING);
   gint64 deadline = g_get_monotonic_time ()
-                    + (gint64) START_TIMEOUT_MS * 1000 * ph_daemon_process_slowness ();
+                    + (gint64) START_TIMEOUT_MS * 1000 * ph_test_slowness ();
 
   ck_assert_msg (b->flags & PH_BROKER_PERSISTENT, "ph_broker_save needs PH_BROKER_PERSISTENT");
   ck_assert_msg (b->running, "ph_broker_save: the broker is not running");
@@ -637,9 +637,9 @@ void
 ph_broker_wait_settled (ph_broker *b)
 {
   guint last = count_in_log (b, LOG_RECEIVED);
-  gint64 settled_us = (gint64) SETTLED_MS * 1000 * ph_daemon_process_slowness ();
+  gint64 settled_us = (gint64) SETTLED_MS * 1000 * ph_test_slowness ();
   gint64 deadline = g_get_monotonic_time ()
-                    + (gint64) START_TIMEOUT_MS * 1000 * ph_daemon_process_slowness ();
+                    + (gint64) START_TIMEOUT_MS * 1000 * ph_test_slowness ();
   gint64 quiet_since = g_get_monotonic_time ();
 
   ck_assert_msg (b->running, "ph_broker_wait_settled: the broker is not running");

@@ -31,7 +31,7 @@ typedef enum {
 typedef struct ph_broker ph_broker;
 
 /* Starts mosquitto on a free port of 127.0.0.1 and waits (10 s, times
- * ph_daemon_process_slowness) until it accepts connections; fails the test
+ * ph_test_slowness) until it accepts connections; fails the test
  * with the broker's log otherwise.  Transfer full. */
 ph_broker *ph_broker_start (ph_broker_flags flags);
 

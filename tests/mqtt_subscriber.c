@@ -88,7 +88,7 @@ scan_records (ph_mqtt_subscriber *s, const char *kind, const char **hopeless)
 static void
 wait_records (ph_mqtt_subscriber *s, const char *kind, guint n, guint timeout_ms)
 {
-  guint scaled_ms = timeout_ms * ph_daemon_process_slowness ();
+  guint scaled_ms = timeout_ms * ph_test_slowness ();
   gint64 deadline = g_get_monotonic_time () + (gint64) scaled_ms * 1000;
 
   for (;;)

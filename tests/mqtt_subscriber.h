@@ -20,7 +20,7 @@ typedef struct ph_mqtt_subscriber ph_mqtt_subscriber;
  * flag; else only one sent from the broker's store on subscribing has it).
  * --username/--password (PH_BROKER_PASSWORD) and --tls-ca (PH_BROKER_TLS)
  * come from the broker's flags; ones in args win.  Waits (10 s, times
- * ph_daemon_process_slowness) until it subscribed, as
+ * ph_test_slowness) until it subscribed, as
  * ph_mqtt_subscriber_wait does.  Transfer full. */
 ph_mqtt_subscriber *ph_mqtt_subscriber_start (ph_broker *b, const char *const *args);
 

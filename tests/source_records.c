@@ -42,7 +42,7 @@ ph_records_summary (json_object *records, const char *hook)
 json_object *
 ph_records_exactly (ph_fake_server *f, ph_receiver *r, guint n)
 {
-  guint slow = ph_daemon_process_slowness ();
+  guint slow = ph_test_slowness ();
   json_object *records;
 
   ph_fake_server_wait (f, "done", 1, 20000 * slow);

@@ -278,7 +278,7 @@ bambu_suite (void)
   Suite *s = suite_create ("bambu");
   TCase *tc = tcase_create ("source");
 
-  tcase_set_timeout (tc, 120 * ph_daemon_process_slowness ());
+  tcase_set_timeout (tc, 120 * ph_test_slowness ());
   tcase_add_test (tc, test_a_print_on_a_p1);
   tcase_add_test (tc, test_a_finish_while_disconnected);
   tcase_add_test (tc, test_an_x1_cancel_and_a_huge_report);

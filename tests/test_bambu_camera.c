@@ -139,7 +139,7 @@ options_for (camera *c)
     .ca_file = c->ca,
     .tls_verify = TRUE,
     .serial = SERIAL,
-    .timeout_ms = FETCH_TIMEOUT_MS * ph_daemon_process_slowness (),
+    .timeout_ms = FETCH_TIMEOUT_MS * ph_test_slowness (),
     .max_frame_bytes = MAX_FRAME,
   };
   return options;
@@ -188,7 +188,7 @@ static void
 wait_done (outcome *o, guint timeout_ms)
 {
   gboolean expired = FALSE;
-  GSource *deadline = g_timeout_source_new (timeout_ms * ph_daemon_process_slowness ());
+  GSource *deadline = g_timeout_source_new (timeout_ms * ph_test_slowness ());
 
   g_source_set_callback (deadline, on_deadline, &expired, NULL);
   g_source_attach (deadline, NULL);
@@ -486,7 +486,7 @@ START_TEST (test_nothing_listening_cannot_connect)
   g_autofree char *expected = NULL;
   ph_bambu_camera_options options = {
     .host = "127.0.0.1", .access_code = ACCESS_CODE, .tls_verify = TRUE, .serial = SERIAL,
-    .timeout_ms = FETCH_TIMEOUT_MS * ph_daemon_process_slowness (),
+    .timeout_ms = FETCH_TIMEOUT_MS * ph_test_slowness (),
   };
   g_auto (outcome) o = { 0 };
 
@@ -532,7 +532,7 @@ START_TEST (test_a_silent_camera_times_out)
   g_auto (outcome) o = { 0 };
   gint64 start;
 
-  options.timeout_ms = SILENT_TIMEOUT_MS * ph_daemon_process_slowness ();
+  options.timeout_ms = SILENT_TIMEOUT_MS * ph_test_slowness ();
   expected = g_strdup_printf ("no frame within %u ms (waiting for a frame)", options.timeout_ms);
   start = g_get_monotonic_time ();
   fetch (&options, NULL, &o);
@@ -612,7 +612,7 @@ bambu_camera_suite (void)
   tcase_add_test (pure, test_frame_header_gives_its_size_within_the_limit);
   tcase_add_test (pure, test_a_frame_is_a_jpeg_from_ff_d8_to_ff_d9);
   suite_add_tcase (s, pure);
-  tcase_set_timeout (tc, 30 * ph_daemon_process_slowness ());
+  tcase_set_timeout (tc, 30 * ph_test_slowness ());
   tcase_add_test (tc, test_fetch_returns_the_frame_exactly_after_one_login);
   tcase_add_test (tc, test_options_are_copied);
   tcase_add_test (tc, test_a_wrong_access_code_is_a_closed_connection);

@@ -236,7 +236,7 @@ bambu_snapshot_suite (void)
   Suite *s = suite_create ("bambu-snapshot");
   TCase *tc = tcase_create ("camera");
 
-  tcase_set_timeout (tc, 120 * ph_daemon_process_slowness ());
+  tcase_set_timeout (tc, 120 * ph_test_slowness ());
   tcase_add_test (tc, test_a_p1_event_carries_the_camera_frame);
   tcase_add_test (tc, test_an_x1_is_told_to_set_snapshot_url);
   tcase_add_test (tc, test_no_camera_there_sends_without_it);

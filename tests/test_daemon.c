@@ -102,7 +102,7 @@ field (json_object *records, guint i, const char *name)
 static json_object *
 exactly (ph_receiver *r, guint n)
 {
-  json_object *records = n > 0 ? ph_receiver_wait (r, n, 10000 * ph_daemon_process_slowness ())
+  json_object *records = n > 0 ? ph_receiver_wait (r, n, 10000 * ph_test_slowness ())
                                : NULL;
 
   json_object_put (records);
@@ -488,7 +488,7 @@ START_TEST (test_sigterm_lets_deliveries_finish)
   records = ph_receiver_wait (r, 1, 10000);
   started = g_get_monotonic_time ();
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
-  ck_assert (g_get_monotonic_time () - started < 5 * G_USEC_PER_SEC * ph_daemon_process_slowness ());
+  ck_assert (g_get_monotonic_time () - started < 5 * G_USEC_PER_SEC * ph_test_slowness ());
   assert_log_contains (d, "stopping: waiting up to 10 s for 1 delivery");
   assert_log_contains (d, "hook slow: PrintDone delivered: HTTP 200");
 }
@@ -550,7 +550,7 @@ assert_simulated_print (json_object *records)
 static char *
 simulation_speed (void)
 {
-  return g_strdup_printf ("%u", 20 / ph_daemon_process_slowness ());
+  return g_strdup_printf ("%u", 20 / ph_test_slowness ());
 }
 
 START_TEST (test_simulate_direct)
@@ -685,11 +685,11 @@ START_TEST (test_sigterm_gives_up_after_ten_seconds)
   write_config (&s, hooks);
   d = ph_daemon_process_start (s.config);
   emit_ok (&s, "PrintDone", NULL);
-  json_object_put (ph_receiver_wait (r, 1, 10000 * ph_daemon_process_slowness ()));
+  json_object_put (ph_receiver_wait (r, 1, 10000 * ph_test_slowness ()));
   started = g_get_monotonic_time ();
   ck_assert_int_eq (ph_daemon_process_stop (d, 30), 0);
   waited = (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC;
-  ck_assert_msg (waited >= 9.5 && waited < 10.0 * ph_daemon_process_slowness () + 5, "%.1f s", waited);
+  ck_assert_msg (waited >= 9.5 && waited < 10.0 * ph_test_slowness () + 5, "%.1f s", waited);
   assert_log_contains (d, "1 delivery still running after the grace period; giving it up");
   assert_log_contains (d, "hook stuck: PrintDone NOT delivered after ");
 }
@@ -701,7 +701,7 @@ daemon_suite (void)
   Suite *s = suite_create ("daemon");
   TCase *tc = tcase_create ("daemon");
 
-  tcase_set_timeout (tc, 60 * ph_daemon_process_slowness ());
+  tcase_set_timeout (tc, 60 * ph_test_slowness ());
   tcase_add_test (tc, test_invalid_config_is_refused_with_every_error);
   tcase_add_test (tc, test_emit_reaches_subscribed_hooks_only);
   tcase_add_test (tc, test_delivery_ids_are_unique);

@@ -50,7 +50,7 @@ sample_count (void)
   const char *text = g_getenv ("PH_DOUBLE_TEST_COUNT");
   guint count = text != NULL ? (guint) g_ascii_strtoull (text, NULL, 10) : 20000;
 
-  return g_getenv ("PH_TEST_VALGRIND") != NULL ? MAX (count / 10, 1) : count;
+  return MAX (count / ph_test_slowness (), 1);
 }
 
 static GRand *

@@ -29,7 +29,7 @@
 static guint
 slow (void)
 {
-  return ph_daemon_process_slowness ();
+  return ph_test_slowness ();
 }
 
 static const char *

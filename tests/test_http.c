@@ -280,8 +280,7 @@ wait_for_count (const guint *count, guint target, guint timeout_s)
   gboolean expired = FALSE;
   GSource *deadline;
 
-  if (g_getenv ("PH_TEST_VALGRIND") != NULL)
-    timeout_s *= 6;
+  timeout_s *= ph_test_slowness ();
   deadline = g_timeout_source_new_seconds (timeout_s);
 
   g_source_set_callback (deadline, on_deadline, &expired, NULL);

@@ -390,7 +390,7 @@ moonraker_suite (void)
   Suite *s = suite_create ("moonraker");
   TCase *tc = tcase_create ("moonraker");
 
-  tcase_set_timeout (tc, 60 * ph_daemon_process_slowness ());
+  tcase_set_timeout (tc, 60 * ph_test_slowness ());
   tcase_add_test (tc, test_a_whole_print);
   tcase_add_test (tc, test_pause_resume_and_pauses_that_need_the_user);
   tcase_add_test (tc, test_cancel_is_cancelled_then_failed);

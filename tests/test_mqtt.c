@@ -27,7 +27,7 @@
 static guint
 slow (void)
 {
-  return ph_daemon_process_slowness ();
+  return ph_test_slowness ();
 }
 
 /* An mqtt hook named name for every event, publishing to url (with the

@@ -58,7 +58,7 @@ attempt (ph_broker *b, const char *client_id, const char *tls_name, const char *
     .tls_name = tls_name,
   };
   g_autoptr (ph_mqtt_link) link = ph_mqtt_link_new (&options, &callbacks, o);
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC * ph_daemon_process_slowness ();
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC * ph_test_slowness ();
 
   ph_mqtt_link_start (link);
   while (!o->connected && o->down == NULL && g_get_monotonic_time () < deadline)
@@ -109,7 +109,7 @@ link_suite (void)
   Suite *s = suite_create ("mqtt-link");
   TCase *tc = tcase_create ("tls");
 
-  tcase_set_timeout (tc, 60 * ph_daemon_process_slowness ());
+  tcase_set_timeout (tc, 60 * ph_test_slowness ());
   tcase_add_test (tc, test_certificate_name_other_than_the_address);
   suite_add_tcase (s, tc);
   return s;

@@ -300,7 +300,7 @@ START_TEST (test_silent_link_is_dropped_and_opened_again)
   const char *names[] = { "octoprint", NULL };
   g_autofree char *config = write_config (names, &f, NULL, hooks);
   g_autoptr (ph_daemon_process) d = ph_daemon_process_start_with_env (config, env);
-  guint slow = ph_daemon_process_slowness ();
+  guint slow = ph_test_slowness ();
   g_autoptr (json_object) records = NULL;
   g_autofree char *seen = NULL;
   g_autofree char *log = NULL;
@@ -348,7 +348,7 @@ START_TEST (test_keepalive_out_of_range_is_ignored_with_a_warning)
   g_autofree char *config = write_config (names, &f, NULL, "[hook h]\nurl = http://127.0.0.1:9/\n");
   g_autoptr (ph_daemon_process) d = ph_daemon_process_start_with_env (config, env);
 
-  ph_fake_octoprint_wait (f, "done", 1, 10000 * ph_daemon_process_slowness ());
+  ph_fake_octoprint_wait (f, "done", 1, 10000 * ph_test_slowness ());
   assert_log_contains (d, "printhook: warning: PRINTHOOK_WS_KEEPALIVE_S=0 is not a number of "
                           "seconds from 1 to 3600; pinging every 10 s\n");
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
@@ -409,7 +409,7 @@ START_TEST (test_several_printers_keep_their_own_state)
   g_autoptr (GString) left = g_string_new (NULL);
   g_autoptr (GString) right = g_string_new (NULL);
 
-  ph_fake_octoprint_wait (fakes[1], "done", 1, 20000 * ph_daemon_process_slowness ());
+  ph_fake_octoprint_wait (fakes[1], "done", 1, 20000 * ph_test_slowness ());
   records = exactly (fakes[0], r, 5 + 3);
   for (size_t i = 0; i < json_object_array_length (records); i++)
     {
@@ -496,7 +496,7 @@ START_TEST (test_emit_from_a_source_carries_its_state)
   g_autoptr (ph_run_result) out = NULL;
   g_autoptr (json_object) records = NULL;
 
-  ph_fake_octoprint_wait (f, "done", 1, 20000 * ph_daemon_process_slowness ());
+  ph_fake_octoprint_wait (f, "done", 1, 20000 * ph_test_slowness ());
   out = ph_run_printhook (argv, NULL, 30);
   ck_assert_msg (out->exit_status == 0, "%s%s", out->out, out->err);
   records = exactly (f, r, 1);
@@ -516,7 +516,7 @@ START_TEST (test_reload_keeps_sources_whose_settings_did_not_change)
   g_autofree char *config = write_config (names, &f, NULL, "[hook h]\nurl = http://127.0.0.1:9/a\n");
   g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
 
-  ph_fake_octoprint_wait (f, "done", 1, 10000 * ph_daemon_process_slowness ());
+  ph_fake_octoprint_wait (f, "done", 1, 10000 * ph_test_slowness ());
   /* Another hook, the same source: the connection stays. */
   {
     g_autofree char *text = NULL;
@@ -543,7 +543,7 @@ START_TEST (test_reload_keeps_sources_whose_settings_did_not_change)
     write_private (config, text);
     ph_daemon_process_signal (d, SIGHUP);
     ph_daemon_process_wait_log (d, "reloaded: 1 hooks and 1 sources", 2, 10000);
-    ph_fake_octoprint_wait (f, "login", 2, 10000 * ph_daemon_process_slowness ());
+    ph_fake_octoprint_wait (f, "login", 2, 10000 * ph_test_slowness ());
     assert_log_contains (d, "source octoprint: settings changed; reconnecting");
     ph_daemon_process_wait_log (d, "did not accept the api_key", 1, 10000);
     assert_log_lacks (d, "OTHERKEY");
@@ -578,7 +578,7 @@ octoprint_suite (void)
   Suite *s = suite_create ("octoprint");
   TCase *tc = tcase_create ("octoprint");
 
-  tcase_set_timeout (tc, 60 * ph_daemon_process_slowness ());
+  tcase_set_timeout (tc, 60 * ph_test_slowness ());
   tcase_add_test (tc, test_a_whole_print);
   tcase_add_test (tc, test_joining_mid_print_fires_only_what_comes_next);
   tcase_add_test (tc, test_each_hook_has_its_own_milestones);

@@ -263,7 +263,7 @@ START_TEST (test_source_goes_through_http_proxy_websocket_too)
                                                 base + strlen ("http://"));
   g_autofree char *seen = NULL;
 
-  ph_fake_octoprint_wait (f, "ws_open", 1, 5000 * ph_daemon_process_slowness ());
+  ph_fake_octoprint_wait (f, "ws_open", 1, 5000 * ph_test_slowness ());
   seen = proxied (proxy);
   assert_contains (seen, login);
   assert_contains (seen, websocket);
@@ -283,7 +283,7 @@ START_TEST (test_no_proxy_sends_the_source_direct)
   g_autoptr (ph_daemon_process) d = start_daemon (config, env);
   g_autofree char *seen = NULL;
 
-  ph_fake_octoprint_wait (f, "ws_open", 1, 5000 * ph_daemon_process_slowness ());
+  ph_fake_octoprint_wait (f, "ws_open", 1, 5000 * ph_test_slowness ());
   seen = proxied (proxy);
   ck_assert_str_eq (seen, "");
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
@@ -334,7 +334,7 @@ START_TEST (test_direct_source_loads_no_gio_proxy_module)
   g_autofree char *maps_path = NULL;
   g_autofree char *maps = NULL;
 
-  ph_fake_octoprint_wait (f, "ws_open", 1, 5000 * ph_daemon_process_slowness ());
+  ph_fake_octoprint_wait (f, "ws_open", 1, 5000 * ph_test_slowness ());
   maps_path = g_strdup_printf ("/proc/%d/maps", (int) socket_owner (socket));
   ck_assert (g_file_get_contents (maps_path, &maps, NULL, NULL));
   ck_assert (strstr (maps, "/libsoup-3.0.so") != NULL);
@@ -364,7 +364,7 @@ proxy_suite (void)
   tcase_add_test (env, test_no_proxy_star_means_no_proxy_anywhere);
   tcase_add_test (env, test_resolver_only_for_a_proxied_url);
   suite_add_tcase (s, env);
-  tcase_set_timeout (daemon, 30 * ph_daemon_process_slowness ());
+  tcase_set_timeout (daemon, 30 * ph_test_slowness ());
   tcase_add_test (daemon, test_source_goes_through_http_proxy_websocket_too);
   tcase_add_test (daemon, test_no_proxy_sends_the_source_direct);
   tcase_add_test (daemon, test_direct_source_loads_no_gio_proxy_module);

@@ -31,7 +31,7 @@
 static guint
 slow (void)
 {
-  return ph_daemon_process_slowness ();
+  return ph_test_slowness ();
 }
 
 /* The same event with payload {"n": n}. */
@@ -946,7 +946,7 @@ reliability_suite (void)
   Suite *s = suite_create ("reliability");
   TCase *tc = tcase_create ("reliability");
 
-  tcase_set_timeout (tc, 120 * ph_daemon_process_slowness ());
+  tcase_set_timeout (tc, 120 * ph_test_slowness ());
   tcase_add_test (tc, test_receiver_down_then_up_every_delivery_arrives);
   tcase_add_test (tc, test_sigkill_during_outage_loses_nothing);
   tcase_add_test (tc, test_thousand_events_while_down_all_arrive);

@@ -111,7 +111,7 @@ same_hooks_suite (void)
   Suite *s = suite_create ("same-hooks");
   TCase *tc = tcase_create ("same-hooks");
 
-  tcase_set_timeout (tc, 90 * ph_daemon_process_slowness ());
+  tcase_set_timeout (tc, 90 * ph_test_slowness ());
   tcase_add_test (tc, test_one_print_gives_the_same_webhooks_from_octoprint_and_moonraker);
   suite_add_tcase (s, tc);
   return s;

@@ -80,7 +80,7 @@ one_line (const char *text, guint width)
   GString *out = g_string_new (NULL);
   const char *p = text;
 
-  while (*p != '\0' && g_utf8_strlen (out->str, -1) < width)
+  while (*p != '\0' && g_utf8_strlen (out->str, -1) < (glong) width)
     {
       gunichar c = g_utf8_get_char_validated (p, -1);
 
