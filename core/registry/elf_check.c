@@ -108,5 +108,12 @@ ph_elf_check_file (const char *path, GError **error)
       if (ph->p_type == PT_LOAD && (ph->p_offset > size || ph->p_filesz > size - ph->p_offset))
         return fail (error, "the file is cut off (shorter than its segments)");
     }
+  /* The section headers come last in the file (strip keeps them): a copy
+   * cut anywhere loses them, even where what is loaded survived (on
+   * 32-bit ARM the loaded part is often the first third of the file). */
+  if (header->e_shoff != 0
+      && (header->e_shoff > size
+          || (gsize) header->e_shnum * header->e_shentsize > size - header->e_shoff))
+    return fail (error, "the file is cut off (shorter than its section headers)");
   return TRUE;
 }
