@@ -216,6 +216,26 @@ START_TEST (test_cancel_is_one_failure)
 }
 END_TEST
 
+/* An event type that is not an event name is no event: a hook takes
+ * names of letters, digits and '_', and so do the activity's counts (the
+ * fuzz target octoprint found "Print Done\n" handed on as it came). */
+START_TEST (test_event_not_named_as_events_are_is_ignored)
+{
+  g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("names", NULL);
+  g_autoptr (ph_receiver) r = ph_receiver_start (NULL);
+  g_autofree char *url = ph_receiver_url (r, "/hook");
+  g_autofree char *hooks = g_strdup_printf ("[hook all]\nurl = %s\nevents = *\n" DATA ("all"), url);
+  const char *names[] = { "mk3", NULL };
+  g_autofree char *config = write_config (names, &f, NULL, hooks);
+  g_autoptr (ph_daemon_process) d = ph_daemon_process_start (config);
+  g_autoptr (json_object) records = exactly (f, r, 2);
+  g_autofree char *seen = summary (records, NULL);
+
+  ck_assert_str_eq (seen, "FilamentChange:0 PrintDone:0");
+  ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
+}
+END_TEST
+
 START_TEST (test_user_action_once_per_pause)
 {
   g_autoptr (ph_fake_octoprint) f = ph_fake_octoprint_start ("busy", NULL);
@@ -584,6 +604,7 @@ octoprint_suite (void)
   tcase_add_test (tc, test_each_hook_has_its_own_milestones);
   tcase_add_test (tc, test_completion_that_is_no_percentage_is_ignored);
   tcase_add_test (tc, test_cancel_is_one_failure);
+  tcase_add_test (tc, test_event_not_named_as_events_are_is_ignored);
   tcase_add_test (tc, test_user_action_once_per_pause);
   tcase_add_test (tc, test_busy_lines_every_two_seconds_are_one_pause);
   tcase_add_test (tc, test_reconnects_after_a_restart_and_keeps_firing);

@@ -215,10 +215,9 @@ on_reauth_required (ph_octoprint *op, json_object *payload)
   }
 }
 
-static void
-on_text (gpointer data, const char *text, gsize size)
+void
+ph_octoprint_on_message (ph_octoprint *op, const char *text, gsize size)
 {
-  ph_octoprint *op = data;
   g_autoptr (json_object) message = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -255,6 +254,12 @@ on_text (gpointer data, const char *text, gsize size)
       else if (strcmp (kind, "plugin") == 0)
         ph_octoprint_on_plugin (op, payload);
     }
+}
+
+static void
+on_text (gpointer data, const char *text, gsize size)
+{
+  ph_octoprint_on_message (data, text, size);
 }
 
 static void

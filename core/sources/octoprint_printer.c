@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "event/events.h"
 #include "text/json_text.h"
 #include "octoprint_api.h"
 
@@ -199,8 +200,16 @@ ph_octoprint_on_event (ph_octoprint *op, json_object *message)
   json_object *payload = ph_json_member (message, "payload", json_type_object);
   ph_event *event;
 
-  if (type == NULL || *type == '\0')
-    return;
+  /* Hooks subscribe by event names as the configuration allows them,
+   * and the activity's counts are keyed on them: a type OctoPrint (or a
+   * plugin) named otherwise, "Print Done\n" say, is no event of ours. */
+  if (!ph_event_name_is_valid (type))
+    {
+      g_autofree char *shown = g_strescape (type != NULL ? type : "(none)", NULL);
+
+      g_debug ("source %s: ignoring an event named \"%s\"", op->config.name, shown);
+      return;
+    }
   payload = payload != NULL ? deep_copy (payload) : json_object_new_object ();
   if (strcmp (type, "PrintStarted") == 0)
     {

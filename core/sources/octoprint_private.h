@@ -61,6 +61,12 @@ void ph_octoprint_rest (ph_octoprint *op, const char *method, const char *path, 
 /* The JSON object of a 200 answer, or NULL with *why set (transfer full). */
 json_object *ph_octoprint_answer (const ph_http_response *response, char **why);
 
+/* One text message of the push API as the websocket brought it (text: not
+ * NUL-terminated, transfer none): parsed, and handed on by its type; what
+ * is not a JSON object, and types it does not know, change nothing.  The
+ * link's text handler; tests/fuzz/fuzz_octoprint.c feeds it sessions. */
+void ph_octoprint_on_message (ph_octoprint *op, const char *text, gsize size);
+
 /* The push API's messages about the printer (octoprint_printer.c). */
 void ph_octoprint_on_state (ph_octoprint *op, json_object *state, gboolean is_history);
 void ph_octoprint_on_event (ph_octoprint *op, json_object *message);

@@ -7,7 +7,7 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/fuzz.h tests/fuzz/corpus tests/fuz
 	tests/fuzz/fuzz_listen.c tests/fuzz/fuzz_oauth.c tests/fuzz/fuzz_jpeg.c \
 	tests/fuzz/fuzz_console.c tests/fuzz/fuzz_mqtt.c tests/fuzz/fuzz_hook_file.c \
 	tests/fuzz/fuzz_bambu.c tests/fuzz/fuzz_bambu_camera.c tests/fuzz/fuzz_control_stream.c \
-	tests/fuzz/fuzz_http_answer.c tests/fuzz/fuzz_farm.c
+	tests/fuzz/fuzz_http_answer.c tests/fuzz/fuzz_farm.c tests/fuzz/fuzz_octoprint.c
 
 if FUZZING
 fuzz_ldflags = -fsanitize=fuzzer,address,undefined
@@ -18,7 +18,7 @@ noinst_PROGRAMS += tests/fuzz/fuzz-template tests/fuzz/fuzz-json tests/fuzz/fuzz
 	tests/fuzz/fuzz-listen tests/fuzz/fuzz-oauth tests/fuzz/fuzz-jpeg tests/fuzz/fuzz-console \
 	tests/fuzz/fuzz-mqtt tests/fuzz/fuzz-hook-file tests/fuzz/fuzz-bambu \
 	tests/fuzz/fuzz-bambu-camera tests/fuzz/fuzz-control-stream tests/fuzz/fuzz-http-answer \
-	tests/fuzz/fuzz-farm
+	tests/fuzz/fuzz-farm tests/fuzz/fuzz-octoprint
 
 tests_fuzz_fuzz_template_SOURCES = tests/fuzz/fuzz_template.c
 tests_fuzz_fuzz_template_LDFLAGS = $(fuzz_ldflags)
@@ -59,6 +59,10 @@ tests_fuzz_fuzz_moonraker_LDADD = $(fuzz_ldadd)
 tests_fuzz_fuzz_bambu_SOURCES = tests/fuzz/fuzz_bambu.c
 tests_fuzz_fuzz_bambu_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_bambu_LDADD = $(fuzz_ldadd)
+
+tests_fuzz_fuzz_octoprint_SOURCES = tests/fuzz/fuzz_octoprint.c
+tests_fuzz_fuzz_octoprint_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_octoprint_LDADD = $(fuzz_ldadd)
 
 tests_fuzz_fuzz_bambu_camera_SOURCES = tests/fuzz/fuzz_bambu_camera.c
 tests_fuzz_fuzz_bambu_camera_LDFLAGS = $(fuzz_ldflags)

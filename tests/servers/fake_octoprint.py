@@ -193,6 +193,20 @@ def scenario_cancel(args):
     ]
 
 
+def scenario_names(args):
+    """Events whose type is no event name (a plugin's or a broken
+    firmware's: space, line break, dot, dash, nothing) among two that are."""
+    return [
+        ("send", current("Operational", None, selected=False)),
+        ("send", event("Print Done\n", None)),
+        ("send", event("plugin.x-y", {})),
+        ("send", event("", None)),
+        ("send", event("FilamentChange", None)),
+        ("send", event("PrintDone", job_payload(time=60.0))),
+        ("done",),
+    ]
+
+
 def scenario_busy(args):
     """Three pauses that need the user: busy lines repeated every BUSY_MS
     (one event), a firmware prompt followed by busy lines (one event), and
@@ -273,7 +287,7 @@ def scenario_midprint(args):
             ("done",)]
 
 
-SCENARIOS = {"print": scenario_print, "numbers": scenario_numbers, "midprint": scenario_midprint, "cancel": scenario_cancel, "busy": scenario_busy,
+SCENARIOS = {"print": scenario_print, "numbers": scenario_numbers, "midprint": scenario_midprint, "cancel": scenario_cancel, "names": scenario_names, "busy": scenario_busy,
              "restart": scenario_restart, "reauth": scenario_reauth, "silent": scenario_silent,
              "idle": lambda args: [("done",)]}
 
