@@ -871,6 +871,8 @@ START_TEST (test_octoprint_mqtt_plugin_makes_the_push_api_webhooks)
   }
   /* Not the plugin's shape: refused, logged, and nothing else changes. */
   plugin_publish (b, "octoPrint/event/PrintFailed", "not json");
+  plugin_publish (b, "octoPrint/event/Print Done", "{\"_event\": \"Print Done\"}");
+  plugin_publish (b, "octoPrint/event/Print-Done", "{\"_event\": \"Print-Done\"}");
   plugin_publish (b, "octoPrint/progress/printing", "{\"progress\": 1e300}");
   g_clear_pointer (&records, json_object_put);
   records = ph_receiver_wait (plugin, n, 20000);
@@ -881,6 +883,9 @@ START_TEST (test_octoprint_mqtt_plugin_makes_the_push_api_webhooks)
   log = ph_daemon_process_log (d_plugin);
   assert_has (log, "on octoPrint/event/PrintFailed: event/PrintFailed is not JSON");
   assert_has (log, "progress/printing without a progress from 0 to 100");
+  assert_has (log, "'event/Print Done' is no event topic of the OctoPrint-MQTT plugin (an event is "
+                   "named in letters, digits and '_')");
+  assert_has (log, "'event/Print-Done' is no event topic");
   ck_assert_int_eq (ph_daemon_process_stop (d_plugin, 10), 0);
   ck_assert_int_eq (ph_daemon_process_stop (d_push, 10), 0);
 }

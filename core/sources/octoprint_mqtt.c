@@ -5,6 +5,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
+#include "event/events.h"
 #include "json_member.h"
 #include "text/json_text.h"
 
@@ -145,12 +146,15 @@ ph_octoprint_mqtt_apply (ph_octoprint_mqtt *state, const char *topic, const char
     }
   if (!is_event && strcmp (topic, "progress/printing") != 0)
     return TRUE;
-  if (is_event && (topic[6] == '\0' || strlen (topic + 6) > MAX_EVENT_NAME
-                   || strchr (topic + 6, '/') != NULL))
-    return REFUSE (error, "'%.60s' is no event topic of the OctoPrint-MQTT plugin", topic);
   for (const char *p = topic; *p; p++)
     if ((guchar) *p < 0x20 || *p == 0x7f)
       return REFUSE (error, "the topic holds a control character");
+  /* Hooks subscribe by event names as the configuration allows them, and
+   * the activity's counts are keyed on them: "event/Print Done" names
+   * no event of ours (as in the push API's source). */
+  if (is_event && (strlen (topic + 6) > MAX_EVENT_NAME || !ph_event_name_is_valid (topic + 6)))
+    return REFUSE (error, "'%.60s' is no event topic of the OctoPrint-MQTT plugin (an event "
+                   "is named in letters, digits and '_')", topic);
   if (len > MAX_MESSAGE_BYTES)
     return REFUSE (error, "%" G_GSIZE_FORMAT " bytes on %s, more than the %d taken", len, topic,
                    MAX_MESSAGE_BYTES);
