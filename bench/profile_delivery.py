@@ -4,12 +4,7 @@ under callgrind with N and then 2N events of bench/run's throughput setup
 and prints the instructions one delivery costs, from the difference.
 
   profile_delivery.py --build DIR --tools DIR --src DIR [--events N] [--top K]
-                      [--keep DIR] [--root DIR]
-
---root: DIR is a root of another architecture (scripts/cross) and --build
-that architecture's tree: printhook runs under the root's own valgrind,
-both through qemu-user (QEMU_LD_PREFIX), so the counts are of that
-architecture's instructions.
+                      [--keep DIR]
 
 Every process started here is stopped here, by its own pid.
 """
@@ -32,7 +27,7 @@ from bench import ALL_DATA, WINDOW, wait_control_socket, wait_until  # noqa: E40
 HOOKS = 3
 
 
-def stop(proc, timeout=1200):
+def stop(proc, timeout=120):
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -60,32 +55,23 @@ def write_config(tmp, sink_port):
 def profile_run(args, tmp, conf, sock, events, out):
     """One daemon under callgrind taking events; returns emit's report."""
     env = dict(os.environ, PRINTHOOK_MODULE_PATH=os.path.join(args.build, "modules/.libs"))
-    valgrind = "valgrind"
-    if args.root:
-        valgrind = os.path.join(args.root, "usr/bin/valgrind")
-        env.update(QEMU_LD_PREFIX=args.root,
-                   VALGRIND_LIB=os.path.join(args.root, "usr/libexec/valgrind"))
     for name in ("spool.db", "spool.db-wal", "spool.db-shm"):
         if os.path.exists(os.path.join(tmp, name)):
             os.unlink(os.path.join(tmp, name))
     daemon = subprocess.Popen(
-        # Under qemu, valgrind's default thread lock (a pipe passed round
-        # with sched_yield) spins for ever before printhook's first line;
-        # its futex ticket lock does not.
-        [valgrind, "--tool=callgrind"] + (["--fair-sched=yes"] if args.root else []) +
-        ["--callgrind-out-file=" + out,
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
          "--log-file=" + out + ".log", os.path.join(args.build, "printhook"), "run", "-c", conf],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     try:
-        wait_control_socket(daemon, sock, 120 * args.slowness)
+        wait_control_socket(daemon, sock, 120)
         with open(os.path.join(HERE, "event.json")) as f:
             event = json.load(f)
         run = subprocess.run(
             [os.path.join(args.tools, "emit"), "--socket", sock, "--mode", "burst",
              "--event", "PrintDone", "--events", str(events), "--window", str(WINDOW),
              "--per-event", str(HOOKS), "--payload", json.dumps(event["payload"]),
-             "--printer", json.dumps(event["printer"]), "--timeout", str(600 * args.slowness)],
-            stdin=daemon.stderr, capture_output=True, text=True, timeout=900 * args.slowness)
+             "--printer", json.dumps(event["printer"]), "--timeout", "600"],
+            stdin=daemon.stderr, capture_output=True, text=True, timeout=900)
         if run.returncode != 0:
             raise RuntimeError("emit: %s %s" % (run.stdout.strip(), run.stderr.strip()))
         report = json.loads(run.stdout)
@@ -183,10 +169,7 @@ def main():
     ap.add_argument("--events", type=int, default=500)
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--keep")
-    ap.add_argument("--root")
     args = ap.parse_args()
-    # Under emulation valgrind itself runs about ten times slower.
-    args.slowness = 10 if args.root else 1
 
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     tmp = tempfile.mkdtemp(prefix="printhook-profile-", dir=base)
