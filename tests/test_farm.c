@@ -314,7 +314,7 @@ START_TEST (test_duplicates_and_hostile_envelopes)
     const char *reason;
   } hostile[] = {
     { "msg_h1", "{\"v\":2,\"id\":\"msg_h1\"}", "envelope version 2 is not 1" },
-    { "msg_h2", "{\"v\":1,\"id\":\"msg_h2\",\"name\":\"PrintDone\"}", "has no \\\"source\\\"" },
+    { "msg_h2", "{\"v\":1,\"id\":\"msg_h2\",\"name\":\"PrintDone\"}", "has no \"source\"" },
     { "msg_h3", "not json at all", "the envelope is not JSON" },
     { "msg_h4", "{\"v\":1,\"id\":\"msg_h4\",\"name\":\"Print\\u0001Done\",\"source\":{\"name\":"
                 "\"a\",\"type\":\"b\"},\"time\":1,\"payload\":{},\"printer\":{}}",
@@ -328,6 +328,9 @@ START_TEST (test_duplicates_and_hostile_envelopes)
     { "msg_h7", "{\"v\":1,\"id\":\"msg_h7\",\"name\":\"x\",\"source\":{\"name\":\"a\",\"type\":"
                 "\"b\"},\"time\":1e400,\"payload\":{},\"printer\":{}}",
       "not JSON" },
+    { "msg_h8", "{\"v\":1,\"id\":\"msg_h8\",\"name\":\"Print Done\",\"source\":{\"name\":"
+                "\"a\",\"type\":\"b\"},\"time\":1,\"payload\":{},\"printer\":{}}",
+      "\"name\" may hold letters, digits and _ only" },
   };
 
   ph_setup_write_config (&central, NULL, text);
@@ -363,6 +366,7 @@ START_TEST (test_duplicates_and_hostile_envelopes)
       ck_assert_int_eq (publish_envelope (b, "printhook/events/x/y", file, "acks/e9",
                                           hostile[i].id), 0);
       wait_acks (sub, "acks/e9", hostile[i].id, "refused", 1);
+      ph_daemon_process_wait_log (c, hostile[i].reason, 1, 10000);
     }
   /* Correlation data that is no id (a space, a "!"): refused without an
    * answer, since it names no event to refuse. */

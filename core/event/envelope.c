@@ -4,6 +4,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
+#include "events.h"
 #include "text/json_text.h"
 
 /* 9999-12-31T23:59:59Z: a time the central side can still print. */
@@ -152,6 +153,10 @@ read_envelope (json_object *root, ph_envelope *out, GError **error)
     return refuse (error, "\"id\" may hold letters, digits and _-.: only");
   if ((name = name_member (root, "name", "", error)) == NULL)
     return FALSE;
+  /* Hooks subscribe by event names as the configuration allows them, and
+   * the activity's counts are keyed on them. */
+  if (!ph_event_name_is_valid (name))
+    return refuse (error, "\"name\" may hold letters, digits and _ only (an event's name)");
   if ((source = member (root, "source", json_type_object, "", error)) == NULL)
     return FALSE;
   if (!only_members (source, source_known, "\"source\": ", error)
