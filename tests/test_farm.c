@@ -26,12 +26,6 @@
 #include "receiver.h"
 #include "text/json_text.h"
 
-static guint
-slow (void)
-{
-  return ph_test_slowness ();
-}
-
 static const char *
 str (json_object *o, const char *key)
 {
@@ -277,7 +271,7 @@ static void
 wait_acks (ph_mqtt_subscriber *sub, const char *topic, const char *id, const char *result,
            guint n)
 {
-  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC * slow ();
+  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC * ph_test_slowness ();
 
   while (acks_with (sub, topic, id, result) < n)
     {
@@ -645,7 +639,7 @@ START_TEST (test_farm_loses_nothing_when_daemons_and_broker_die)
   g_autofree char *url = ph_receiver_url (r, "/hook");
   g_autofree char *central_text = central_config (b, "deliver", url);
   g_autofree char *hook = edge_hook (b, 3);
-  const guint events = slow () > 1 ? 300 : 3000;
+  const guint events = ph_test_slowness () > 1 ? 300 : 3000;
   ph_fake_server *printers[EDGES];
   ph_setup edges[EDGES] = { { 0 } };
   ph_daemon_process *edge[EDGES];
@@ -901,7 +895,7 @@ farm_suite (void)
   Suite *suite = suite_create ("farm");
   TCase *tc = tcase_create ("farm");
 
-  tcase_set_timeout (tc, 240 * slow ());
+  tcase_set_timeout (tc, 240 * ph_test_slowness ());
   tcase_add_test (tc, test_check_errors);
   tcase_add_test (tc, test_event_forwarded_and_acknowledged);
   tcase_add_test (tc, test_duplicates_and_hostile_envelopes);

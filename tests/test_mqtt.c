@@ -24,12 +24,6 @@
 
 #define SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
-static guint
-slow (void)
-{
-  return ph_test_slowness ();
-}
-
 /* An mqtt hook named name for every event, publishing to url (with the
  * broker's password when it has one) as device farm1, retried fast. */
 static char *
@@ -99,7 +93,7 @@ run_test_command (const ph_setup *s, const char *hook, const char *event)
 {
   const char *argv[] = { "test", "-c", s->config, hook, event, NULL };
 
-  return ph_run_printhook (argv, NULL, 60 * slow ());
+  return ph_run_printhook (argv, NULL, 60 * ph_test_slowness ());
 }
 
 /* One event through printhook run: topic, payload bytes, QoS, retain, the
@@ -351,7 +345,7 @@ events_missing (ph_mqtt_subscriber *sub, guint first, guint count, guint *exampl
 static void
 check_every_event_arrived (ph_mqtt_subscriber *sub, guint first, guint count)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC * slow ();
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC * ph_test_slowness ();
   guint missing, example = 0;
 
   while ((missing = events_missing (sub, first, count, &example)) > 0
@@ -567,7 +561,7 @@ START_TEST (test_home_assistant_discovery)
 
     g_autoptr (json_object) so_far = ph_mqtt_subscriber_messages (sub);
 
-    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC * slow ();
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC * ph_test_slowness ();
 
     ph_mqtt_publish (b, "homeassistant/status", "online", FALSE);
     /* HA's own message, then the 14 configs and 2 states again, the states
@@ -604,7 +598,7 @@ START_TEST (test_home_assistant_discovery)
     /* What the broker keeps now: voron's seven, with the same ids. */
     late = ph_mqtt_subscriber_start (b, late_args);
     ph_mqtt_subscriber_wait (late, 7, 10000);
-    g_usleep (300 * 1000 * slow ());
+    g_usleep (300 * 1000 * ph_test_slowness ());
     kept = ph_mqtt_subscriber_messages (late);
     for (size_t i = 0; i < json_object_array_length (kept); i++)
       {
@@ -648,7 +642,7 @@ START_TEST (test_home_assistant_discovery)
     late = ph_mqtt_subscriber_start (b, late_args);
     /* Retained messages come right after the subscription: give them
      * the time to, and none may. */
-    g_usleep (500 * 1000 * slow ());
+    g_usleep (500 * 1000 * ph_test_slowness ());
     kept = ph_mqtt_subscriber_messages (late);
     ck_assert_msg (json_object_array_length (kept) == 0, "still kept: %s",
                    json_object_to_json_string (kept));
@@ -721,7 +715,7 @@ START_TEST (test_listen_prints_messages)
   pid = ph_mqtt_child_spawn (argv, fd);
   close (fd);
   /* Subscribed once it says so on stderr, which goes to the same file. */
-  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC * slow ();
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC * ph_test_slowness ();
   while ((printed == NULL || strstr (printed, "Subscribed to") == NULL)
          && g_get_monotonic_time () < deadline)
     {
@@ -733,7 +727,7 @@ START_TEST (test_listen_prints_messages)
                  printed != NULL ? printed : "(nothing)");
   sent = run_test_command (&s, "a", "PrintDone");
   ck_assert_int_eq (sent->exit_status, 0);
-  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC * slow ();
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC * ph_test_slowness ();
   while (!ph_mqtt_child_exited (pid, &wait_status) && g_get_monotonic_time () < deadline)
     g_usleep (50 * 1000);
   ck_assert_int_eq (ph_mqtt_child_end (pid, SIGTERM, 2000), 0);
@@ -901,7 +895,7 @@ mqtt_suite (void)
   Suite *suite = suite_create ("mqtt");
   TCase *tc = tcase_create ("mqtt");
 
-  tcase_set_timeout (tc, 240 * slow ());
+  tcase_set_timeout (tc, 240 * ph_test_slowness ());
   tcase_add_test (tc, test_check_errors);
   tcase_add_test (tc, test_anonymous_publish_with_properties);
   tcase_add_test (tc, test_qos_retain_protocol_and_topic);

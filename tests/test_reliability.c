@@ -28,12 +28,6 @@
 #define DATA "data = {\"n\": \"@extra.n\", \"event\": \"@event\", " \
              "\"m\": \"@percentCompleteMilestone\"}\n"
 
-static guint
-slow (void)
-{
-  return ph_test_slowness ();
-}
-
 /* The same event with payload {"n": n}. */
 static void
 send_numbered (const ph_setup *s, const char *event, guint n, guint expected)
@@ -162,7 +156,7 @@ delivered_ids (json_object *records)
 static json_object *
 wait_delivered (ph_faulty *f, guint n, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000 * slow ();
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000 * ph_test_slowness ();
 
   for (;;)
     {
@@ -174,7 +168,8 @@ wait_delivered (ph_faulty *f, guint n, guint timeout_ms)
         return records;
       json_object_put (records);
       ck_assert_msg (g_get_monotonic_time () < deadline,
-                     "%u of %u deliveries arrived within %u ms", got, n, timeout_ms * slow ());
+                     "%u of %u deliveries arrived within %u ms", got, n,
+                     timeout_ms * ph_test_slowness ());
       g_usleep (20 * 1000);
     }
 }
@@ -265,11 +260,11 @@ START_TEST (test_sigkill_during_outage_loses_nothing)
   d = ph_daemon_process_start (s.config);
   for (guint n = 0; n < events; n++)
     send_numbered (&s, "PrintDone", n, 2);
-  json_object_put (ph_faulty_wait (f, 2 * events, 10000 * slow ()));
+  json_object_put (ph_faulty_wait (f, 2 * events, 10000 * ph_test_slowness ()));
   /* Now attempts hang: the daemon dies in the middle of some. */
   ph_faulty_default (f, "{\"action\": \"hang\"}");
   {
-    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC * slow ();
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC * ph_test_slowness ();
 
     for (;;)
       {
@@ -447,7 +442,7 @@ START_TEST (test_retry_after_is_honoured_up_to_its_ceiling)
   g_auto (ph_setup) s = { 0 };
   g_autoptr (ph_daemon_process) d = NULL;
   g_autoptr (json_object) records = NULL;
-  double slack = 1.0 * slow ();
+  double slack = 1.0 * ph_test_slowness ();
   double gap[4];
 
   ph_setup_write_config (&s, NULL, hooks);
@@ -492,7 +487,7 @@ START_TEST (test_429_waits_at_least_a_minute)
   ph_faulty_script (f, "[{\"action\": \"status\", \"code\": 429, \"retry_after\": \"1\"}]");
   d = ph_daemon_process_start (s.config);
   send_numbered (&s, "PrintDone", 1, 1);
-  records = ph_faulty_wait (f, 1, 10000 * slow ());
+  records = ph_faulty_wait (f, 1, 10000 * ph_test_slowness ());
   ph_daemon_process_wait_log (d, "next attempt in 60.0 s", 1, 5000);
   e = spool_entry (&s, record_id (record_at (records, 0)));
   ck_assert_int_eq (e->last_status, 429);
@@ -708,7 +703,7 @@ START_TEST (test_spool_drop_reaches_the_running_daemon)
   ph_faulty_script (f, "[{\"action\": \"hang\"}]");
   d = ph_daemon_process_start (s.config);
   send_numbered (&s, "PrintDone", 1, 1);
-  records = ph_faulty_wait (f, 1, 10000 * slow ());
+  records = ph_faulty_wait (f, 1, 10000 * ph_test_slowness ());
   list = spool_ok (&s, "list", NULL);
   assert_contains (list, "  sending  ");
   dropped = spool_ok (&s, "drop", record_id (record_at (records, 0)));
@@ -719,7 +714,7 @@ START_TEST (test_spool_drop_reaches_the_running_daemon)
   ph_daemon_process_wait_log (d, "was dropped from the spool meanwhile", 1, 10000);
   ph_faulty_up (f);
   /* The schedule would have tried again long since. */
-  g_usleep (G_USEC_PER_SEC * slow ());
+  g_usleep (G_USEC_PER_SEC * ph_test_slowness ());
   json_object_put (g_steal_pointer (&records));
   records = ph_faulty_records (f);
   ck_assert_uint_eq (json_object_array_length (records), 1);
@@ -747,7 +742,7 @@ START_TEST (test_sigterm_leaves_undelivered_in_the_spool)
   started = g_get_monotonic_time ();
   ck_assert_int_eq (ph_daemon_process_stop (d, 15), 0);
   /* Retries do not keep it from stopping. */
-  ck_assert (g_get_monotonic_time () - started < 5 * G_USEC_PER_SEC * slow ());
+  ck_assert (g_get_monotonic_time () - started < 5 * G_USEC_PER_SEC * ph_test_slowness ());
   g_clear_pointer (&d, ph_daemon_process_free);
   left = spool_entries (&s);
   ck_assert_uint_eq (left->len, 1);
@@ -930,7 +925,8 @@ START_TEST (test_failing_receiver_holds_back_no_other_hook)
       g_autofree char *payload = g_strdup_printf ("{\"n\": %u, \"progress\": %u}", p, p);
       ph_setup_send_event (&s, "PrintProgress", payload, 1);
     }
-  json_object_put (ph_faulty_wait (stuck, 2 * PH_DELIVERER_HOOK_SLOTS, 10000 * slow ()));
+  json_object_put (
+      ph_faulty_wait (stuck, 2 * PH_DELIVERER_HOOK_SLOTS, 10000 * ph_test_slowness ()));
   send_numbered (&s, "PrintDone", 1, 1);
   records = wait_delivered (fine, 1, 5000);
   ck_assert_uint_eq (json_object_array_length (records), 3);
